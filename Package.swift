@@ -1,0 +1,110 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "coffer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "coffer", targets: ["CofferCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+    ],
+    targets: [
+        .target(
+            name: "CofferSDK",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CofferHCL", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
+        .target(
+            name: "CofferCore",
+            dependencies: [
+                "CofferSDK", "CofferHCL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "StorageSQLite",
+            dependencies: [
+                "CofferSDK", .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "KVEngine", dependencies: ["CofferSDK"], path: "Sources/Engines/KV", swiftSettings: swiftSettings),
+        .target(
+            name: "CofferHTTP",
+            dependencies: [
+                "CofferCore", "CofferSDK",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CofferServer",
+            dependencies: [
+                "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CofferClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CofferCLI",
+            dependencies: [
+                "CofferClient", "CofferServer", "CofferHCL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CofferTesting", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferSDKTests", dependencies: ["CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferServerTests", dependencies: ["CofferServer", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "CofferTesting", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KVEngineTests", dependencies: ["KVEngine", "CofferSDK", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CofferHTTPTests",
+            dependencies: [
+                "CofferServer", "CofferHTTP", "CofferCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

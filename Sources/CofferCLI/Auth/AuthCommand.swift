@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `coffer auth ...`: auth method mounts.
+struct AuthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auth",
+        abstract: "Interact with auth methods",
+        subcommands: [AuthListCommand.self]
+    )
+}

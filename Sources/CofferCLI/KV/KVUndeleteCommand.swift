@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// `coffer kv undelete -versions=N PATH`: restores soft-deleted versions (KV v2).
+struct KVUndeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "undelete", abstract: "Undeletes versions in the KV store")
+
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .customLong("mount"), help: "The secrets engine mount; the path argument is then relative to it.")
+    var mount: String?
+
+    @Option(name: .customLong("versions"), help: "Comma-separated versions to undelete.")
+    var versions: [String] = []
+
+    @Argument(help: "The secret path.")
+    var path: String
+
+    func run() async throws {
+        try await KVVersionsWrite.run(client: client, output: output, mount: mount, path: path, versions: versions, action: "undelete")
+    }
+}

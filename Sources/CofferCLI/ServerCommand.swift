@@ -1,0 +1,56 @@
+import ArgumentParser
+import CofferServer
+import Logging
+
+/// `coffer server`: runs the server (with `-config FILE`, or `-dev`).
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Start a Coffer server",
+        discussion: "With -config FILE, reads a Vault-style HCL or JSON configuration. With -dev, starts unsealed on in-memory storage."
+    )
+
+    @Option(name: .customLong("config"), help: "Path to a configuration file (HCL or JSON).")
+    var config: String?
+
+    @Flag(name: .customLong("dev"), help: "Development mode: in-memory, unsealed, root token printed.")
+    var dev = false
+
+    @Option(name: .customLong("dev-root-token-id"), help: "Root token to use in dev mode.")
+    var devRootTokenID: String?
+
+    @Option(name: .customLong("dev-listen-address"), help: "Address to listen on in dev mode.")
+    var devListenAddress: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, warn, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level: Logger.Level
+        switch logLevel.lowercased() {
+        case "trace": level = .trace
+        case "debug": level = .debug
+        case "warn", "warning": level = .warning
+        case "error", "err": level = .error
+        default: level = .info
+        }
+        do {
+            try await CofferServer.run(
+                ServerOptions(configPath: config, dev: dev, devRootTokenID: devRootTokenID, devListenAddress: devListenAddress, logLevel: level))
+        } catch let e as CofferServer.StartupError {
+            FileHandleStderr.write("Error: \(e.description)\n")
+            throw ExitCode(1)
+        } catch {
+            FileHandleStderr.write("Error initializing server: \(error)\n")
+            throw ExitCode(1)
+        }
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) {
+        FileHandle.standardError.write(Data(s.utf8))
+    }
+}
+
+import Foundation

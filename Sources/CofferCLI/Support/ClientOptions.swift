@@ -1,0 +1,66 @@
+import ArgumentParser
+import CofferClient
+
+/// Connection flags shared by every command that talks to a server (`bao`'s HTTP flag set).
+///
+/// Values not given as flags come from `COFFER_*`, then `VAULT_*`, then `BAO_*` environment variables. The token comes
+/// from `COFFER_TOKEN` / `VAULT_TOKEN` / `BAO_TOKEN`, else from `~/.vault-token`.
+struct ClientOptions: ParsableArguments {
+    @Option(name: .customLong("address"), help: "Address of the server (env COFFER_ADDR, VAULT_ADDR, BAO_ADDR).")
+    var address: String?
+
+    @Option(name: .customLong("ca-cert"), help: "PEM-encoded CA certificate file to verify the server (env VAULT_CACERT).")
+    var caCert: String?
+
+    @Option(name: .customLong("ca-path"), help: "Directory of PEM-encoded CA certificates (env VAULT_CAPATH).")
+    var caPath: String?
+
+    @Flag(name: .customLong("tls-skip-verify"), help: "Disable verification of TLS certificates (env VAULT_SKIP_VERIFY).")
+    var tlsSkipVerify = false
+
+    @Option(name: .customLong("tls-server-name"), help: "Name to use as the SNI host (env VAULT_TLS_SERVER_NAME).")
+    var tlsServerName: String?
+
+    static let defaultAddress = "https://127.0.0.1:8200"
+
+    /// The token from the environment or the token helper.
+    static func resolvedToken() -> String? {
+        if let token = Environment.lookup("TOKEN")?.value { return token }
+        return TokenHelper.read()
+    }
+
+    func configuration(token: String? = ClientOptions.resolvedToken()) -> ClientConfiguration {
+        ClientConfiguration(
+            address: address ?? Environment.lookup("ADDR")?.value ?? Self.defaultAddress,
+            token: token,
+            caCertFile: caCert ?? Environment.lookup("CACERT")?.value,
+            caPath: caPath ?? Environment.lookup("CAPATH")?.value,
+            tlsSkipVerify: tlsSkipVerify || Environment.bool("SKIP_VERIFY"),
+            tlsServerName: tlsServerName ?? Environment.lookup("TLS_SERVER_NAME")?.value
+        )
+    }
+
+    /// Creates a client, runs `body` with it and shuts the client down, whatever `body` does.
+    func withClient<T>(token: String?? = .none, _ body: (VaultClient) async throws -> T) async throws -> T {
+        let configuration: ClientConfiguration
+        if let token {
+            configuration = self.configuration(token: token)
+        } else {
+            configuration = self.configuration()
+        }
+        let client: VaultClient
+        do {
+            client = try VaultClient(configuration: configuration)
+        } catch {
+            throw CLIFailure.api("Error initializing client", error)
+        }
+        do {
+            let result = try await body(client)
+            try? await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import CofferSDK
+import Crypto
+import Foundation
+import Synchronization
+
+/// Errors of the security barrier. Messages never include key material or plaintext.
+public enum BarrierError: Error, CustomStringConvertible, Sendable {
+    case sealed
+    case corrupt(String)
+    case decryptFailed(path: String)
+    case unknownTerm(UInt32)
+
+    public var description: String {
+        switch self {
+        case .sealed: return "Vault is sealed"
+        case .corrupt(let m): return "barrier: \(m)"
+        case .decryptFailed(let path): return "failed to decrypt entry at \"\(path)\": message authentication failed"
+        case .unknownTerm(let t): return "barrier: no key for term \(t)"
+        }
+    }
+}
+
+/// The security barrier: every entry is AES-256-GCM sealed with the active keyring term, the storage path as
+/// associated data, and stored as `0x01 | term (4 bytes, big endian) | nonce (12) | ciphertext | tag (16)`.
+///
+/// Reads take no lock beyond a brief snapshot of the keyring, so they never queue behind each other.
+public final class AESGCMBarrier: LogicalStorage {
+    public static let keyringPath = "core/keyring"
+    public static let rootKeyPath = "core/root-key"
+    static let version: UInt8 = 1
+
+    public let physical: any PhysicalBackend
+    private let keyring = Mutex<Keyring?>(nil)
+    private let encryptionCount = Atomic<Int64>(0)
+
+    public init(physical: any PhysicalBackend) {
+        self.physical = physical
+    }
+
+    public var isSealed: Bool { keyring.withLock { $0 == nil } }
+
+    // MARK: Entry format
+
+    /// Seals one value for `path` under `key`, tagging it with `term`.
+    public static func encrypt(_ plaintext: Data, path: String, term: UInt32, key: SymmetricKey, nonce: AES.GCM.Nonce = AES.GCM.Nonce()) throws -> Data {
+        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: Data(path.utf8))
+        var out = Data(capacity: 1 + 4 + 12 + plaintext.count + 16)
+        out.append(version)
+        withUnsafeBytes(of: term.bigEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: box.nonce)
+        out.append(box.ciphertext)
+        out.append(box.tag)
+        return out
+    }
+
+    /// The term a stored value names, or nil when the header is malformed.
+    static func term(of blob: Data) -> UInt32? {
+        guard blob.count >= 1 + 4 + 12 + 16, blob[blob.startIndex] == version else { return nil }
+        let s = blob.startIndex
+        return blob[(s + 1)..<(s + 5)].reduce(UInt32(0)) { ($0 << 8) | UInt32($1) }
+    }
+
+    public static func decrypt(_ blob: Data, path: String, key: SymmetricKey) throws -> Data {
+        guard blob.count >= 1 + 4 + 12 + 16, blob[blob.startIndex] == version else {
+            throw BarrierError.corrupt("entry at \"\(path)\" has an invalid header")
+        }
+        let s = blob.startIndex
+        do {
+            let nonce = try AES.GCM.Nonce(data: blob[(s + 5)..<(s + 17)])
+            let box = try AES.GCM.SealedBox(nonce: nonce, ciphertext: blob[(s + 17)..<(blob.endIndex - 16)], tag: blob[(blob.endIndex - 16)...])
+            return try AES.GCM.open(box, using: key, authenticating: Data(path.utf8))
+        } catch {
+            throw BarrierError.decryptFailed(path: path)
+        }
+    }
+
+    // MARK: Lifecycle
+
+    /// Creates the keyring and stores it, sealed by `rootKey`, with the root key sealed by `unsealKey`.
+    func initialize(rootKey: SymmetricKey, unsealKey: SymmetricKey, now: Date) async throws {
+        let ring = Keyring.fresh(rootKey: rootKey, now: now)
+        let sealedRoot = try Self.encrypt(rootKey.withUnsafeBytes { Data($0) }, path: Self.rootKeyPath, term: 0, key: unsealKey)
+        let sealedRing = try Self.encrypt(ring.serialized(), path: Self.keyringPath, term: 0, key: rootKey)
+        try await physical.transaction([.put(Self.rootKeyPath, sealedRoot), .put(Self.keyringPath, sealedRing)])
+    }
+
+    /// Opens the barrier with the unseal key; throws when the key is wrong.
+    func unseal(unsealKey: SymmetricKey) async throws {
+        guard let sealedRoot = try await physical.get(Self.rootKeyPath), let sealedRing = try await physical.get(Self.keyringPath) else {
+            throw BarrierError.corrupt("barrier is not initialized")
+        }
+        let rootBytes = try Self.decrypt(sealedRoot, path: Self.rootKeyPath, key: unsealKey)
+        let rootKey = SymmetricKey(data: rootBytes)
+        let ring = try Keyring.deserialize(try Self.decrypt(sealedRing, path: Self.keyringPath, key: rootKey))
+        keyring.withLock { $0 = ring }
+    }
+
+    /// Drops every key from memory.
+    func seal() {
+        keyring.withLock { $0 = nil }
+    }
+
+    /// Installs a new active term; entries written under older terms stay readable.
+    func rotate(now: Date) async throws -> KeyTerm {
+        guard let ring = keyring.withLock({ $0 }) else { throw BarrierError.sealed }
+        let next = ring.rotated(now: now)
+        let sealedRing = try Self.encrypt(next.serialized(), path: Self.keyringPath, term: 0, key: next.rootKey)
+        try await physical.put(Self.keyringPath, sealedRing)
+        keyring.withLock { $0 = next }
+        return next.active
+    }
+
+    public func activeTerm() throws -> KeyTerm {
+        guard let ring = keyring.withLock({ $0 }) else { throw BarrierError.sealed }
+        return ring.active
+    }
+
+    public var encryptions: Int64 { encryptionCount.load(ordering: .relaxed) }
+
+    // MARK: LogicalStorage
+
+    private func currentRing() throws -> Keyring {
+        guard let ring = keyring.withLock({ $0 }) else { throw BarrierError.sealed }
+        return ring
+    }
+
+    public func get(_ key: String) async throws -> Data? {
+        let ring = try currentRing()
+        guard let blob = try await physical.get(key) else { return nil }
+        guard let term = Self.term(of: blob) else { throw BarrierError.corrupt("entry at \"\(key)\" has an invalid header") }
+        guard let k = ring.terms[term] else { throw BarrierError.unknownTerm(term) }
+        return try Self.decrypt(blob, path: key, key: k.key)
+    }
+
+    private func seal(_ value: Data, path: String, ring: Keyring) throws -> Data {
+        encryptionCount.add(1, ordering: .relaxed)
+        let active = ring.active
+        return try Self.encrypt(value, path: path, term: active.term, key: active.key)
+    }
+
+    public func put(_ key: String, _ value: Data) async throws {
+        let ring = try currentRing()
+        try await physical.put(key, try seal(value, path: key, ring: ring))
+    }
+
+    public func delete(_ key: String) async throws {
+        _ = try currentRing()
+        try await physical.delete(key)
+    }
+
+    public func list(prefix: String) async throws -> [String] {
+        _ = try currentRing()
+        return try await physical.list(prefix: prefix)
+    }
+
+    public func transaction(_ operations: [StorageOperation]) async throws {
+        let ring = try currentRing()
+        let sealed = try operations.map { op -> StorageOperation in
+            switch op {
+            case .put(let k, let v): return .put(k, try seal(v, path: k, ring: ring))
+            case .delete: return op
+            }
+        }
+        try await physical.transaction(sealed)
+    }
+}

@@ -1,0 +1,163 @@
+import CofferSDK
+import Foundation
+import Synchronization
+
+/// The request path: seal check, routing, token check, ACL, dispatch, lease duration.
+extension Core {
+    enum Target {
+        case system(String)
+        case token(String)
+        case engine(MountedEngine, String)
+    }
+
+    static func routeNotFound(_ path: String) -> LogicalError {
+        LogicalError(.unsupportedPath, "no handler for route \"\(path)\". route entry not found.")
+    }
+
+    public static func multiError(_ text: String) -> String { "1 error occurred:\n\t* \(text)\n\n" }
+
+    func resolveTarget(_ path: String, snapshot: RouterSnapshot) throws -> Target {
+        if path == "sys" || path.hasPrefix("sys/") { return .system(path == "sys" ? "" : String(path.dropFirst(4))) }
+        if path == "auth/token" || path.hasPrefix("auth/token/") {
+            return .token(path.count > 11 ? String(path.dropFirst(11)) : "")
+        }
+        guard let m = snapshot.route(path) else { throw Self.routeNotFound(path) }
+        let sub = path.count >= m.routePath.count ? String(path.dropFirst(m.routePath.count)) : ""
+        return .engine(m, sub)
+    }
+
+    /// Handles one logical request.
+    public func handle(_ req: CoreRequest) async throws -> CoreResponse {
+        var resp = try await handleUnwrapped(req)
+        if let ttl = req.wrapTTL, ttl > 0, !resp.isEmpty, resp.httpStatus == nil || resp.httpStatus == 200 {
+            resp = try await wrap(resp, ttl: ttl, path: req.path)
+        }
+        return resp
+    }
+
+    func handleUnwrapped(_ req: CoreRequest) async throws -> CoreResponse {
+        if req.path == "sys/wrapping/unwrap" || req.path == "sys/wrapping/lookup",
+            req.data["token"]?.stringValue.map({ $0.isEmpty }) ?? true
+        {
+            // The wrapping token itself is presented as the request token.
+            _ = try currentRouter()
+            return try await wrappingOperation(req.path == "sys/wrapping/unwrap" ? "unwrap" : "lookup", wrappingToken: req.token ?? "")
+        }
+        let snapshot = try currentRouter()
+        let target = try resolveTarget(req.path, snapshot: snapshot)
+        let now = self.now()
+
+        var tokenEntry: TokenEntry? = nil
+        if let t = req.token, !t.isEmpty { tokenEntry = try await tokens.lookup(token: t, now: now) }
+        if tokenEntry?.numUses == -1 { tokenEntry = nil }
+
+        let unauthenticated = isUnauthenticated(target)
+        var operation = req.operation
+        if !unauthenticated {
+            guard var entry = tokenEntry else { throw LogicalError.permissionDenied }
+            if operation == .update, case .engine(let m, let sub) = target {
+                let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: entry, operation: .update)
+                if let exists = try await m.engine.existenceCheck(lreq), !exists { operation = .create }
+            }
+            if !entry.isRoot {
+                let acl = try await policies.acl(for: entry.policies)
+                let decision = acl.allowOperation(path: req.path, operation: operation, data: req.data)
+                guard decision.allowed else { throw LogicalError.permissionDenied }
+                if requiresSudo(target), !decision.sudoGranted { throw LogicalError.permissionDenied }
+            }
+            if entry.numUses > 0 {
+                entry = try await tokens.useToken(entry)
+                tokenEntry = entry
+            }
+        }
+
+        defer {
+            if let e = tokenEntry, e.numUses == -1 {
+                let h = e.idHash
+                let tokens = self.tokens
+                Task { try? await tokens.revokeTree(hash: h) }
+            }
+        }
+
+        switch target {
+        case .system(let sub):
+            return try await handleSystem(req, sub: sub, operation: operation, token: tokenEntry)
+        case .token(let sub):
+            return try await handleTokenPath(req, sub: sub, operation: operation, caller: tokenEntry)
+        case .engine(let m, let sub):
+            let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: tokenEntry, operation: operation)
+            let resp = try await m.engine.handle(lreq)
+            return try await finish(resp, mount: m, caller: tokenEntry)
+        }
+    }
+
+    func isUnauthenticated(_ target: Target) -> Bool {
+        switch target {
+        case .system(let sub):
+            return sub == "internal/ui/mounts" || sub.hasPrefix("internal/ui/mounts/") || sub == "wrapping/lookup"
+                || sub == "health" || sub == "seal-status" || sub == "leader" || sub == "init"
+        case .token:
+            return false
+        case .engine(let m, let sub):
+            return m.engine.specialPaths.unauthenticated.contains { Self.matchSpecial($0, sub) }
+        }
+    }
+
+    static func matchSpecial(_ pattern: String, _ path: String) -> Bool {
+        if pattern.hasSuffix("*") { return path.hasPrefix(String(pattern.dropLast())) }
+        return pattern == path
+    }
+
+    static let sysRootPaths = [
+        "auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "rotate/*", "config/*", "revoke-prefix/*",
+        "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*", "leases", "plugins/catalog/*",
+        "internal/inspect/*", "storage/raft/*",
+    ]
+
+    func requiresSudo(_ target: Target) -> Bool {
+        switch target {
+        case .system(let sub):
+            return Self.sysRootPaths.contains { Self.matchSpecial($0, sub) }
+        case .token(let sub):
+            return sub == "accessors" || sub.hasPrefix("accessors/") || sub == "revoke-orphan" || sub == "tidy"
+        case .engine(let m, let sub):
+            return m.engine.specialPaths.root.contains { Self.matchSpecial($0, sub) }
+        }
+    }
+
+    func makeLogicalRequest(_ req: CoreRequest, mount m: MountedEngine, sub: String, token: TokenEntry?, operation: Operation) -> LogicalRequest {
+        var storage = m.storage
+        if m.entry.type == "cubbyhole" {
+            storage = PrefixedStorage(base: m.storage, prefix: (token?.idHash ?? "-") + "/")
+        }
+        return LogicalRequest(
+            id: req.id, operation: operation, path: sub, data: req.data, contentType: req.contentType, storage: storage,
+            mountPoint: m.routePath, mountType: m.entry.type, mountAccessor: m.entry.accessor, mountOptions: m.entry.options ?? [:],
+            clientTokenAccessor: token?.accessor, displayName: token?.displayName ?? "", isRoot: token?.isRoot ?? false)
+    }
+
+    /// Turns an engine response into a core response: lease duration from the mount and system settings, and a
+    /// token for login responses.
+    func finish(_ resp: LogicalResponse?, mount: MountedEngine, caller: TokenEntry?) async throws -> CoreResponse {
+        guard let resp else { return CoreResponse() }
+        var out = CoreResponse(data: resp.data, warnings: resp.warnings, httpStatus: resp.httpStatus)
+        if let secret = resp.secret {
+            let maxTTL = mount.entry.maxLeaseTTL > 0 ? mount.entry.maxLeaseTTL : configuration.maxLeaseTTL
+            var ttl = secret.ttl ?? (mount.entry.defaultLeaseTTL > 0 ? mount.entry.defaultLeaseTTL : configuration.defaultLeaseTTL)
+            if ttl <= 0 { ttl = mount.entry.defaultLeaseTTL > 0 ? mount.entry.defaultLeaseTTL : configuration.defaultLeaseTTL }
+            out.leaseDuration = min(ttl, maxTTL)
+            out.renewable = secret.renewable
+        }
+        if let auth = resp.auth {
+            let (_, block) = try await issueToken(
+                TokenRequest(
+                    policies: auth.policies, meta: auth.metadata.isEmpty ? nil : auth.metadata,
+                    displayName: mount.entry.path.replacingOccurrences(of: "/", with: "") + (auth.displayName.isEmpty ? "" : "-" + auth.displayName),
+                    ttl: auth.ttl, explicitMaxTTL: auth.maxTTL, period: auth.period, numUses: auth.numUses, renewable: auth.renewable,
+                    noDefaultPolicy: false, path: mount.routePath + "login"),
+                parent: nil, mount: mount.entry)
+            out.auth = block
+        }
+        return out
+    }
+}

@@ -1,0 +1,407 @@
+import CofferSDK
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+
+/// Settings the core needs from the server configuration.
+public struct CoreConfiguration: Sendable {
+    public var defaultLeaseTTL: Int64
+    public var maxLeaseTTL: Int64
+    public var storageType: String
+    public var clusterName: String
+
+    public init(defaultLeaseTTL: Int64 = 2_764_800, maxLeaseTTL: Int64 = 2_764_800, storageType: String = "inmem", clusterName: String? = nil) {
+        self.defaultLeaseTTL = defaultLeaseTTL
+        self.maxLeaseTTL = maxLeaseTTL
+        self.storageType = storageType
+        self.clusterName = clusterName ?? "coffer-cluster-\(RandomID.hex(4))"
+    }
+}
+
+/// The seal configuration, stored in plaintext at `core/seal-config` (it holds no secret).
+public struct SealConfig: Sendable, Equatable {
+    public var shares: Int
+    public var threshold: Int
+}
+
+/// The result of `sys/init`.
+public struct InitResult: Sendable {
+    public var keys: [[UInt8]]
+    public var rootToken: String
+}
+
+/// The seal-status view shared by `sys/seal-status`, `sys/unseal` and the health endpoint.
+public struct SealStatus: Sendable {
+    public var initialized: Bool
+    public var sealed: Bool
+    public var threshold: Int
+    public var shares: Int
+    public var progress: Int
+    public var nonce: String
+    public var clusterName: String
+    public var clusterID: String
+    public var storageType: String
+}
+
+/// A request after HTTP decoding.
+public struct CoreRequest: Sendable {
+    public var id: String
+    public var operation: CofferSDK.Operation
+    /// Without the `/v1/` prefix or a leading slash.
+    public var path: String
+    public var data: [String: JSONValue]
+    public var token: String?
+    public var contentType: String?
+    /// From `X-Vault-Wrap-TTL`: wrap the response in a single-use token living this many seconds.
+    public var wrapTTL: Int64?
+
+    public init(id: String, operation: CofferSDK.Operation, path: String, data: [String: JSONValue] = [:], token: String? = nil, contentType: String? = nil, wrapTTL: Int64? = nil) {
+        self.id = id
+        self.operation = operation
+        self.path = path
+        self.data = data
+        self.token = token
+        self.contentType = contentType
+        self.wrapTTL = wrapTTL
+    }
+}
+
+/// A response before HTTP encoding.
+public struct CoreResponse: Sendable {
+    public var data: [String: JSONValue]?
+    public var warnings: [String]
+    public var auth: JSONValue?
+    public var leaseID: String
+    public var leaseDuration: Int64
+    public var renewable: Bool
+    public var httpStatus: Int?
+    /// `sys/` responses repeat their data at the top level, as OpenBao still does for old clients.
+    public var duplicateDataAtTopLevel: Bool
+    public var wrapInfo: JSONValue? = nil
+
+    public init(data: [String: JSONValue]? = nil, warnings: [String] = [], auth: JSONValue? = nil, leaseID: String = "", leaseDuration: Int64 = 0, renewable: Bool = false, httpStatus: Int? = nil, duplicateDataAtTopLevel: Bool = false) {
+        self.data = data
+        self.warnings = warnings
+        self.auth = auth
+        self.leaseID = leaseID
+        self.leaseDuration = leaseDuration
+        self.renewable = renewable
+        self.httpStatus = httpStatus
+        self.duplicateDataAtTopLevel = duplicateDataAtTopLevel
+    }
+
+    /// True when nothing is to be sent: HTTP 204.
+    public var isEmpty: Bool { data == nil && auth == nil && warnings.isEmpty && httpStatus == nil && wrapInfo == nil }
+}
+
+/// A mounted engine instance with its table entry and storage view.
+struct MountedEngine: Sendable {
+    var entry: MountEntry
+    var engine: any SecretsEngine
+    var storage: any LogicalStorage
+    var isAuth: Bool
+    /// Full routing prefix, e.g. `secret/` or `auth/userpass/`.
+    var routePath: String { isAuth ? "auth/" + entry.path : entry.path }
+}
+
+/// What is live while unsealed; swapped atomically, read without waiting.
+struct RouterSnapshot: Sendable {
+    var mounts: [String: MountedEngine] = [:]
+    var mountTable: [MountEntry] = []
+    var authTable: [MountEntry] = []
+
+    func route(_ path: String) -> MountedEngine? {
+        // Longest prefix first: try each "/" boundary from the right.
+        var candidate = path.hasSuffix("/") ? path : path + "/"
+        while true {
+            if let m = mounts[candidate] { return m }
+            let trimmed = candidate.dropLast()
+            guard let slash = trimmed.lastIndex(of: "/") else { return nil }
+            candidate = String(trimmed[...slash])
+        }
+    }
+}
+
+/// The core: seal state, the barrier, routing, tokens, policies and the `sys/` backend. No HTTP here.
+public final class Core: Sendable {
+    public static let sealConfigPath = "core/seal-config"
+    static let mountTablePath = "core/mounts"
+    static let authTablePath = "core/auth"
+    static let clusterPath = "core/cluster"
+
+    public let configuration: CoreConfiguration
+    let physical: any PhysicalBackend
+    let barrier: AESGCMBarrier
+    let logger: Logger
+    let engineFactories: [String: EngineFactory]
+    let now: @Sendable () -> Date
+
+    struct Lifecycle: Sendable {
+        var sealConfig: SealConfig?
+        var unsealShares: [[UInt8]] = []
+        var unsealNonce = ""
+        var clusterID = ""
+    }
+    let lifecycle = Mutex(Lifecycle())
+    let router = Mutex<RouterSnapshot?>(nil)
+    let stateLock = AsyncLock()
+    let tokens: TokenStore
+    let policies: PolicyStore
+
+    public init(
+        configuration: CoreConfiguration, physical: any PhysicalBackend, engines: [String: EngineFactory], logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.configuration = configuration
+        self.physical = physical
+        self.barrier = AESGCMBarrier(physical: physical)
+        self.engineFactories = engines
+        self.logger = logger
+        self.now = now
+        self.policies = PolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/policy/"))
+        self.tokens = TokenStore(storage: barrier)
+        tokens.setRevokeHook { [unowned self] hash in
+            // Destroy the cubbyhole of the revoked token in every cubbyhole mount, and any response it wrapped.
+            let cubbies = self.router.withLock { $0?.mounts.values.filter { $0.entry.type == "cubbyhole" } ?? [] }
+            for m in cubbies {
+                try await PrefixedStorage(base: self.barrier, prefix: "logical/\(m.entry.uuid)/\(hash)/").deletePrefix("")
+            }
+            try await self.barrier.delete(Core.wrappingPrefix + hash)
+        }
+    }
+
+    // MARK: State
+
+    /// Reads the seal configuration from storage (on start).
+    public func loadSealConfig() async throws {
+        let cfg = try await physical.get(Self.sealConfigPath).map { try JSONValue.parse($0) }
+        let parsed = cfg.flatMap { v -> SealConfig? in
+            guard let s = v["secret_shares"]?.intValue, let t = v["secret_threshold"]?.intValue else { return nil }
+            return SealConfig(shares: Int(s), threshold: Int(t))
+        }
+        let cluster = try await physical.get(Self.clusterPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        lifecycle.withLock {
+            $0.sealConfig = parsed
+            $0.clusterID = cluster
+        }
+    }
+
+    public var isSealed: Bool { barrier.isSealed }
+    public var isInitialized: Bool { lifecycle.withLock { $0.sealConfig != nil } }
+
+    public func sealStatus() -> SealStatus {
+        let l = lifecycle.withLock { $0 }
+        let sealed = barrier.isSealed
+        return SealStatus(
+            initialized: l.sealConfig != nil, sealed: sealed, threshold: l.sealConfig?.threshold ?? 0, shares: l.sealConfig?.shares ?? 0,
+            progress: sealed ? l.unsealShares.count : 0, nonce: sealed ? l.unsealNonce : "", clusterName: configuration.clusterName,
+            clusterID: l.clusterID, storageType: configuration.storageType)
+    }
+
+    // MARK: Init, unseal, seal
+
+    /// Initializes a new store: unseal key split into shares, root key, keyring, default mounts and policies, and a
+    /// root token. The core is left sealed, as Vault leaves it.
+    public func initialize(shares: Int, threshold: Int, rootTokenID: String? = nil) async throws -> InitResult {
+        try await stateLock.withLock {
+            guard shares >= 1 else { throw LogicalError.invalidRequest("invalid seal configuration: shares must be at least one") }
+            guard threshold >= 1 else { throw LogicalError.invalidRequest("invalid seal configuration: threshold must be at least one") }
+            guard threshold <= shares else {
+                throw LogicalError.invalidRequest("invalid seal configuration: threshold cannot be larger than shares")
+            }
+            guard shares == 1 || threshold > 1 else {
+                throw LogicalError.invalidRequest("invalid seal configuration: threshold must be greater than one for multiple shares")
+            }
+            guard shares <= 255 else {
+                throw LogicalError.invalidRequest("invalid seal configuration: shares must be less than 256")
+            }
+            if try await physical.get(Self.sealConfigPath) != nil {
+                throw LogicalError.invalidRequest("Vault is already initialized")
+            }
+            let unsealKey = SymmetricKey(size: .bits256)
+            let unsealBytes = unsealKey.withUnsafeBytes { Array($0) }
+            var rng = SystemRandomNumberGenerator()
+            let keys = shares == 1 ? [unsealBytes] : try Shamir.split(unsealBytes, parts: shares, threshold: threshold, using: &rng)
+            let rootKey = SymmetricKey(size: .bits256)
+            try await barrier.initialize(rootKey: rootKey, unsealKey: unsealKey, now: now())
+
+            // Set up the initial contents inside the barrier.
+            try await barrier.unseal(unsealKey: unsealKey)
+            let rootToken = rootTokenID ?? ("s." + RandomID.base62(24))
+            do {
+                try await setupInitialContents(rootToken: rootToken)
+            } catch {
+                barrier.seal()
+                throw error
+            }
+            barrier.seal()
+            let clusterID = RandomID.uuid()
+            let cfg: JSONValue = ["type": "shamir", "secret_shares": .int(Int64(shares)), "secret_threshold": .int(Int64(threshold))]
+            try await physical.transaction([.put(Self.sealConfigPath, cfg.serializedData()), .put(Self.clusterPath, Data(clusterID.utf8))])
+            lifecycle.withLock {
+                $0.sealConfig = SealConfig(shares: shares, threshold: threshold)
+                $0.clusterID = clusterID
+                $0.unsealShares = []
+                $0.unsealNonce = ""
+            }
+            logger.info("core initialized", metadata: ["coffer.shares": "\(shares)", "coffer.threshold": "\(threshold)"])
+            return InitResult(keys: keys, rootToken: rootToken)
+        }
+    }
+
+    private func setupInitialContents(rootToken: String) async throws {
+        let mounts = [
+            MountEntry(path: "cubbyhole/", type: "cubbyhole", description: "per-token private secret storage", uuid: RandomID.uuid(),
+                       accessor: "cubbyhole_" + RandomID.hex(4), local: true),
+            MountEntry(path: "sys/", type: "system", description: "system endpoints used for control, policy and debugging",
+                       uuid: RandomID.uuid(), accessor: "system_" + RandomID.hex(4), sealWrap: true,
+                       extraConfig: ["passthrough_request_headers": ["Accept"]]),
+        ]
+        let auth = [
+            MountEntry(path: "token/", type: "token", description: "token based credentials", uuid: RandomID.uuid(),
+                       accessor: "auth_token_" + RandomID.hex(4))
+        ]
+        try await saveTables(mounts: mounts, auth: auth)
+        try await policies.setupDefaults(now: now())
+        try await tokens.setup()
+        let entry = TokenEntry(
+            idHash: try tokens.hash(rootToken), accessor: RandomID.base62(24), parentHash: nil, policies: ["root"], meta: nil,
+            displayName: "root", numUses: 0, creationTime: now(), creationTTL: 0, explicitMaxTTL: 0, period: 0, renewable: false,
+            path: "auth/token/root", expireTime: nil, role: "")
+        try await tokens.create(entry)
+        tokens.teardown()
+    }
+
+    /// Dev mode: initialize with one share, unseal, and mount KV v2 at `secret/`.
+    public func initializeDev(rootTokenID: String?) async throws -> InitResult {
+        let result = try await initialize(shares: 1, threshold: 1, rootTokenID: rootTokenID)
+        _ = try await unseal(keyBytes: result.keys[0], reset: false)
+        try await enableMount(path: "secret/", type: "kv", description: "key/value secret storage", options: ["version": "2"], config: [:], isAuth: false)
+        return result
+    }
+
+    /// Submits one unseal share. Returns the new status; throws for a bad key.
+    public func unseal(keyBytes: [UInt8], reset: Bool) async throws -> SealStatus {
+        try await stateLock.withLock {
+            if reset {
+                lifecycle.withLock {
+                    $0.unsealShares = []
+                    $0.unsealNonce = ""
+                }
+                return sealStatus()
+            }
+            guard let cfg = lifecycle.withLock({ $0.sealConfig }) else {
+                throw LogicalError.invalidRequest("Vault is not initialized")
+            }
+            guard barrier.isSealed else { return sealStatus() }
+            let expectedLength = cfg.shares == 1 ? 32 : 33
+            guard keyBytes.count == expectedLength else {
+                throw LogicalError.invalidRequest(
+                    cfg.shares == 1
+                        ? "invalid key: key is not the correct length" : "'key' must be a valid hex or base64 string")
+            }
+            let collected = lifecycle.withLock { l -> [[UInt8]]? in
+                if l.unsealShares.isEmpty { l.unsealNonce = RandomID.uuid() }
+                // A repeated share does not advance progress.
+                if !l.unsealShares.contains(where: { constantTimeEqual($0, keyBytes) }) { l.unsealShares.append(keyBytes) }
+                return l.unsealShares.count >= cfg.threshold ? l.unsealShares : nil
+            }
+            guard let shares = collected else { return sealStatus() }
+            lifecycle.withLock {
+                $0.unsealShares = []
+                $0.unsealNonce = ""
+            }
+            let keyBytes: [UInt8]
+            do {
+                keyBytes = cfg.threshold == 1 ? shares[0] : try Shamir.combine(shares)
+            } catch {
+                throw LogicalError.invalidRequest("failed to unseal: \(error)")
+            }
+            do {
+                try await barrier.unseal(unsealKey: SymmetricKey(data: keyBytes))
+            } catch {
+                throw LogicalError.invalidRequest("Error unsealing: failed to decrypt keys from storage: cipher: message authentication failed")
+            }
+            do {
+                try await postUnseal()
+            } catch {
+                barrier.seal()
+                throw LogicalError.internalError("failed to set up core after unseal: \(error)")
+            }
+            logger.info("core unsealed")
+            return sealStatus()
+        }
+    }
+
+    /// Loads mount tables, policies and tokens after the barrier opened.
+    private func postUnseal() async throws {
+        try await tokens.setup()
+        policies.invalidateAll()
+        try await loadRouter()
+    }
+
+    /// Seals: drops the keyring and every cache.
+    public func seal() async throws {
+        try await stateLock.withLock {
+            barrier.seal()
+            router.withLock { $0 = nil }
+            tokens.teardown()
+            policies.invalidateAll()
+            logger.info("core sealed")
+        }
+    }
+
+    /// Rotates the barrier encryption key (`sys/rotate`).
+    func rotateKey() async throws -> KeyTerm {
+        try await barrier.rotate(now: now())
+    }
+
+    // MARK: Mount tables
+
+    func saveTables(mounts: [MountEntry], auth: [MountEntry]) async throws {
+        try await barrier.transaction([
+            .put(Self.mountTablePath, JSONValue.array(mounts.map { $0.storageJSON() }).serializedData()),
+            .put(Self.authTablePath, JSONValue.array(auth.map { $0.storageJSON() }).serializedData()),
+        ])
+    }
+
+    func loadRouter() async throws {
+        let mounts = try await barrier.getJSON(Self.mountTablePath)?.arrayValue?.map { try MountEntry(storage: $0) } ?? []
+        let auth = try await barrier.getJSON(Self.authTablePath)?.arrayValue?.map { try MountEntry(storage: $0) } ?? []
+        var snapshot = RouterSnapshot(mounts: [:], mountTable: mounts, authTable: auth)
+        for m in mounts {
+            if let mounted = try await instantiate(m, isAuth: false) { snapshot.mounts[mounted.routePath] = mounted }
+        }
+        for m in auth {
+            if let mounted = try await instantiate(m, isAuth: true) { snapshot.mounts[mounted.routePath] = mounted }
+        }
+        router.withLock { $0 = snapshot }
+    }
+
+    /// Creates the engine for a table entry; `nil` for the built-in backends routed by the core itself.
+    func instantiate(_ entry: MountEntry, isAuth: Bool) async throws -> MountedEngine? {
+        if entry.type == "system" || entry.type == "token" { return nil }
+        guard let factory = engineFactories[entry.type] else {
+            logger.error("no engine for mount type", metadata: ["coffer.mount_type": "\(entry.type)"])
+            return nil
+        }
+        let engine = try await factory(
+            EngineConfiguration(mountPath: entry.path, type: entry.type, options: entry.options ?? [:], logger: logger))
+        let prefix = (isAuth ? "auth/" : "logical/") + entry.uuid + "/"
+        return MountedEngine(entry: entry, engine: engine, storage: PrefixedStorage(base: barrier, prefix: prefix), isAuth: isAuth)
+    }
+
+    func currentRouter() throws -> RouterSnapshot {
+        guard let r = router.withLock({ $0 }) else { throw LogicalError.sealed }
+        return r
+    }
+}
+
+/// Compares two byte arrays in time independent of where they differ.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for i in a.indices { diff |= a[i] ^ b[i] }
+    return diff == 0
+}

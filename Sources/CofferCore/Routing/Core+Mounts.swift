@@ -1,0 +1,203 @@
+import CofferSDK
+import Foundation
+import Synchronization
+
+/// Built-in types that may be mounted as secrets engines or auth methods.
+extension Core {
+    static let protectedMountPrefixes = ["sys/", "auth/", "cubbyhole/", "identity/"]
+
+    /// Normalizes a mount path: no leading slash, one trailing slash.
+    static func normalizeMountPath(_ raw: String) -> String {
+        var p = raw
+        while p.hasPrefix("/") { p.removeFirst() }
+        if !p.hasSuffix("/") { p += "/" }
+        return p
+    }
+
+    func enableMount(path rawPath: String, type: String, description: String, options: [String: String]?, config: [String: JSONValue], isAuth: Bool, local: Bool = false, sealWrap: Bool = false) async throws {
+        let path = Self.normalizeMountPath(rawPath)
+        guard path != "/" else { throw LogicalError.invalidRequest("missing mount point") }
+        guard !type.isEmpty else { throw LogicalError.invalidRequest("backend type must be specified as a string") }
+        let routePath = isAuth ? "auth/" + path : path
+        if !isAuth {
+            for p in Self.protectedMountPrefixes where routePath.hasPrefix(p) {
+                throw LogicalError.invalidRequest("cannot mount \"\(path)\"")
+            }
+        }
+        if type == "system" || type == "identity" || type == "cubbyhole" || (type == "token" && isAuth) {
+            throw LogicalError.invalidRequest(isAuth ? "token credential backend cannot be instantiated" : "cannot mount \"\(path)\" of type \"\(type)\"")
+        }
+        guard engineFactories[type] != nil else {
+            throw LogicalError.invalidRequest("plugin not found in the catalog: \(type)")
+        }
+        var opts = options
+        if type == "kv" {
+            var o = opts ?? [:]
+            if o["version"] == nil { o["version"] = "1" }
+            opts = o
+        }
+        let defaultTTL = try config["default_lease_ttl"].map { try parseTTL($0, field: "default_lease_ttl") } ?? 0
+        let maxTTL = try config["max_lease_ttl"].map { try parseTTL($0, field: "max_lease_ttl") } ?? 0
+        try await stateLock.withLock {
+            var snap = try currentRouter()
+            let table = isAuth ? snap.authTable : snap.mountTable
+            let fullNew = routePath
+            for existing in table {
+                let fullExisting = isAuth ? "auth/" + existing.path : existing.path
+                if fullNew.hasPrefix(fullExisting) || fullExisting.hasPrefix(fullNew) {
+                    throw LogicalError.invalidRequest("path is already in use at \(existing.path)")
+                }
+            }
+            let accessorPrefix = isAuth ? "auth_\(type)_" : "\(type)_"
+            var entry = MountEntry(
+                path: path, type: type, description: description, uuid: RandomID.uuid(), accessor: accessorPrefix + RandomID.hex(4),
+                options: opts, local: local, sealWrap: sealWrap, defaultLeaseTTL: defaultTTL, maxLeaseTTL: maxTTL)
+            entry.extraConfig = Self.extraTunables(config)
+            guard let mounted = try await instantiate(entry, isAuth: isAuth) else {
+                throw LogicalError.invalidRequest("plugin not found in the catalog: \(type)")
+            }
+            if isAuth { snap.authTable.append(entry) } else { snap.mountTable.append(entry) }
+            try await saveTables(mounts: snap.mountTable, auth: snap.authTable)
+            snap.mounts[mounted.routePath] = mounted
+            router.withLock { $0 = snap }
+        }
+    }
+
+    static let passThroughTunables = [
+        "audit_non_hmac_request_keys", "audit_non_hmac_response_keys", "listing_visibility", "passthrough_request_headers",
+        "allowed_response_headers", "allowed_managed_keys", "user_lockout_config", "plugin_version", "token_type",
+    ]
+
+    static func extraTunables(_ config: [String: JSONValue]) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for k in passThroughTunables {
+            if let v = config[k] {
+                if case .string(let s) = v, k != "listing_visibility", k != "token_type", k != "plugin_version" {
+                    out[k] = .array(s.split(separator: ",").map { .string(String($0)) })
+                } else {
+                    out[k] = v
+                }
+            }
+        }
+        return out
+    }
+
+    func parseTTL(_ v: JSONValue, field: String) throws -> Int64 {
+        if case .string(let s) = v, s == "system" { return 0 }
+        guard let d = parseDurationSeconds(v) else {
+            throw LogicalError.invalidRequest("unable to parse \(field): time: invalid duration \"\(v.stringValue ?? v.serialized())\"")
+        }
+        return d
+    }
+
+    func disableMount(path rawPath: String, isAuth: Bool) async throws {
+        let path = Self.normalizeMountPath(rawPath)
+        if !isAuth {
+            for p in ["sys/", "cubbyhole/", "identity/"] where path == p {
+                throw LogicalError.invalidRequest("cannot unmount \"\(path)\"")
+            }
+        } else if path == "token/" {
+            throw LogicalError.invalidRequest("token credential backend cannot be disabled")
+        }
+        try await stateLock.withLock {
+            var snap = try currentRouter()
+            guard let idx = (isAuth ? snap.authTable : snap.mountTable).firstIndex(where: { $0.path == path }) else {
+                return  // Disabling a path that is not mounted is not an error.
+            }
+            let entry = isAuth ? snap.authTable.remove(at: idx) : snap.mountTable.remove(at: idx)
+            try await saveTables(mounts: snap.mountTable, auth: snap.authTable)
+            snap.mounts.removeValue(forKey: isAuth ? "auth/" + path : path)
+            router.withLock { $0 = snap }
+            // Remove the engine's data after the table no longer points at it.
+            try await PrefixedStorage(base: barrier, prefix: (isAuth ? "auth/" : "logical/") + entry.uuid + "/").deletePrefix("")
+        }
+    }
+
+    func findMount(path rawPath: String, isAuth: Bool) throws -> MountEntry? {
+        let path = Self.normalizeMountPath(rawPath)
+        let snap = try currentRouter()
+        return (isAuth ? snap.authTable : snap.mountTable).first { $0.path == path }
+    }
+
+    func tuneMount(path rawPath: String, isAuth: Bool, data: [String: JSONValue]) async throws {
+        let path = Self.normalizeMountPath(rawPath)
+        try await stateLock.withLock {
+            var snap = try currentRouter()
+            let tablePathPrefix = isAuth ? "auth/" : ""
+            guard var entry = (isAuth ? snap.authTable : snap.mountTable).first(where: { $0.path == path }) else {
+                throw LogicalError.invalidRequest("tune of path \"\(tablePathPrefix)\(path)\" failed: no mount entry found")
+            }
+            if let v = data["default_lease_ttl"] { entry.defaultLeaseTTL = try parseTTL(v, field: "default_lease_ttl") }
+            if let v = data["max_lease_ttl"] { entry.maxLeaseTTL = try parseTTL(v, field: "max_lease_ttl") }
+            if entry.maxLeaseTTL != 0, entry.defaultLeaseTTL > entry.maxLeaseTTL {
+                throw LogicalError.invalidRequest("default lease TTL cannot be greater than max lease TTL")
+            }
+            if let d = data["description"]?.stringValue { entry.description = d }
+            if let f = data["force_no_cache"]?.boolValue { entry.forceNoCache = f }
+            for (k, v) in Self.extraTunables(data) { entry.extraConfig[k] = v }
+            var reinstantiate = false
+            if let o = data["options"]?.objectValue {
+                var opts = entry.options ?? [:]
+                for (k, v) in o {
+                    let s = v.stringValue ?? v.serialized()
+                    if k == "version", entry.type == "kv", let old = opts["version"], old != s {
+                        if old == "2" && s == "1" { throw LogicalError.invalidRequest("cannot downgrade mount from KV version 2 to version 1") }
+                        reinstantiate = true
+                    }
+                    opts[k] = s
+                }
+                entry.options = opts
+            }
+            if isAuth {
+                if let i = snap.authTable.firstIndex(where: { $0.path == path }) { snap.authTable[i] = entry }
+            } else if let i = snap.mountTable.firstIndex(where: { $0.path == path }) {
+                snap.mountTable[i] = entry
+            }
+            try await saveTables(mounts: snap.mountTable, auth: snap.authTable)
+            let route = isAuth ? "auth/" + path : path
+            if reinstantiate || snap.mounts[route] != nil {
+                if let mounted = try await instantiate(entry, isAuth: isAuth) { snap.mounts[route] = mounted }
+            }
+            router.withLock { $0 = snap }
+        }
+    }
+
+    /// Moves a mount synchronously (the data stays under its UUID; only the table changes).
+    func remount(from rawFrom: String, to rawTo: String) async throws {
+        var from = Self.normalizeMountPath(rawFrom)
+        var to = Self.normalizeMountPath(rawTo)
+        var isAuth = false
+        if from.hasPrefix("auth/") {
+            guard to.hasPrefix("auth/") else { throw LogicalError.invalidRequest("cannot remount auth mount to non-auth mount \"\(to)\"") }
+            isAuth = true
+            from.removeFirst(5)
+            to.removeFirst(5)
+        } else if to.hasPrefix("auth/") {
+            throw LogicalError.invalidRequest("cannot remount non-auth mount to auth mount \"\(to)\"")
+        }
+        for p in Self.protectedMountPrefixes where !isAuth && (from.hasPrefix(p) || to.hasPrefix(p)) {
+            throw LogicalError.invalidRequest("cannot remount \"\(from)\"")
+        }
+        try await stateLock.withLock {
+            var snap = try currentRouter()
+            let table = isAuth ? snap.authTable : snap.mountTable
+            guard let idx = table.firstIndex(where: { $0.path == from }) else {
+                throw LogicalError.invalidRequest("no matching mount at \"\(isAuth ? "auth/" : "")\(from)\"")
+            }
+            for existing in table where existing.path != from && (to.hasPrefix(existing.path) || existing.path.hasPrefix(to)) {
+                throw LogicalError.invalidRequest("path already in use at \"\(isAuth ? "auth/" : "")\(existing.path)\"")
+            }
+            if table.contains(where: { $0.path == to }) { throw LogicalError.invalidRequest("path already in use at \"\(to)\"") }
+            var entry = table[idx]
+            let oldRoute = isAuth ? "auth/" + from : from
+            entry.path = to
+            if isAuth { snap.authTable[idx] = entry } else { snap.mountTable[idx] = entry }
+            try await saveTables(mounts: snap.mountTable, auth: snap.authTable)
+            if var mounted = snap.mounts.removeValue(forKey: oldRoute) {
+                mounted.entry = entry
+                snap.mounts[mounted.routePath] = mounted
+            }
+            router.withLock { $0 = snap }
+        }
+    }
+}

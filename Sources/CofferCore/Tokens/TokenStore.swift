@@ -1,0 +1,214 @@
+import CofferSDK
+import Crypto
+import Foundation
+import Synchronization
+
+/// Generates random identifiers from the system CSPRNG.
+enum RandomID {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
+    /// Base62 text of `count` characters, uniformly chosen (rejection sampling).
+    static func base62(_ count: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        var out = [UInt8]()
+        out.reserveCapacity(count)
+        while out.count < count {
+            let b = UInt8.random(in: 0...255, using: &rng)
+            if b < 248 { out.append(alphabet[Int(b % 62)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func uuid() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let c = Array(hex)
+        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
+            + String(c[20..<32])
+    }
+
+    static func hex(_ bytes: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+    }
+}
+
+/// The token store: salted hashes only, a parent/child index for cascading revocation, and an in-memory cache of
+/// entries so that checking a token on the hot path costs one HMAC and a dictionary lookup.
+///
+/// Storage layout (inside the barrier): `sys/token/id/<hash>`, `sys/token/accessor/<accessor hash>`,
+/// `sys/token/parent/<parent hash>/<child hash>`, `sys/token/salt`.
+final class TokenStore: Sendable {
+    static let idPrefix = "sys/token/id/"
+    static let accessorPrefix = "sys/token/accessor/"
+    static let parentPrefix = "sys/token/parent/"
+    static let saltPath = "sys/token/salt"
+
+    let storage: any LogicalStorage
+    private let salt = Mutex<SymmetricKey?>(nil)
+    private let cache = Mutex<[String: TokenEntry]>([:])
+    /// Expiry time of every token that has one, so the sweeper never scans storage.
+    private let expiries = Mutex<[String: Date]>([:])
+    /// Called with each revoked token's hash, to destroy what belongs to it (cubbyhole, wrapped response).
+    private let revokeHook = Mutex<(@Sendable (String) async throws -> Void)?>(nil)
+
+    init(storage: any LogicalStorage) {
+        self.storage = storage
+    }
+
+    func setRevokeHook(_ hook: @escaping @Sendable (String) async throws -> Void) {
+        revokeHook.withLock { $0 = hook }
+    }
+
+    private func onRevoke(_ hash: String) async throws {
+        if let hook = revokeHook.withLock({ $0 }) { try await hook(hash) }
+    }
+
+    /// Loads (or creates) the salt after unseal.
+    func setup() async throws {
+        let key: SymmetricKey
+        if let s = try await storage.get(Self.saltPath) {
+            key = SymmetricKey(data: s)
+        } else {
+            key = SymmetricKey(size: .bits256)
+            try await storage.put(Self.saltPath, key.withUnsafeBytes { Data($0) })
+        }
+        salt.withLock { $0 = key }
+        cache.withLock { $0.removeAll() }
+        var index: [String: Date] = [:]
+        for h in try await storage.list(prefix: Self.idPrefix) where !h.hasSuffix("/") {
+            if let e = try await lookup(hash: h), let t = e.expireTime { index[h] = t }
+        }
+        expiries.withLock { $0 = index }
+    }
+
+    func teardown() {
+        salt.withLock { $0 = nil }
+        cache.withLock { $0.removeAll() }
+        expiries.withLock { $0.removeAll() }
+    }
+
+    /// HMAC-SHA256 of an identifier under the store's salt, hex encoded.
+    func hash(_ id: String) throws -> String {
+        guard let key = salt.withLock({ $0 }) else { throw LogicalError.sealed }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(id.utf8), using: key)
+        return mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    func lookup(hash h: String) async throws -> TokenEntry? {
+        if let e = cache.withLock({ $0[h] }) { return e }
+        guard let v = try await storage.getJSON(Self.idPrefix + h) else { return nil }
+        let entry = try TokenEntry(json: v)
+        cache.withLock { $0[h] = entry }
+        return entry
+    }
+
+    /// Looks a token up by its value. Expired tokens are treated as absent (and revoked in the background).
+    func lookup(token: String, now: Date) async throws -> TokenEntry? {
+        guard !token.isEmpty else { return nil }
+        let h = try hash(token)
+        guard let e = try await lookup(hash: h) else { return nil }
+        if e.isExpired(now: now) {
+            try? await revokeTree(hash: h)
+            return nil
+        }
+        return e
+    }
+
+    func lookup(accessor: String) async throws -> TokenEntry? {
+        guard !accessor.isEmpty else { return nil }
+        guard let v = try await storage.getJSON(Self.accessorPrefix + hash(accessor)), let h = v["id_hash"]?.stringValue else {
+            return nil
+        }
+        return try await lookup(hash: h)
+    }
+
+    /// Stores a new token; returns the entry.
+    func create(_ entry: TokenEntry) async throws {
+        var ops: [StorageOperation] = [
+            .put(Self.idPrefix + entry.idHash, entry.json().serializedData()),
+            .put(Self.accessorPrefix + (try hash(entry.accessor)), JSONValue.object(["id_hash": .string(entry.idHash)]).serializedData()),
+        ]
+        if let p = entry.parentHash { ops.append(.put(Self.parentPrefix + p + "/" + entry.idHash, Data())) }
+        try await storage.transaction(ops)
+        cache.withLock { $0[entry.idHash] = entry }
+        if let t = entry.expireTime { expiries.withLock { $0[entry.idHash] = t } }
+    }
+
+    func update(_ entry: TokenEntry) async throws {
+        try await storage.put(Self.idPrefix + entry.idHash, entry.json().serializedData())
+        cache.withLock { $0[entry.idHash] = entry }
+        expiries.withLock { $0[entry.idHash] = entry.expireTime }
+    }
+
+    /// Uses one of a limited-use token's uses; revokes it when the last is used. Returns the updated entry.
+    func useToken(_ entry: TokenEntry) async throws -> TokenEntry {
+        guard entry.numUses > 0 else { return entry }
+        var e = entry
+        e.numUses -= 1
+        if e.numUses == 0 {
+            // Last use: the token dies now but this request proceeds (Vault's behaviour). Mark with -1 so that a
+            // concurrent request cannot use it again.
+            e.numUses = -1
+            try await update(e)
+            return e
+        }
+        try await update(e)
+        return e
+    }
+
+    /// Revokes the token and every descendant.
+    func revokeTree(hash root: String) async throws {
+        var order: [String] = []
+        var queue = [root]
+        while let h = queue.popLast() {
+            order.append(h)
+            for child in try await storage.list(prefix: Self.parentPrefix + h + "/") where !child.hasSuffix("/") {
+                queue.append(child)
+            }
+        }
+        // Children first, so that a crash midway never leaves an orphaned live child whose parent is gone.
+        for h in order.reversed() { try await revokeOne(hash: h, orphanChildren: false) }
+    }
+
+    /// Revokes one token. With `orphanChildren`, its children become orphans instead of being revoked.
+    func revokeOne(hash h: String, orphanChildren: Bool) async throws {
+        let entry = try await lookup(hash: h)
+        var ops: [StorageOperation] = [.delete(Self.idPrefix + h)]
+        if let e = entry {
+            ops.append(.delete(Self.accessorPrefix + (try hash(e.accessor))))
+            if let p = e.parentHash { ops.append(.delete(Self.parentPrefix + p + "/" + h)) }
+        }
+        if orphanChildren {
+            for child in try await storage.list(prefix: Self.parentPrefix + h + "/") where !child.hasSuffix("/") {
+                if var c = try await lookup(hash: child) {
+                    c.parentHash = nil
+                    ops.append(.put(Self.idPrefix + child, c.json().serializedData()))
+                    cache.withLock { $0[child] = c }
+                }
+                ops.append(.delete(Self.parentPrefix + h + "/" + child))
+            }
+        }
+        try await storage.transaction(ops)
+        cache.withLock { _ = $0.removeValue(forKey: h) }
+        expiries.withLock { _ = $0.removeValue(forKey: h) }
+        try await onRevoke(h)
+    }
+
+    /// Every accessor (for `auth/token/accessors`).
+    func allAccessors() async throws -> [String] {
+        var out: [String] = []
+        for h in try await storage.list(prefix: Self.idPrefix) where !h.hasSuffix("/") {
+            if let e = try await lookup(hash: h) { out.append(e.accessor) }
+        }
+        return out
+    }
+
+    /// Revokes every expired token; returns how many were revoked.
+    func revokeExpired(now: Date) async throws -> Int {
+        let due = expiries.withLock { $0.filter { $0.value <= now }.map(\.key) }
+        for h in due { try await revokeTree(hash: h) }
+        return due.count
+    }
+}

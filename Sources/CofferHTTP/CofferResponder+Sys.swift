@@ -1,0 +1,124 @@
+import CofferCore
+import CofferSDK
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `sys/init`, `sys/unseal`, `sys/seal-status` and `sys/health`: the endpoints that work while sealed.
+extension CofferResponder {
+    func sealStatusJSON(_ s: SealStatus) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "type": "shamir", "initialized": .bool(s.initialized), "sealed": .bool(s.sealed), "t": .int(Int64(s.threshold)),
+            "n": .int(Int64(s.shares)), "progress": .int(Int64(s.progress)), "nonce": .string(s.nonce),
+            "version": .string(CofferVersion.apiVersion), "build_date": "2026-11-29T00:00:00Z", "migration": false,
+            "recovery_seal": false, "storage_type": .string(s.storageType),
+        ]
+        if s.initialized && !s.sealed {
+            o["cluster_name"] = .string(s.clusterName)
+            o["cluster_id"] = .string(s.clusterID)
+        }
+        return .object(o)
+    }
+
+    func initialize(_ request: Request) async throws -> Response {
+        var request = request
+        switch request.method {
+        case .get:
+            return Self.json(status: 200, JSONValue.object(["initialized": .bool(core.isInitialized)]).serialized())
+        case .put, .post:
+            let d = try await body(&request)
+            let lr = LogicalRequest(operation: .update, path: "", data: d, storage: InMemoryPhysicalBackend())
+            if let p = lr.stringList("pgp_keys"), !p.isEmpty {
+                throw LogicalError.invalidRequest("PGP-encrypted unseal keys are not supported by this server")
+            }
+            let shares = Int(try lr.int("secret_shares") ?? 0)
+            let threshold = Int(try lr.int("secret_threshold") ?? 0)
+            let result = try await core.initialize(shares: shares, threshold: threshold)
+            let hex = result.keys.map { JSONValue.string($0.map { String(format: "%02x", $0) }.joined()) }
+            let b64 = result.keys.map { JSONValue.string(Data($0).base64EncodedString()) }
+            let out: JSONValue = ["keys": .array(hex), "keys_base64": .array(b64), "root_token": .string(result.rootToken)]
+            return Self.json(status: 200, out.serialized())
+        default:
+            throw LogicalError(.unsupportedOperation, messages: [])
+        }
+    }
+
+    static func decodeKey(_ s: String) -> [UInt8]? {
+        let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.count % 2 == 0, t.allSatisfy(\.isHexDigit) {
+            var out: [UInt8] = []
+            var idx = t.startIndex
+            while idx < t.endIndex {
+                let next = t.index(idx, offsetBy: 2)
+                guard let b = UInt8(t[idx..<next], radix: 16) else { return nil }
+                out.append(b)
+                idx = next
+            }
+            return out
+        }
+        if let d = Data(base64Encoded: t) { return Array(d) }
+        return nil
+    }
+
+    func unseal(_ request: Request) async throws -> Response {
+        var request = request
+        guard request.method == .put || request.method == .post else { throw LogicalError(.unsupportedOperation, messages: []) }
+        let d = try await body(&request)
+        guard core.isInitialized else { throw LogicalError.invalidRequest("Vault is not initialized") }
+        let reset = d["reset"]?.boolValue ?? false
+        if reset {
+            return Self.json(status: 200, sealStatusJSON(try await core.unseal(keyBytes: [], reset: true)).serialized())
+        }
+        guard let keyText = d["key"]?.stringValue, !keyText.isEmpty else {
+            throw LogicalError.invalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true")
+        }
+        guard let key = Self.decodeKey(keyText) else {
+            throw LogicalError.invalidRequest("'key' must be a valid hex or base64 string")
+        }
+        let status = try await core.unseal(keyBytes: key, reset: false)
+        return Self.json(status: 200, sealStatusJSON(status).serialized())
+    }
+
+    func health(_ request: Request) async throws -> Response {
+        guard request.method == .get || request.method == .head else { throw LogicalError(.unsupportedOperation, messages: []) }
+        let q = request.uri.queryParameters
+        func code(_ name: String, _ def: Int) -> Int {
+            guard let v = q[Substring(name)], let i = Int(v) else { return def }
+            return i
+        }
+        func flag(_ name: String) -> Bool {
+            guard let v = q[Substring(name)] else { return false }
+            return v.isEmpty || v == "true" || v == "1"
+        }
+        let s = core.sealStatus()
+        var status = code("activecode", 200)
+        if !s.initialized {
+            status = code("uninitcode", 501)
+        } else if s.sealed {
+            status = code("sealedcode", 503)
+        }
+        _ = flag("standbyok")
+        _ = flag("perfstandbyok")
+        _ = code("standbycode", 429)
+        _ = code("drsecondarycode", 472)
+        _ = code("performancestandbycode", 473)
+        if request.method == .head {
+            var headers = HTTPFields()
+            headers[.cacheControl] = "no-store"
+            headers[.contentType] = "application/json"
+            return Response(status: .init(code: status), headers: headers)
+        }
+        var body: [String: JSONValue] = [
+            "initialized": .bool(s.initialized), "sealed": .bool(s.sealed), "standby": .bool(s.sealed || !s.initialized),
+            "performance_standby": false, "replication_performance_mode": "disabled", "replication_dr_mode": "disabled",
+            "server_time_utc": .int(Int64(Date().timeIntervalSince1970)), "version": .string(CofferVersion.apiVersion),
+        ]
+        if s.initialized && !s.sealed {
+            body["cluster_name"] = .string(s.clusterName)
+            body["cluster_id"] = .string(s.clusterID)
+            body["standby"] = false
+        }
+        return Self.json(status: status, JSONValue.object(body).serialized())
+    }
+}

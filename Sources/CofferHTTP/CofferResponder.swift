@@ -1,0 +1,223 @@
+import CofferCore
+import CofferSDK
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The only code that knows Vault's wire format: paths under `/v1/`, verbs, headers, the JSON envelope and the
+/// `{"errors":[...]}` body with its status code.
+public struct CofferResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    /// Request bodies above this are refused (413), as Vault's default max_request_size.
+    public static let maxRequestSize = 32 * 1024 * 1024
+
+    let core: Core
+    let logger: Logger
+
+    public init(core: Core, logger: Logger) {
+        self.core = core
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let requestID = UUID().uuidString.lowercased()
+        do {
+            return try await route(request, requestID: requestID)
+        } catch let e as LogicalError {
+            return Self.errorResponse(e)
+        } catch let e as BarrierError {
+            if case .sealed = e { return Self.errorResponse(LogicalError.sealed) }
+            logger.error("storage integrity error", metadata: ["coffer.request_id": "\(requestID)", "coffer.error": "\(e)"])
+            return Self.errorResponse(LogicalError.internalError(Core.multiError("\(e)")))
+        } catch {
+            logger.error("internal error", metadata: ["coffer.request_id": "\(requestID)", "coffer.error": "\(String(describing: type(of: error)))"])
+            return Self.errorResponse(LogicalError.internalError(Core.multiError("internal error")))
+        }
+    }
+
+    static func status(_ code: LogicalError.Code) -> Int {
+        switch code {
+        case .invalidRequest: return 400
+        case .permissionDenied: return 403
+        case .unsupportedPath, .notFound: return 404
+        case .unsupportedOperation: return 405
+        case .conflict: return 409
+        case .preconditionFailed: return 412
+        case .payloadTooLarge: return 413
+        case .unsupportedMediaType: return 415
+        case .rateLimited: return 429
+        case .internal: return 500
+        case .notInitialized: return 501
+        case .sealed: return 503
+        case .status(let s): return s
+        }
+    }
+
+    static func errorResponse(_ e: LogicalError) -> Response {
+        let body = JSONValue.object(["errors": .array(e.messages.map { .string($0) })])
+        return json(status: status(e.code), body.serialized())
+    }
+
+    static func json(status: Int, _ text: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func noContent() -> Response {
+        var headers = HTTPFields()
+        headers[.cacheControl] = "no-store"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    // MARK: Routing
+
+    func route(_ request: Request, requestID: String) async throws -> Response {
+        let rawPath = request.uri.path
+        guard rawPath.hasPrefix("/v1/") else {
+            throw LogicalError(.unsupportedPath, messages: [])
+        }
+        var path = String(rawPath.dropFirst(4))
+        path = path.removingPercentEncoding ?? path
+        let method = request.method
+
+        // Endpoints that work while sealed or uninitialized.
+        switch path {
+        case "sys/health":
+            return try await health(request)
+        case "sys/seal-status":
+            guard method == .get else { throw LogicalError(.unsupportedOperation, messages: []) }
+            return Self.json(status: 200, sealStatusJSON(core.sealStatus()).serialized())
+        case "sys/init":
+            return try await initialize(request)
+        case "sys/unseal":
+            return try await unseal(request)
+        case "sys/leader":
+            guard method == .get else { throw LogicalError(.unsupportedOperation, messages: []) }
+            guard core.isInitialized else { throw LogicalError(.notInitialized, "Vault is not initialized") }
+            guard !core.isSealed else { throw LogicalError.sealed }
+            return Self.json(status: 200, JSONValue.object([
+                "ha_enabled": false, "is_self": false, "active_time": "0001-01-01T00:00:00Z", "leader_address": "",
+                "leader_cluster_address": "", "performance_standby": false, "performance_standby_last_remote_wal": 0,
+            ]).serialized())
+        default:
+            break
+        }
+
+        guard !core.isSealed else { throw LogicalError.sealed }
+
+        var request = request
+        let operation: CofferSDK.Operation
+        var data: [String: JSONValue] = [:]
+        switch method {
+        case .get:
+            let q = request.uri.queryParameters
+            operation = (q["list"].map { $0 == "true" || $0 == "1" } ?? false) ? .list : .read
+            for (k, v) in q where k != "list" {
+                let key = String(k).removingPercentEncoding ?? String(k)
+                data[key] = .string(String(v).removingPercentEncoding ?? String(v))
+            }
+        case .post, .put:
+            operation = .update
+            data = try await body(&request)
+        case .patch:
+            operation = .patch
+            data = try await body(&request)
+        case .delete:
+            operation = .delete
+            data = try await body(&request)
+            for (k, v) in request.uri.queryParameters { data[String(k)] = .string(String(v)) }
+        default:
+            if method.rawValue == "LIST" || method.rawValue == ListMethodRewriter.substituteMethod {
+                operation = .list
+                for (k, v) in request.uri.queryParameters { data[String(k)] = .string(String(v)) }
+            } else {
+                throw LogicalError(.unsupportedOperation, messages: [])
+            }
+        }
+        // Vault lists a folder: the path always ends with a slash.
+        if operation == .list, !path.hasSuffix("/") { path += "/" }
+
+        let coreRequest = CoreRequest(
+            id: requestID, operation: operation, path: path, data: data, token: token(request),
+            contentType: request.headers[.contentType], wrapTTL: try wrapTTL(request))
+        let resp = try await core.handle(coreRequest)
+        return envelope(resp, requestID: requestID)
+    }
+
+    func wrapTTL(_ request: Request) throws -> Int64? {
+        guard let h = request.headers[HTTPField.Name("X-Vault-Wrap-TTL")!], !h.isEmpty else { return nil }
+        guard let ttl = parseDurationSeconds(h), ttl > 0 else {
+            throw LogicalError.invalidRequest("error parsing wrap TTL")
+        }
+        return ttl
+    }
+
+    func token(_ request: Request) -> String? {
+        if let t = request.headers[HTTPField.Name("X-Vault-Token")!], !t.isEmpty { return t }
+        if let a = request.headers[.authorization], a.lowercased().hasPrefix("bearer ") {
+            return String(a.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+
+    func body(_ request: inout Request) async throws -> [String: JSONValue] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: Self.maxRequestSize)
+        } catch {
+            throw LogicalError(.payloadTooLarge, "http: request body too large")
+        }
+        guard buffer.readableBytes > 0 else { return [:] }
+        let bytes = buffer.readableBytesView
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(bytes)
+        } catch {
+            throw LogicalError.invalidRequest("failed to decode JSON input: \(error)")
+        }
+        switch value {
+        case .object(let o): return o
+        case .null: return [:]
+        default:
+            throw LogicalError.invalidRequest("failed to decode JSON input: json: cannot unmarshal non-object into Go value of type map[string]interface {}")
+        }
+    }
+
+    func envelope(_ r: CoreResponse, requestID: String) -> Response {
+        if r.isEmpty { return Self.noContent() }
+        if let status = r.httpStatus, r.data == nil, r.auth == nil, r.warnings.isEmpty, r.wrapInfo == nil {
+            // A bare status (kv v2 PATCH of a missing secret answers 404 with no body).
+            var headers = HTTPFields()
+            headers[.cacheControl] = "no-store"
+            return Response(status: .init(code: status), headers: headers)
+        }
+        var out = "{"
+        if r.duplicateDataAtTopLevel, let d = r.data {
+            for k in d.keys.sorted() where !Self.envelopeKeys.contains(k) {
+                JSONValue.writeStringPublic(k, to: &out)
+                out += ":"
+                d[k]!.write(to: &out)
+                out += ","
+            }
+        }
+        out += "\"request_id\":\"\(requestID)\",\"lease_id\":"
+        JSONValue.writeStringPublic(r.leaseID, to: &out)
+        out += ",\"renewable\":\(r.renewable),\"lease_duration\":\(r.leaseDuration),\"data\":"
+        if let d = r.data { JSONValue.object(d).write(to: &out) } else { out += "null" }
+        out += ",\"wrap_info\":"
+        if let w = r.wrapInfo { w.write(to: &out) } else { out += "null" }
+        out += ",\"warnings\":"
+        if r.warnings.isEmpty { out += "null" } else { JSONValue.array(r.warnings.map { .string($0) }).write(to: &out) }
+        out += ",\"auth\":"
+        if let a = r.auth { a.write(to: &out) } else { out += "null" }
+        out += "}"
+        return Self.json(status: r.httpStatus ?? 200, out)
+    }
+
+    static let envelopeKeys: Set<String> = ["request_id", "lease_id", "renewable", "lease_duration", "data", "wrap_info", "warnings", "auth"]
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Typed access to request fields with Vault's error text for bad values.
+extension LogicalRequest {
+    public func string(_ key: String) -> String? {
+        guard let v = data[key] else { return nil }
+        switch v {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .bool(let b): return String(b)
+        default: return nil
+        }
+    }
+
+    public func int(_ key: String) throws -> Int64? {
+        guard let v = data[key], !v.isNull else { return nil }
+        guard let i = v.intValue else {
+            throw LogicalError.invalidRequest("error converting input for field \"\(key)\": cannot parse '' as int")
+        }
+        return i
+    }
+
+    public func bool(_ key: String) throws -> Bool? {
+        guard let v = data[key], !v.isNull else { return nil }
+        guard let b = v.boolValue else {
+            throw LogicalError.invalidRequest("error converting input for field \"\(key)\": cannot parse as bool")
+        }
+        return b
+    }
+
+    public func duration(_ key: String) throws -> Int64? {
+        guard let v = data[key] else { return nil }
+        guard let d = parseDurationSeconds(v) else {
+            throw LogicalError.invalidRequest("error converting input for field \"\(key)\": time: invalid duration")
+        }
+        return d
+    }
+
+    /// A comma-separated string or an array of strings.
+    public func stringList(_ key: String) -> [String]? {
+        guard let v = data[key] else { return nil }
+        switch v {
+        case .string(let s):
+            return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        case .array(let a):
+            return a.compactMap {
+                if case .string(let s) = $0 { return s.trimmingCharacters(in: .whitespaces) }
+                if case .int(let i) = $0 { return String(i) }
+                return nil
+            }
+        case .null: return []
+        default: return nil
+        }
+    }
+
+    /// A map of strings (metadata fields); accepts an object or `k=v,k2=v2`.
+    public func stringMap(_ key: String) -> [String: String]? {
+        guard let v = data[key] else { return nil }
+        switch v {
+        case .object(let o):
+            var out: [String: String] = [:]
+            for (k, val) in o {
+                switch val {
+                case .string(let s): out[k] = s
+                case .int(let i): out[k] = String(i)
+                case .bool(let b): out[k] = String(b)
+                case .double(let d): out[k] = String(d)
+                default: out[k] = val.serialized()
+                }
+            }
+            return out
+        case .string(let s):
+            var out: [String: String] = [:]
+            for pair in s.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { out[String(parts[0])] = String(parts[1]) }
+            }
+            return out
+        case .null: return [:]
+        default: return nil
+        }
+    }
+}
+
+/// RFC 3339 with nanoseconds as Go prints `time.Time` in JSON (e.g. `2024-01-02T03:04:05.123456789Z`).
+public func formatVaultTime(_ date: Date) -> String {
+    let t = date.timeIntervalSince1970
+    let secs = Int64(t.rounded(.down))
+    let nanos = Int64(((t - Double(secs)) * 1e9).rounded())
+    var tm = tm()
+    var s = time_t(secs)
+    gmtime_r(&s, &tm)
+    let base = String(
+        format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday), Int(tm.tm_hour),
+        Int(tm.tm_min), Int(tm.tm_sec))
+    if nanos == 0 { return base + "Z" }
+    var frac = String(format: "%09lld", nanos)
+    while frac.hasSuffix("0") { frac.removeLast() }
+    return base + "." + frac + "Z"
+}
+
+/// Parses RFC 3339 timestamps as written by ``formatVaultTime(_:)``.
+public func parseVaultTime(_ s: String) -> Date? {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let d = f.date(from: s) { return d }
+    f.formatOptions = [.withInternetDateTime]
+    if let d = f.date(from: s) { return d }
+    // More than millisecond precision: parse the fraction by hand.
+    guard let dot = s.firstIndex(of: "."), let z = s.lastIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }), z > dot else { return nil }
+    let head = String(s[..<dot]) + String(s[z...])
+    guard let base = f.date(from: head), let frac = Double("0" + s[dot..<z]) else { return nil }
+    return base.addingTimeInterval(frac)
+}

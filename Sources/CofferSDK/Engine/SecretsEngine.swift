@@ -1,0 +1,54 @@
+import Logging
+
+/// Paths of an engine that need special handling by the core.
+public struct SpecialPaths: Sendable {
+    /// Reachable without a token (login paths).
+    public var unauthenticated: [String]
+    /// Need `sudo` in addition to the operation's capability. A trailing `*` is a prefix match.
+    public var root: [String]
+
+    public init(unauthenticated: [String] = [], root: [String] = []) {
+        self.unauthenticated = unauthenticated
+        self.root = root
+    }
+}
+
+/// A secrets engine or auth method mounted at a path. It reads and writes only `request.storage`.
+///
+/// ```swift
+/// struct Echo: SecretsEngine {
+///     func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
+///         LogicalResponse(data: request.data)
+///     }
+/// }
+/// ```
+public protocol SecretsEngine: Sendable {
+    /// Handles one request. Returns `nil` for "no content" (HTTP 204).
+    func handle(_ request: LogicalRequest) async throws -> LogicalResponse?
+    /// For `update` requests: whether the target exists, so the core can require `create` instead.
+    /// `nil` means the engine does not distinguish (update is checked as update).
+    func existenceCheck(_ request: LogicalRequest) async throws -> Bool?
+    var specialPaths: SpecialPaths { get }
+}
+
+extension SecretsEngine {
+    public func existenceCheck(_ request: LogicalRequest) async throws -> Bool? { nil }
+    public var specialPaths: SpecialPaths { SpecialPaths() }
+}
+
+/// What an engine is given when it is mounted.
+public struct EngineConfiguration: Sendable {
+    public var mountPath: String
+    public var type: String
+    public var options: [String: String]
+    public var logger: Logger
+
+    public init(mountPath: String, type: String, options: [String: String] = [:], logger: Logger) {
+        self.mountPath = mountPath
+        self.type = type
+        self.options = options
+        self.logger = logger
+    }
+}
+
+public typealias EngineFactory = @Sendable (EngineConfiguration) async throws -> any SecretsEngine

@@ -1,0 +1,392 @@
+import Foundation
+
+/// A JSON value as Vault sends and receives it: request bodies, response `data`, stored engine records.
+///
+/// Numbers keep the integer/float distinction so that `5` round-trips as `5`, not `5.0`.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+}
+
+extension JSONValue {
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+    public var boolValue: Bool? {
+        switch self {
+        case .bool(let b): return b
+        case .string(let s):
+            switch s.lowercased() {
+            case "true", "1", "t": return true
+            case "false", "0", "f", "": return false
+            default: return nil
+            }
+        case .int(let i): return i != 0
+        default: return nil
+        }
+    }
+    public var intValue: Int64? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d): return d.rounded() == d ? Int64(exactly: d) : nil
+        case .string(let s): return Int64(s)
+        default: return nil
+        }
+    }
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, b in b }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+    public init(floatLiteral value: Double) { self = .double(value) }
+}
+
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int64.self) {
+            self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .double(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .int(let i): try c.encode(i)
+        case .double(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+}
+
+/// Errors from ``JSONValue/parse(_:)``.
+public struct JSONParseError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension JSONValue {
+    /// Parses JSON text (RFC 8259). Duplicate object keys keep the last value, as Go's decoder does.
+    public static func parse(_ data: some Collection<UInt8>) throws -> JSONValue {
+        var parser = JSONParser(bytes: Array(data))
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == parser.bytes.count else {
+            throw JSONParseError("invalid character after top-level value at offset \(parser.index)")
+        }
+        return value
+    }
+
+    public static func parse(_ string: String) throws -> JSONValue {
+        try parse(Array(string.utf8))
+    }
+
+    /// Serializes compactly with object keys sorted, as Go's encoding/json does for maps.
+    public func serialized() -> String {
+        var out = ""
+        out.reserveCapacity(256)
+        write(to: &out)
+        return out
+    }
+
+    public func serializedData() -> Data { Data(serialized().utf8) }
+
+    public func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 {
+                out += String(Int64(d))
+            } else if d.isFinite {
+                out += "\(d)"
+            } else {
+                out += "null"
+            }
+        case .string(let s): Self.writeString(s, to: &out)
+        case .array(let a):
+            out += "["
+            var first = true
+            for v in a {
+                if !first { out += "," }
+                first = false
+                v.write(to: &out)
+            }
+            out += "]"
+        case .object(let o):
+            out += "{"
+            var first = true
+            for k in o.keys.sorted() {
+                if !first { out += "," }
+                first = false
+                Self.writeString(k, to: &out)
+                out += ":"
+                o[k]!.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    /// Appends `s` as a JSON string literal, escaped as Go's encoder does.
+    public static func writeStringPublic(_ s: String, to out: inout String) { writeString(s, to: &out) }
+
+    static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        var needsEscape = false
+        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26 {
+            needsEscape = true
+            break
+        }
+        if !needsEscape {
+            out += s
+            out += "\""
+            return
+        }
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
+
+private struct JSONParser {
+    let bytes: [UInt8]
+    var index = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+            index += 1
+        }
+    }
+
+    mutating func parseValue(depth: Int) throws -> JSONValue {
+        guard depth < 512 else { throw JSONParseError("exceeded max depth") }
+        guard index < bytes.count else { throw JSONParseError("unexpected EOF") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            index += 1
+            var obj: [String: JSONValue] = [:]
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(obj)
+            }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw JSONParseError("invalid character looking for beginning of object key string at offset \(index)")
+                }
+                let key = try parseString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                    throw JSONParseError("invalid character after object key at offset \(index)")
+                }
+                index += 1
+                skipWhitespace()
+                obj[key] = try parseValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < bytes.count else { throw JSONParseError("unexpected EOF") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(obj)
+                }
+                throw JSONParseError("invalid character after object key:value pair at offset \(index)")
+            }
+        case UInt8(ascii: "["):
+            index += 1
+            var arr: [JSONValue] = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(arr)
+            }
+            while true {
+                skipWhitespace()
+                arr.append(try parseValue(depth: depth + 1))
+                skipWhitespace()
+                guard index < bytes.count else { throw JSONParseError("unexpected EOF") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return .array(arr)
+                }
+                throw JSONParseError("invalid character after array element at offset \(index)")
+            }
+        case UInt8(ascii: "\""):
+            return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        default:
+            return try parseNumber()
+        }
+    }
+
+    mutating func expectLiteral(_ lit: String) throws {
+        let l = Array(lit.utf8)
+        guard index + l.count <= bytes.count, Array(bytes[index..<index + l.count]) == l else {
+            throw JSONParseError("invalid character at offset \(index)")
+        }
+        index += l.count
+    }
+
+    mutating func parseNumber() throws -> JSONValue {
+        let start = index
+        var isFloat = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let digitsStart = index
+        while index < bytes.count {
+            let b = bytes[index]
+            if b >= 0x30 && b <= 0x39 {
+                index += 1
+            } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") || b == UInt8(ascii: "+")
+                || (b == UInt8(ascii: "-") && index > digitsStart)
+            {
+                isFloat = true
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard index > digitsStart else { throw JSONParseError("invalid character looking for beginning of value at offset \(start)") }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        if !isFloat, let i = Int64(text) { return .int(i) }
+        guard let d = Double(text) else { throw JSONParseError("invalid number literal \"\(text.prefix(32))\"") }
+        return .double(d)
+    }
+
+    mutating func parseString() throws -> String {
+        index += 1  // opening quote
+        var buf: [UInt8] = []
+        while true {
+            guard index < bytes.count else { throw JSONParseError("unexpected end of JSON input in string literal") }
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                index += 1
+                return String(decoding: buf, as: UTF8.self)
+            }
+            if b < 0x20 { throw JSONParseError("invalid character in string literal at offset \(index)") }
+            if b == UInt8(ascii: "\\") {
+                index += 1
+                guard index < bytes.count else { throw JSONParseError("unexpected end of JSON input") }
+                let e = bytes[index]
+                index += 1
+                switch e {
+                case UInt8(ascii: "\""): buf.append(0x22)
+                case UInt8(ascii: "\\"): buf.append(0x5C)
+                case UInt8(ascii: "/"): buf.append(0x2F)
+                case UInt8(ascii: "b"): buf.append(0x08)
+                case UInt8(ascii: "f"): buf.append(0x0C)
+                case UInt8(ascii: "n"): buf.append(0x0A)
+                case UInt8(ascii: "r"): buf.append(0x0D)
+                case UInt8(ascii: "t"): buf.append(0x09)
+                case UInt8(ascii: "u"):
+                    var code = try parseHex4()
+                    if code >= 0xD800 && code < 0xDC00, index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                        bytes[index + 1] == UInt8(ascii: "u")
+                    {
+                        index += 2
+                        let low = try parseHex4()
+                        if low >= 0xDC00 && low < 0xE000 {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                    }
+                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                    buf.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    throw JSONParseError("invalid escape in string literal at offset \(index - 1)")
+                }
+                continue
+            }
+            buf.append(b)
+            index += 1
+        }
+    }
+
+    mutating func parseHex4() throws -> UInt32 {
+        guard index + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+            throw JSONParseError("invalid \\u escape at offset \(index)")
+        }
+        index += 4
+        return v
+    }
+}

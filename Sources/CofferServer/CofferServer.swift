@@ -1,0 +1,181 @@
+import CofferCore
+import CofferHTTP
+import CofferSDK
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import KVEngine
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import UnixSignals
+import StorageSQLite
+
+/// How `coffer server` was invoked.
+public struct ServerOptions: Sendable {
+    public var configPath: String?
+    public var dev: Bool
+    public var devRootTokenID: String?
+    public var devListenAddress: String?
+    public var logLevel: Logger.Level
+
+    public init(configPath: String? = nil, dev: Bool = false, devRootTokenID: String? = nil, devListenAddress: String? = nil, logLevel: Logger.Level = .info) {
+        self.configPath = configPath
+        self.dev = dev
+        self.devRootTokenID = devRootTokenID
+        self.devListenAddress = devListenAddress
+        self.logLevel = logLevel
+    }
+}
+
+/// The composition root: configuration → storage → core → engines → HTTP, run in one ServiceGroup.
+public enum CofferServer {
+    /// The built-in engines, by mount type.
+    public static let engines: [String: EngineFactory] = [
+        "kv": makeKVEngine,
+        "cubbyhole": makeCubbyholeEngine,
+    ]
+
+    public struct StartupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func run(_ options: ServerOptions) async throws {
+        var baseLogger = Logger(label: "coffer")
+        baseLogger.logLevel = options.logLevel
+        let logger = baseLogger
+
+        var config: ServerConfiguration
+        if let path = options.configPath {
+            let (c, warnings) = try ServerConfiguration.load(path: path)
+            for w in warnings { logger.warning("\(w)") }
+            config = c
+        } else {
+            config = ServerConfiguration()
+            config.storage = .init(type: "sqlite", options: ["path": "./coffer-data/coffer.db"])
+            config.listeners = [ServerConfiguration.Listener(type: "tcp", address: ServerConfiguration.Listener.defaultAddress, tlsDisable: false)]
+        }
+        if options.dev {
+            config.storage = .init(type: "inmem", options: [:])
+            config.listeners = [
+                ServerConfiguration.Listener(type: "tcp", address: options.devListenAddress ?? ServerConfiguration.Listener.defaultAddress, tlsDisable: true)
+            ]
+        }
+        let storageConfig = config.storage ?? .init(type: "inmem", options: [:])
+        guard let listener = config.listeners.first else {
+            throw StartupError(description: "no listener is configured: add a listener \"tcp\" block")
+        }
+
+        let physical: any PhysicalBackend
+        switch storageConfig.type {
+        case "inmem":
+            physical = InMemoryPhysicalBackend()
+        case "sqlite":
+            let path = storageConfig.path ?? "./coffer-data/coffer.db"
+            physical = try await SQLiteBackend(path: path, logger: logger)
+        default:
+            throw StartupError(description: "unknown storage type \"\(storageConfig.type)\"; supported: inmem, sqlite")
+        }
+
+        let core = Core(
+            configuration: CoreConfiguration(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, storageType: storageConfig.type),
+            physical: physical, engines: engines, logger: logger)
+        try await core.loadSealConfig()
+
+        if options.dev {
+            let result = try await core.initializeDev(rootTokenID: options.devRootTokenID)
+            let key = Data(result.keys[0]).base64EncodedString()
+            FileHandle.standardOutput.write(Data(
+                """
+                ==> Coffer server started in dev mode: in-memory storage, unsealed, KV v2 at secret/.
+
+                    $ export VAULT_ADDR='http://\(listener.address)'
+
+                Unseal Key: \(key)
+                Root Token: \(result.rootToken)
+
+                Development mode should NOT be used in production installations!
+
+                """.utf8))
+        }
+
+        let (host, port) = try parseAddress(listener.address)
+        let responder = CofferResponder(core: core, logger: logger)
+        var tlsChannelConfiguration: TLSChannelConfiguration? = nil
+        if !listener.tlsDisable {
+            guard let cert = listener.tlsCertFile, let key = listener.tlsKeyFile else {
+                throw StartupError(description: "listener \(listener.address): tls_cert_file and tls_key_file are required unless tls_disable = true")
+            }
+            tlsChannelConfiguration = TLSChannelConfiguration(
+                tlsConfiguration: try makeTLSConfiguration(certFile: cert, keyFile: key, minVersion: listener.tlsMinVersion),
+                customAsyncVerificationCallback: { _ in .certificateVerified })
+        }
+        let tlsConfig = tlsChannelConfiguration
+        let serverBuilder = HTTPServerBuilder { responder in
+            let http = ListMethodChannel(HTTP1Channel(responder: responder))
+            if let tlsChannelConfiguration = tlsConfig { return try TLSChannel(http, configuration: tlsChannelConfiguration) }
+            return http
+        }
+        let app = Application(
+            responder: responder, server: serverBuilder,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { _ in
+                logger.info("listening", metadata: ["coffer.address": "\(listener.address)", "coffer.tls": "\(!listener.tlsDisable)"])
+            },
+            logger: logger)
+        let sweeper = ExpirySweeper(core: core, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: sweeper), .init(service: app)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try await core.seal()
+        try await physical.close()
+    }
+
+    static func parseAddress(_ address: String) throws -> (String, Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw StartupError(description: "invalid listener address \"\(address)\": expected host:port")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "0.0.0.0" }
+        return (host, port)
+    }
+
+    /// TLS 1.2 or newer, modern AEAD suites only; a client certificate is requested but not required.
+    static func makeTLSConfiguration(certFile: String, keyFile: String, minVersion: String?) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(certFile).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = minVersion == "tls13" ? .tlsv13 : .tlsv12
+        tls.cipherSuiteValues = [
+            .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ]
+        tls.certificateVerification = .optionalVerification
+        tls.applicationProtocols = ["http/1.1"]
+        return tls
+    }
+}
+
+/// Revokes expired tokens in the background while unsealed.
+struct ExpirySweeper: Service {
+    let core: Core
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(1))
+            if !core.isSealed {
+                do {
+                    _ = try await core.revokeExpiredTokens()
+                } catch {
+                    logger.debug("expiry sweep failed", metadata: ["coffer.error": "\(error)"])
+                }
+            }
+        }
+    }
+}

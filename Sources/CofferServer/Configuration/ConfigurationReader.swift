@@ -1,0 +1,145 @@
+import CofferSDK
+
+/// Reads the parsed document into a ``ServerConfiguration``, collecting warnings for keys it doesn't know.
+struct ConfigurationReader {
+    let fileName: String
+    var warnings: [String] = []
+
+    init(fileName: String) { self.fileName = fileName }
+
+    mutating func read(_ top: [String: JSONValue]) throws(ConfigurationError) -> ServerConfiguration {
+        var config = ServerConfiguration()
+        var defaultTTLSet = false
+        var maxTTLSet = false
+        for key in top.keys.sorted() {
+            guard let value = top[key] else { continue }
+            switch key {
+            case "storage", "backend":
+                if key == "backend", top["storage"] != nil {
+                    warnings.append("both storage and backend are set in \(fileName); using storage")
+                    continue
+                }
+                config.storage = try readStorage(value, key: key)
+            case "listener":
+                config.listeners = try readListeners(value)
+            case "default_lease_ttl":
+                config.defaultLeaseTTL = try duration(value, key: key)
+                defaultTTLSet = true
+            case "max_lease_ttl":
+                config.maxLeaseTTL = try duration(value, key: key)
+                maxTTLSet = true
+            case "api_addr": config.apiAddr = try string(value, key: key)
+            case "cluster_addr": config.clusterAddr = try string(value, key: key)
+            case "log_level": config.logLevel = try string(value, key: key)
+            case "pid_file": config.pidFile = try string(value, key: key)
+            case "ui": config.ui = try bool(value, key: key)
+            case "disable_mlock": config.disableMlock = try bool(value, key: key)
+            default:
+                warnings.append("unknown or unsupported field \(key) found in configuration at \(fileName)")
+            }
+        }
+        if defaultTTLSet || maxTTLSet, config.defaultLeaseTTL > config.maxLeaseTTL {
+            throw ConfigurationError(
+                "default_lease_ttl (\(config.defaultLeaseTTL)s) cannot be greater than max_lease_ttl (\(config.maxLeaseTTL)s)"
+            )
+        }
+        return config
+    }
+
+    /// `storage "type" { … }` parses to `{"type": {…}}`; JSON may also give a list of such objects.
+    private mutating func readStorage(_ value: JSONValue, key: String) throws(ConfigurationError) -> ServerConfiguration.Storage {
+        let blocks = labelledBlocks(value)
+        guard blocks.count == 1, let (type, body) = blocks.first else {
+            throw ConfigurationError(
+                blocks.isEmpty ? "\(key) must be a block with a type, e.g. \(key) \"sqlite\" { … }" : "only one \(key) block is permitted"
+            )
+        }
+        guard ServerConfiguration.supportedStorageTypes.contains(type) else {
+            let supported = ServerConfiguration.supportedStorageTypes.sorted().joined(separator: ", ")
+            throw ConfigurationError("unknown \(key) type \"\(type)\" (supported: \(supported))")
+        }
+        var options: [String: String] = [:]
+        for (k, v) in body { options[k] = stringify(v) }
+        return ServerConfiguration.Storage(type: type, options: options)
+    }
+
+    private mutating func readListeners(_ value: JSONValue) throws(ConfigurationError) -> [ServerConfiguration.Listener] {
+        var listeners: [ServerConfiguration.Listener] = []
+        for (type, body) in labelledBlocks(value) {
+            guard type == "tcp" else { throw ConfigurationError("unknown listener type: \"\(type)\"") }
+            var listener = ServerConfiguration.Listener(type: type)
+            for key in body.keys.sorted() {
+                guard let v = body[key] else { continue }
+                switch key {
+                case "address": listener.address = try string(v, key: "listener.address")
+                case "tls_disable": listener.tlsDisable = try bool(v, key: "listener.tls_disable")
+                case "tls_cert_file": listener.tlsCertFile = try string(v, key: "listener.tls_cert_file")
+                case "tls_key_file": listener.tlsKeyFile = try string(v, key: "listener.tls_key_file")
+                case "tls_min_version": listener.tlsMinVersion = try string(v, key: "listener.tls_min_version")
+                case "tls_client_ca_file": listener.tlsClientCAFile = try string(v, key: "listener.tls_client_ca_file")
+                default: listener.options[key] = stringify(v)
+                }
+            }
+            if !listener.tlsDisable, listener.tlsCertFile == nil || listener.tlsKeyFile == nil {
+                throw ConfigurationError(
+                    "listener \"tcp\" at \(listener.address): tls_cert_file and tls_key_file are required unless tls_disable is set"
+                )
+            }
+            listeners.append(listener)
+        }
+        return listeners
+    }
+
+    /// Flattens `{"type": body}`, `{"type": [body, body]}` and `[{"type": body}, …]` into (type, body) pairs.
+    private func labelledBlocks(_ value: JSONValue) -> [(String, [String: JSONValue])] {
+        var out: [(String, [String: JSONValue])] = []
+        switch value {
+        case .object(let object):
+            for type in object.keys.sorted() {
+                switch object[type] {
+                case .object(let body)?: out.append((type, body))
+                case .array(let bodies)?:
+                    for case .object(let body) in bodies { out.append((type, body)) }
+                default: out.append((type, [:]))
+                }
+            }
+        case .array(let elements):
+            for element in elements { out += labelledBlocks(element) }
+        default:
+            break
+        }
+        return out
+    }
+
+    private func duration(_ value: JSONValue, key: String) throws(ConfigurationError) -> Int64 {
+        guard let seconds = parseDurationSeconds(value), seconds >= 0 else {
+            throw ConfigurationError("invalid value for \(key): \(value.serialized()) (expected a duration such as \"768h\")")
+        }
+        return seconds
+    }
+
+    private func string(_ value: JSONValue, key: String) throws(ConfigurationError) -> String {
+        switch value {
+        case .string(let s): return s
+        case .int, .double, .bool: return stringify(value)
+        default: throw ConfigurationError("invalid value for \(key): expected a string")
+        }
+    }
+
+    private func bool(_ value: JSONValue, key: String) throws(ConfigurationError) -> Bool {
+        guard let b = value.boolValue else {
+            throw ConfigurationError("invalid value for \(key): \(value.serialized()) (expected a boolean)")
+        }
+        return b
+    }
+
+    private func stringify(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .null: return ""
+        default: return value.serialized()
+        }
+    }
+}

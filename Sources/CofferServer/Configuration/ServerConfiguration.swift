@@ -1,0 +1,129 @@
+import CofferSDK
+import CofferHCL
+import Foundation
+
+/// The server's configuration file, in Vault's format (HCL or JSON).
+///
+/// ```hcl
+/// storage "sqlite" { path = "/var/lib/coffer/coffer.db" }
+/// listener "tcp" {
+///   address     = "127.0.0.1:8200"
+///   tls_disable = true
+/// }
+/// default_lease_ttl = "768h"
+/// ```
+public struct ServerConfiguration: Sendable, Hashable {
+    /// The physical storage backend: `storage "<type>" { … }` or the older `backend "<type>" { … }`.
+    public struct Storage: Sendable, Hashable {
+        public var type: String
+        /// Every option of the block, stringified (`path`, …).
+        public var options: [String: String]
+
+        public init(type: String, options: [String: String] = [:]) {
+            self.type = type
+            self.options = options
+        }
+
+        public var path: String? { options["path"] }
+    }
+
+    /// A `listener "tcp" { … }` block.
+    public struct Listener: Sendable, Hashable {
+        public var type: String
+        public var address: String
+        public var tlsDisable: Bool
+        public var tlsCertFile: String?
+        public var tlsKeyFile: String?
+        public var tlsMinVersion: String?
+        public var tlsClientCAFile: String?
+        /// Every other key of the block, stringified.
+        public var options: [String: String]
+
+        public init(
+            type: String = "tcp",
+            address: String = Listener.defaultAddress,
+            tlsDisable: Bool = false,
+            tlsCertFile: String? = nil,
+            tlsKeyFile: String? = nil,
+            tlsMinVersion: String? = nil,
+            tlsClientCAFile: String? = nil,
+            options: [String: String] = [:]
+        ) {
+            self.type = type
+            self.address = address
+            self.tlsDisable = tlsDisable
+            self.tlsCertFile = tlsCertFile
+            self.tlsKeyFile = tlsKeyFile
+            self.tlsMinVersion = tlsMinVersion
+            self.tlsClientCAFile = tlsClientCAFile
+            self.options = options
+        }
+
+        public static let defaultAddress = "127.0.0.1:8200"
+    }
+
+    /// Storage types this server knows.
+    public static let supportedStorageTypes: Set<String> = ["inmem", "sqlite"]
+    /// 768h, Vault's default for both lease TTLs.
+    public static let defaultLeaseTTLSeconds: Int64 = 2_764_800
+
+    public var storage: Storage?
+    public var listeners: [Listener] = []
+    /// Seconds.
+    public var defaultLeaseTTL: Int64 = ServerConfiguration.defaultLeaseTTLSeconds
+    /// Seconds.
+    public var maxLeaseTTL: Int64 = ServerConfiguration.defaultLeaseTTLSeconds
+    public var apiAddr: String?
+    public var clusterAddr: String?
+    public var ui: Bool = false
+    public var disableMlock: Bool = false
+    public var logLevel: String?
+    public var pidFile: String?
+
+    public init() {}
+
+    /// Reads and parses a configuration file.
+    ///
+    /// - Returns: The configuration and warnings (such as unknown keys) to log.
+    /// - Throws: ``ConfigurationError`` when the file can't be read, doesn't parse (naming the line), or is invalid.
+    public static func load(path: String) throws(ConfigurationError) -> (ServerConfiguration, warnings: [String]) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError("error loading configuration from \(path): \(error.localizedDescription)")
+        }
+        return try parse(text: text, fileName: path)
+    }
+
+    /// Parses configuration text: JSON when `fileName` ends in `.json` or the text starts with `{`, HCL otherwise.
+    public static func parse(text: String, fileName: String = "config.hcl") throws(ConfigurationError) -> (
+        ServerConfiguration, warnings: [String]
+    ) {
+        let document: JSONValue
+        do {
+            if fileName.lowercased().hasSuffix(".json") || HCL.isJSON(text) {
+                document = try HCL.parseJSON(text)
+            } else {
+                document = try HCL.parse(text)
+            }
+        } catch {
+            throw ConfigurationError("error parsing \(fileName): \(error.description)")
+        }
+        guard let top = document.objectValue else {
+            throw ConfigurationError("error parsing \(fileName): the configuration must be an object")
+        }
+        var reader = ConfigurationReader(fileName: fileName)
+        let configuration = try reader.read(top)
+        return (configuration, reader.warnings)
+    }
+}
+
+/// A configuration file that can't be used. ``description`` names the file and, for syntax errors, the line.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}

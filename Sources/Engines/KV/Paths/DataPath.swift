@@ -1,0 +1,116 @@
+import CofferSDK
+import Foundation
+
+/// `<mount>/data/<path>`: read, write, merge-patch and soft-delete the versions of a key.
+extension KVv2Engine {
+    func readData(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
+        let fields = FieldParser(request.data, validated: true)
+        let requested = try fields.int("version") ?? 0
+        guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { throw LogicalError.notFound }
+        let version = requested > 0 ? requested : meta.currentVersion
+        guard version > 0, let info = meta.versions[version] else { throw LogicalError.notFound }
+        if info.destroyed || info.isDeleted(at: Date()) {
+            return LogicalResponse(data: ["data": .null, "metadata": meta.versionResponse(version)], httpStatus: 404)
+        }
+        guard let data = try await KVLayout.loadVersionData(request.storage, path, version) else {
+            throw LogicalError.notFound
+        }
+        return LogicalResponse(data: ["data": data, "metadata": meta.versionResponse(version)])
+    }
+
+    func writeData(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
+        let fields = FieldParser(request.data, validated: false)
+        guard let data = try fields.map("data") else { throw LogicalError.invalidRequest("no data provided") }
+        let cas = try Self.checkAndSet(fields)
+        return try await lock.withLock {
+            let config = try await KVConfig.load(request.storage)
+            // A key created by this write shares its created_time with version 1, as in OpenBao.
+            let now = Date()
+            var meta = try await KVLayout.loadMetadata(request.storage, path) ?? KeyMetadata(now: formatVaultTime(now))
+            try Self.verifyCheckAndSet(cas, meta: meta, config: config)
+            let version = try await storeNewVersion(
+                request.storage, path: path, meta: &meta, config: config, data: data.map { .object($0) } ?? .null, now: now)
+            return LogicalResponse(data: meta.versionResponse(version).objectValue)
+        }
+    }
+
+    func patchData(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
+        let fields = FieldParser(request.data, validated: true)
+        guard let patch = try fields.map("data"), let patch else { throw LogicalError.invalidRequest("no data provided") }
+        let cas = try Self.checkAndSet(fields)
+        return try await lock.withLock {
+            let config = try await KVConfig.load(request.storage)
+            guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return emptyNotFoundResponse() }
+            try Self.verifyCheckAndSet(cas, meta: meta, config: config)
+            let current = meta.currentVersion
+            guard let info = meta.versions[current] else { return emptyNotFoundResponse() }
+            if info.destroyed || info.isDeleted(at: Date()) {
+                return LogicalResponse(data: meta.versionResponse(current).objectValue, httpStatus: 404)
+            }
+            guard let existing = try await KVLayout.loadVersionData(request.storage, path, current) else {
+                return emptyNotFoundResponse()
+            }
+            let merged = jsonMergePatch(target: existing, patch: .object(patch))
+            let version = try await storeNewVersion(
+                request.storage, path: path, meta: &meta, config: config, data: merged, now: Date())
+            return LogicalResponse(data: meta.versionResponse(version).objectValue)
+        }
+    }
+
+    /// DELETE on the data path soft-deletes the latest version.
+    func deleteLatestVersion(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
+        try await lock.withLock {
+            guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return }
+            let now = Date()
+            guard var info = meta.versions[meta.currentVersion], !info.destroyed, !info.isDeleted(at: now) else { return }
+            info.deletionTime = formatVaultTime(now)
+            meta.versions[meta.currentVersion] = info
+            try await request.storage.putJSON(KVLayout.metadataKey(path), meta.json)
+        }
+        return nil
+    }
+
+    /// Appends a version, trims old ones, and stores data and metadata in one transaction.
+    func storeNewVersion(
+        _ storage: any LogicalStorage, path: String, meta: inout KeyMetadata, config: KVConfig, data: JSONValue, now: Date
+    ) async throws -> Int64 {
+        let created = formatVaultTime(now)
+        let version = meta.currentVersion + 1
+        var info = VersionInfo(createdTime: created)
+        if let after = meta.effectiveDeleteVersionAfter(config) {
+            info.deletionTime = formatVaultTime(now.addingTimeInterval(TimeInterval(after)))
+        }
+        meta.currentVersion = version
+        meta.updatedTime = created
+        meta.versions[version] = info
+        let removed = meta.trimVersions(maxVersions: meta.effectiveMaxVersions(config))
+        var ops: [StorageOperation] = [
+            .put(KVLayout.versionKey(path, version), data.serializedData()),
+            .put(KVLayout.metadataKey(path), meta.json.serializedData()),
+        ]
+        ops += removed.map { .delete(KVLayout.versionKey(path, $0)) }
+        try await storage.transaction(ops)
+        return version
+    }
+
+    /// The `options.cas` value of a write, if given.
+    static func checkAndSet(_ fields: FieldParser) throws -> Int64? {
+        guard let options = try fields.map("options"), let options, let cas = options["cas"] else { return nil }
+        switch cas {
+        case .int(let i): return i
+        case .string(let s):
+            if let i = Int64(s) { return i }
+        default: break
+        }
+        throw LogicalError.invalidRequest("error parsing check-and-set parameter")
+    }
+
+    static func verifyCheckAndSet(_ cas: Int64?, meta: KeyMetadata, config: KVConfig) throws {
+        if cas == nil, config.casRequired || meta.casRequired {
+            throw LogicalError.invalidRequest("check-and-set parameter required for this call")
+        }
+        if let cas, cas != meta.currentVersion {
+            throw LogicalError.invalidRequest("check-and-set parameter did not match the current version")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import CofferSDK
+import Foundation
+
+/// `<mount>/subkeys/<path>`: the structure of a version with every leaf value replaced by null.
+extension KVv2Engine {
+    func readSubkeys(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
+        let fields = FieldParser(request.data, validated: true)
+        let requested = try fields.int("version") ?? 0
+        let depth = try fields.int("depth") ?? 0
+        guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { throw LogicalError.notFound }
+        let version = requested > 0 ? requested : meta.currentVersion
+        guard version > 0, let info = meta.versions[version] else { throw LogicalError.notFound }
+        if info.destroyed || info.isDeleted(at: Date()) {
+            return LogicalResponse(data: ["metadata": meta.versionResponse(version), "subkeys": .null], httpStatus: 404)
+        }
+        guard let data = try await KVLayout.loadVersionData(request.storage, path, version) else {
+            throw LogicalError.notFound
+        }
+        return LogicalResponse(data: [
+            "metadata": meta.versionResponse(version),
+            "subkeys": Self.subkeys(of: data.objectValue ?? [:], level: 1, depth: depth),
+        ])
+    }
+
+    /// Keys at `level >= depth` (when depth is non-zero) and keys whose value is not a non-empty object are leaves.
+    static func subkeys(of object: [String: JSONValue], level: Int64, depth: Int64) -> JSONValue {
+        var out: [String: JSONValue] = [:]
+        for (key, value) in object {
+            if case .object(let child) = value, !child.isEmpty, depth == 0 || level < depth {
+                out[key] = subkeys(of: child, level: level + 1, depth: depth)
+            } else {
+                out[key] = .null
+            }
+        }
+        return .object(out)
+    }
+}

@@ -1,0 +1,64 @@
+import CofferSDK
+import Crypto
+import Foundation
+import Testing
+
+@testable import CofferCore
+
+@Suite struct BarrierTests {
+    static let key = SymmetricKey(data: Data((0..<32).map { UInt8($0) }))
+    static let nonce = try! AES.GCM.Nonce(data: Data(repeating: 0x24, count: 12))
+
+    @Test func knownAnswerCiphertextFormat() throws {
+        let blob = try AESGCMBarrier.encrypt(Data("hello".utf8), path: "logical/x/foo", term: 7, key: Self.key, nonce: Self.nonce)
+        // version | term (big endian) | nonce | ciphertext | tag
+        #expect(blob.count == 1 + 4 + 12 + 5 + 16)
+        #expect(Array(blob.prefix(5)) == [0x01, 0x00, 0x00, 0x00, 0x07])
+        #expect(Array(blob[5..<17]) == Array(repeating: 0x24, count: 12))
+        // Independent check: AES-GCM with the path as AAD opens it.
+        let box = try AES.GCM.SealedBox(nonce: Self.nonce, ciphertext: blob[17..<22], tag: blob[22...])
+        #expect(try AES.GCM.open(box, using: Self.key, authenticating: Data("logical/x/foo".utf8)) == Data("hello".utf8))
+        #expect(AESGCMBarrier.term(of: blob) == 7)
+        #expect(try AESGCMBarrier.decrypt(blob, path: "logical/x/foo", key: Self.key) == Data("hello".utf8))
+    }
+
+    @Test func wrongPathAsAssociatedDataFails() throws {
+        let blob = try AESGCMBarrier.encrypt(Data("secret".utf8), path: "a/b", term: 1, key: Self.key)
+        #expect(throws: BarrierError.self) { try AESGCMBarrier.decrypt(blob, path: "a/c", key: Self.key) }
+    }
+
+    @Test func everyFlippedByteFails() throws {
+        let blob = try AESGCMBarrier.encrypt(Data("secret value".utf8), path: "p", term: 1, key: Self.key)
+        for i in 0..<blob.count {
+            var t = blob
+            t[i] ^= 0x01
+            #expect(throws: (any Error).self) { try AESGCMBarrier.decrypt(t, path: "p", key: Self.key) }
+        }
+    }
+
+    @Test func sealedBarrierRefusesAndRotationKeepsOldEntriesReadable() async throws {
+        let physical = InMemoryPhysicalBackend()
+        let barrier = AESGCMBarrier(physical: physical)
+        let unsealKey = SymmetricKey(size: .bits256)
+        try await barrier.initialize(rootKey: SymmetricKey(size: .bits256), unsealKey: unsealKey, now: Date())
+        await #expect(throws: BarrierError.self) { try await barrier.get("x") }
+        await #expect(throws: (any Error).self) { try await barrier.unseal(unsealKey: SymmetricKey(size: .bits256)) }
+        try await barrier.unseal(unsealKey: unsealKey)
+        try await barrier.put("old", Data("v1".utf8))
+        let t2 = try await barrier.rotate(now: Date())
+        #expect(t2.term == 2)
+        try await barrier.put("new", Data("v2".utf8))
+        #expect(AESGCMBarrier.term(of: try await physical.get("old")!) == 1)
+        #expect(AESGCMBarrier.term(of: try await physical.get("new")!) == 2)
+        // Survives a seal/unseal cycle with both terms.
+        barrier.seal()
+        try await barrier.unseal(unsealKey: unsealKey)
+        #expect(try await barrier.get("old") == Data("v1".utf8))
+        #expect(try await barrier.get("new") == Data("v2".utf8))
+        // Stored bytes never contain the plaintext.
+        for k in physical.allKeys {
+            let raw = try await physical.get(k)!
+            #expect(raw.range(of: Data("v1".utf8)) == nil)
+        }
+    }
+}
