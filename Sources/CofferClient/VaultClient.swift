@@ -172,6 +172,9 @@ public final class VaultClient: Sendable {
         if text.localizedCaseInsensitiveContains("connection refused") {
             return "\(dial): connect: connection refused"
         }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+        }
         if let clientError = error as? HTTPClientError {
             if clientError == .connectTimeout { return "\(dial): i/o timeout" }
             if clientError == .deadlineExceeded { return "context deadline exceeded" }

@@ -17,10 +17,16 @@ import Testing
         #expect(Array(blob[5..<17]) == Array(repeating: 0x24, count: 12))
         // Independent check: AES-GCM with the path as AAD opens it.
         let box = try AES.GCM.SealedBox(nonce: Self.nonce, ciphertext: blob[17..<22], tag: blob[22...])
-        #expect(try AES.GCM.open(box, using: Self.key, authenticating: Data("logical/x/foo".utf8)) == Data("hello".utf8))
+        let aad = Data([0x01, 0x00, 0x00, 0x00, 0x07]) + Data("logical/x/foo".utf8)
+        #expect(try AES.GCM.open(box, using: Self.key, authenticating: aad) == Data("hello".utf8))
+        // Fixed known answer for this key, nonce, path and term: the format must not drift.
+        #expect(blob.map { String(format: "%02x", $0) }.joined() == Self.knownAnswer)
         #expect(AESGCMBarrier.term(of: blob) == 7)
         #expect(try AESGCMBarrier.decrypt(blob, path: "logical/x/foo", key: Self.key) == Data("hello".utf8))
     }
+
+    /// Computed independently with Python `cryptography` (AESGCM) for the same key, nonce, header and path.
+    static let knownAnswer = "01000000072424242424242424242424246e94d5a3881787460f13fa26e9e0dab63ec3e1bf22"
 
     @Test func wrongPathAsAssociatedDataFails() throws {
         let blob = try AESGCMBarrier.encrypt(Data("secret".utf8), path: "a/b", term: 1, key: Self.key)

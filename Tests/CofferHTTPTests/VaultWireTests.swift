@@ -20,8 +20,8 @@ import Testing
         return (app, core)
     }
 
-    static func json(_ buffer: ByteBuffer) throws -> JSONValue {
-        try JSONValue.parse(Array(buffer.readableBytesView))
+    static func json(_ buffer: ByteBuffer) -> JSONValue {
+        (try? JSONValue.parse(Array(buffer.readableBytesView))) ?? .null
     }
 
     static func tokenHeader(_ t: String) -> HTTPFields { [HTTPField.Name("X-Vault-Token")!: t] }
@@ -31,23 +31,23 @@ import Testing
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/sys/init", method: .get) { r in
                 #expect(r.status == .ok)
-                #expect(try Self.json(r.body) == ["initialized": false])
+                #expect(Self.json(r.body) == ["initialized": false])
             }
             try await client.execute(uri: "/v1/sys/health", method: .get) { r in #expect(r.status.code == 501) }
             try await client.execute(uri: "/v1/sys/health?uninitcode=200", method: .head) { r in #expect(r.status.code == 200) }
             try await client.execute(uri: "/v1/secret/data/x", method: .get) { r in
                 #expect(r.status.code == 503)
-                #expect(try Self.json(r.body) == ["errors": ["Vault is sealed"]])
+                #expect(Self.json(r.body) == ["errors": ["Vault is sealed"]])
             }
             try await client.execute(uri: "/v1/sys/init", method: .put, body: ByteBuffer(string: #"{"secret_shares":1}"#)) { r in
                 #expect(r.status.code == 400)
-                #expect(try Self.json(r.body) == ["errors": ["invalid seal configuration: threshold must be at least one"]])
+                #expect(Self.json(r.body) == ["errors": ["invalid seal configuration: threshold must be at least one"]])
             }
             var keys: [String] = []
             var root = ""
             try await client.execute(uri: "/v1/sys/init", method: .put, body: ByteBuffer(string: #"{"secret_shares":3,"secret_threshold":2}"#)) { r in
                 #expect(r.status == .ok)
-                let v = try Self.json(r.body)
+                let v = Self.json(r.body)
                 keys = v["keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 root = v["root_token"]?.stringValue ?? ""
                 #expect(v["keys_base64"]?.arrayValue?.count == 3)
@@ -55,7 +55,7 @@ import Testing
             #expect(keys.count == 3)
             try await client.execute(uri: "/v1/sys/unseal", method: .put, body: ByteBuffer(string: #"{"key":"zz"}"#)) { r in
                 #expect(r.status.code == 400)
-                #expect(try Self.json(r.body) == ["errors": ["'key' must be a valid hex or base64 string"]])
+                #expect(Self.json(r.body) == ["errors": ["'key' must be a valid hex or base64 string"]])
             }
             for k in keys.prefix(2) {
                 try await client.execute(uri: "/v1/sys/unseal", method: .put, body: ByteBuffer(string: #"{"key":"\#(k)"}"#)) { r in
@@ -63,20 +63,20 @@ import Testing
                 }
             }
             try await client.execute(uri: "/v1/sys/seal-status", method: .get) { r in
-                let v = try Self.json(r.body)
+                let v = Self.json(r.body)
                 #expect(v["sealed"] == false && v["t"] == 2 && v["n"] == 3 && v["type"] == "shamir")
             }
             try await client.execute(uri: "/v1/nope/foo", method: .get, headers: Self.tokenHeader(root)) { r in
                 #expect(r.status.code == 404)
-                #expect(try Self.json(r.body) == ["errors": [#"no handler for route "nope/foo". route entry not found."#]])
+                #expect(Self.json(r.body) == ["errors": [#"no handler for route "nope/foo". route entry not found."#]])
             }
             try await client.execute(uri: "/v1/sys/mounts", method: .get) { r in
                 #expect(r.status.code == 403)
-                #expect(try Self.json(r.body) == ["errors": ["permission denied"]])
+                #expect(Self.json(r.body) == ["errors": ["permission denied"]])
             }
             try await client.execute(uri: "/v1/sys/mounts/kv", method: .post, headers: Self.tokenHeader(root), body: ByteBuffer(string: "{bad")) { r in
                 #expect(r.status.code == 400)
-                let msg = try Self.json(r.body)["errors"]?.arrayValue?.first?.stringValue ?? ""
+                let msg = Self.json(r.body)["errors"]?.arrayValue?.first?.stringValue ?? ""
                 #expect(msg.hasPrefix("failed to decode JSON input: "))
             }
             try await client.execute(uri: "/v1/sys/mounts/kv", method: .post, headers: Self.tokenHeader(root), body: ByteBuffer(string: #"{"type":"kv","options":{"version":"2"}}"#)) { r in
@@ -84,10 +84,10 @@ import Testing
             }
             try await client.execute(uri: "/v1/sys/mounts/kv", method: .post, headers: Self.tokenHeader(root), body: ByteBuffer(string: #"{"type":"kv"}"#)) { r in
                 #expect(r.status.code == 400)
-                #expect(try Self.json(r.body) == ["errors": ["path is already in use at kv/"]])
+                #expect(Self.json(r.body) == ["errors": ["path is already in use at kv/"]])
             }
             try await client.execute(uri: "/v1/sys/mounts", method: .get, headers: Self.tokenHeader(root)) { r in
-                let v = try Self.json(r.body)
+                let v = Self.json(r.body)
                 // The legacy duplicated top-level fields and the envelope.
                 #expect(v["kv/"]?["type"] == "kv")
                 #expect(v["data"]?["kv/"]?["options"] == ["version": "2"])

@@ -54,7 +54,12 @@ def coffer_server(tmp_path_factory):
     try:
         _wait(addr, dev, log)
         _wait(addr2, uninit, log2)
-        match = re.search(r"Unseal Key: (\S+)", log.read_text())
+        match = None
+        for _ in range(50):
+            match = re.search(r"Unseal Key: (\S+)", log.read_text())
+            if match:
+                break
+            time.sleep(0.1)
         yield {"addr": addr, "token": "root", "unseal_keys": [match.group(1)] if match else [], "uninit_addr": addr2}
     finally:
         for p in (dev, uninit):

@@ -294,15 +294,15 @@ def test_kv_metadata(run, kv2):
 
 
 def test_kv_v1(run, kv1):
-    out = ok(run("kv", "put", f"{kv1}/foo", "a=1"))
-    assert out.strip() == f"Success! Data written to: {kv1}/foo"
-    out = ok(run("kv", "get", f"{kv1}/foo"))
+    out = ok(run("kv", "put", f"{kv1}/v1dir/foo", "a=1"))
+    assert out.strip() == f"Success! Data written to: {kv1}/v1dir/foo"
+    out = ok(run("kv", "get", f"{kv1}/v1dir/foo"))
     assert out.splitlines()[0] == "== Data =="
     assert table(out) == {"a": "1"}
-    assert ok(run("kv", "list", kv1)).splitlines() == ["Keys", "----", "foo"]
-    assert run("kv", "metadata", "get", f"{kv1}/foo").returncode == 1
-    ok(run("kv", "delete", f"{kv1}/foo"))
-    assert run("kv", "get", f"{kv1}/foo").returncode == 2
+    assert ok(run("kv", "list", f"{kv1}/v1dir")).splitlines() == ["Keys", "----", "foo"]
+    assert run("kv", "metadata", "get", f"{kv1}/v1dir/foo").returncode == 1
+    ok(run("kv", "delete", f"{kv1}/v1dir/foo"))
+    assert run("kv", "get", f"{kv1}/v1dir/foo").returncode == 2
 
 
 def test_kv_put_requires_data(run, kv2):
@@ -324,7 +324,8 @@ def test_write_read_list_delete(run, kv1, tmp_path):
     assert ok(run("read", "-field=a", f"{kv1}/generic")) == "1"
     rows = table(ok(run("read", f"{kv1}/generic")))
     assert rows["a"] == "1"
-    assert ok(run("list", kv1)).splitlines()[2:] == ["generic"]
+    ok(run("write", f"{kv1}/gdir/one", "a=1"))
+    assert ok(run("list", f"{kv1}/gdir")).splitlines() == ["Keys", "----", "one"]
     out = ok(run("delete", f"{kv1}/generic"))
     assert out.strip() == f"Success! Data deleted (if it existed) at: {kv1}/generic"
     result = run("read", f"{kv1}/generic")

@@ -11,9 +11,6 @@ struct KVMetadataGetCommand: AsyncParsableCommand {
     @Option(name: .customLong("mount"), help: "The secrets engine mount; the path argument is then relative to it.")
     var mount: String?
 
-    @Option(name: .customLong("field"), help: "Print only the field with the given name.")
-    var field: String?
-
     @Argument(help: "The secret path.")
     var path: String
 
@@ -27,9 +24,6 @@ struct KVMetadataGetCommand: AsyncParsableCommand {
         }
         guard let secret else { throw CLIFailure.server("No value found at \(fullPath)") }
         let formatter = output.formatter
-        if let field {
-            throw ExitCode(formatter.printField(Formatter.rawField(secret, field), field: field))
-        }
         guard formatter.isTable else {
             formatter.outputSecret(secret)
             return

@@ -7,7 +7,8 @@ import Foundation
 ///
 /// The file is parsed with ``HCL/parseWithSourceMap(_:)`` and printed back in source order: labelled blocks
 /// (`path "secret/*" { ... }`) separated by blank lines, two-space indentation, `=` aligned within runs of one-line
-/// attributes, and lists on one line (`["read", "list"]`). Comments are not preserved.
+/// attributes, and lists on one line (`["read", "list"]`). Comment lines directly above a top-level block are kept;
+/// comments inside blocks are not.
 struct PolicyFmtCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fmt", abstract: "Formats a policy on disk")
 
@@ -25,7 +26,8 @@ struct PolicyFmtCommand: AsyncParsableCommand {
         } catch {
             throw CLIFailure.server("Error parsing policy: \(error)")
         }
-        let formatted = PolicyFormatter(sourceMap: parsed.sourceMap).format(parsed.value)
+        let formatted = PolicyFormatter(sourceMap: parsed.sourceMap, sourceLines: text.components(separatedBy: "\n"))
+            .format(parsed.value)
         do {
             try Data(formatted.utf8).write(to: URL(fileURLWithPath: file))
         } catch {
@@ -38,6 +40,21 @@ struct PolicyFmtCommand: AsyncParsableCommand {
 /// Prints a parsed HCL document back as HCL.
 struct PolicyFormatter {
     var sourceMap: HCLSourceMap
+    var sourceLines: [String] = []
+
+    /// The comment lines directly above source line `line` (1-based), in order.
+    private func leadingComments(line: Int?) -> String {
+        guard let line, line >= 2, line - 1 <= sourceLines.count else { return "" }
+        var collected: [String] = []
+        var index = line - 2
+        while index >= 0 {
+            let text = sourceLines[index].trimmingWhitespace()
+            guard text.hasPrefix("#") || text.hasPrefix("//") else { break }
+            collected.insert(text, at: 0)
+            index -= 1
+        }
+        return collected.isEmpty ? "" : collected.joined(separator: "\n") + "\n"
+    }
 
     func format(_ document: JSONValue) -> String {
         var chunks: [String] = []
@@ -56,7 +73,8 @@ struct PolicyFormatter {
                     guard let body = labelled[label] else { continue }
                     let bodies = body.arrayValue ?? [body]
                     for item in bodies {
-                        chunks.append(block(header: "\(key) \(quote(label))", body: item, keyPath: [key, label], indent: ""))
+                        let comments = leadingComments(line: sourceMap.line(of: [key, label]))
+                        chunks.append(comments + block(header: "\(key) \(quote(label))", body: item, keyPath: [key, label], indent: ""))
                     }
                 }
             } else if value.arrayValue?.allSatisfy(isBlockBody) == true, !(value.arrayValue?.isEmpty ?? true) {
@@ -65,7 +83,7 @@ struct PolicyFormatter {
                     chunks.append(block(header: key, body: item, keyPath: [key], indent: ""))
                 }
             } else {
-                attributes.append((key, inline(value, indent: "")))
+                attributes.append((key, inline(value, indent: "", keyPath: [key])))
             }
         }
         flushAttributes()
@@ -82,16 +100,23 @@ struct PolicyFormatter {
         let inner = indent + "  "
         var lines = ["\(indent)\(header) {"]
         var run: [(String, String)] = []
+        var previousWasMultiline = false
         for key in orderedKeys(body.objectValue ?? [:], keyPath: keyPath) {
             guard let value = body[key] else { continue }
-            let rendered = inline(value, indent: inner)
+            let rendered = inline(value, indent: inner, keyPath: keyPath + [key])
             if rendered.contains("\n") {
                 if !run.isEmpty {
                     lines.append(alignedAttributes(run, indent: inner))
                     run = []
                 }
+                if lines.count > 1 { lines.append("") }
                 lines.append("\(inner)\(key) = \(rendered)")
+                previousWasMultiline = true
             } else {
+                if previousWasMultiline {
+                    lines.append("")
+                    previousWasMultiline = false
+                }
                 run.append((key, rendered))
             }
         }
@@ -107,7 +132,7 @@ struct PolicyFormatter {
         }.joined(separator: "\n")
     }
 
-    private func inline(_ value: JSONValue, indent: String) -> String {
+    private func inline(_ value: JSONValue, indent: String, keyPath: [String] = []) -> String {
         switch value {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -124,7 +149,9 @@ struct PolicyFormatter {
         case .object(let members):
             if members.isEmpty { return "{}" }
             let inner = indent + "  "
-            let pairs = members.keys.sorted().map { (quote($0), inline(members[$0] ?? .null, indent: inner)) }
+            let pairs = orderedKeys(members, keyPath: keyPath).map {
+                (quote($0), inline(members[$0] ?? .null, indent: inner, keyPath: keyPath + [$0]))
+            }
             return "{\n" + alignedAttributes(pairs, indent: inner) + "\n\(indent)}"
         }
     }

@@ -73,19 +73,21 @@ struct Formatter {
     /// The value `-field` selects from a response, as the Go CLI's `RawField` picks it.
     static func rawField(_ secret: JSON, _ field: String) -> JSON? {
         let auth = secret["auth"].flatMap { $0.isNull ? nil : $0 }
+        var value: JSON?
         switch field {
-        case "refresh_interval", "lease_duration": return secret["lease_duration"] ?? .int(0)
-        case "lease_id": return secret["lease_id"] ?? ""
-        case "lease_renewable": return secret["renewable"] ?? false
-        case "token": if let auth { return auth["client_token"] }
-        case "token_accessor": if let auth { return auth["accessor"] }
-        case "token_duration": if let auth { return auth["lease_duration"] }
-        case "token_renewable": if let auth { return auth["renewable"] }
-        case "token_policies": if let auth { return auth["token_policies"] }
-        case "identity_policies": if let auth { return auth["identity_policies"] }
-        case "policies": if let auth { return auth["policies"] }
+        case "refresh_interval", "lease_duration": value = secret["lease_duration"] ?? .int(0)
+        case "lease_id": value = secret["lease_id"] ?? ""
+        case "lease_renewable": value = secret["renewable"] ?? false
+        case "token": value = auth?["client_token"]
+        case "token_accessor": value = auth?["accessor"]
+        case "token_duration": value = auth?["lease_duration"]
+        case "token_renewable": value = auth?["renewable"]
+        case "token_policies": value = auth?["token_policies"]
+        case "identity_policies": value = auth?["identity_policies"]
+        case "policies": value = auth?["policies"]
         default: break
         }
+        if let value, !value.isNull { return value }
         return secret["data"]?[field]
     }
 

@@ -20,8 +20,9 @@ public enum BarrierError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// The security barrier: every entry is AES-256-GCM sealed with the active keyring term, the storage path as
-/// associated data, and stored as `0x01 | term (4 bytes, big endian) | nonce (12) | ciphertext | tag (16)`.
+/// The security barrier: every entry is AES-256-GCM sealed with the active keyring term and stored as
+/// `0x01 | term (4 bytes, big endian) | nonce (12) | ciphertext | tag (16)`. The associated data is the 5-byte header
+/// followed by the storage path, so neither the term nor the entry's location can be changed undetected.
 ///
 /// Reads take no lock beyond a brief snapshot of the keyring, so they never queue behind each other.
 public final class AESGCMBarrier: LogicalStorage {
@@ -43,14 +44,21 @@ public final class AESGCMBarrier: LogicalStorage {
 
     /// Seals one value for `path` under `key`, tagging it with `term`.
     public static func encrypt(_ plaintext: Data, path: String, term: UInt32, key: SymmetricKey, nonce: AES.GCM.Nonce = AES.GCM.Nonce()) throws -> Data {
-        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: Data(path.utf8))
         var out = Data(capacity: 1 + 4 + 12 + plaintext.count + 16)
         out.append(version)
         withUnsafeBytes(of: term.bigEndian) { out.append(contentsOf: $0) }
+        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: associatedData(header: out, path: path))
         out.append(contentsOf: box.nonce)
         out.append(box.ciphertext)
         out.append(box.tag)
         return out
+    }
+
+    /// Header (version and term) followed by the path: what every entry's tag authenticates besides its ciphertext.
+    static func associatedData(header: Data, path: String) -> Data {
+        var aad = Data(header.prefix(5))
+        aad.append(contentsOf: path.utf8)
+        return aad
     }
 
     /// The term a stored value names, or nil when the header is malformed.
@@ -68,7 +76,7 @@ public final class AESGCMBarrier: LogicalStorage {
         do {
             let nonce = try AES.GCM.Nonce(data: blob[(s + 5)..<(s + 17)])
             let box = try AES.GCM.SealedBox(nonce: nonce, ciphertext: blob[(s + 17)..<(blob.endIndex - 16)], tag: blob[(blob.endIndex - 16)...])
-            return try AES.GCM.open(box, using: key, authenticating: Data(path.utf8))
+            return try AES.GCM.open(box, using: key, authenticating: associatedData(header: blob[s..<(s + 5)], path: path))
         } catch {
             throw BarrierError.decryptFailed(path: path)
         }
