@@ -52,9 +52,18 @@ public enum CofferServer {
             for w in warnings { logger.warning("\(w)") }
             config = c
         } else {
+            // The embedded default: SQLite in ./coffer-data/, HTTPS on loopback with a generated certificate.
             config = ServerConfiguration()
             config.storage = .init(type: "sqlite", options: ["path": "./coffer-data/coffer.db"])
-            config.listeners = [ServerConfiguration.Listener(type: "tcp", address: ServerConfiguration.Listener.defaultAddress, tlsDisable: false)]
+            let cert = "./coffer-data/tls/cert.pem"
+            let key = "./coffer-data/tls/key.pem"
+            if try SelfSignedCertificate.ensure(certPath: cert, keyPath: key) {
+                logger.info("generated a self-signed TLS certificate; clients can trust it with VAULT_CACERT=\(cert)")
+            }
+            config.listeners = [
+                ServerConfiguration.Listener(
+                    type: "tcp", address: ServerConfiguration.Listener.defaultAddress, tlsDisable: false, tlsCertFile: cert, tlsKeyFile: key)
+            ]
         }
         if options.dev {
             config.storage = .init(type: "inmem", options: [:])

@@ -113,7 +113,21 @@ def coffer_server(tmp_path_factory):
     addr = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("dev") / "server.log"
     s = Server(["server", "-dev", "-dev-root-token-id=root", f"-dev-listen-address=127.0.0.1:{port}"], addr, log).start()
-    yield {"addr": addr, "token": "root"}
+    unseal_key = None
+    deadline = time.time() + 10
+    while unseal_key is None and time.time() < deadline:
+        for line in Path(log).read_text().splitlines():
+            if line.startswith("Unseal Key: "):
+                unseal_key = line.split(": ", 1)[1].strip()
+        time.sleep(0.05)
+    # A second server that stays uninitialized, for `operator init` tests.
+    uport = free_port()
+    udir = tmp_path_factory.mktemp("uninit")
+    cfg = udir / "coffer.json"
+    cfg.write_text(json.dumps({"storage": {"inmem": {}}, "listener": {"tcp": {"address": f"127.0.0.1:{uport}", "tls_disable": True}}}))
+    u = Server(["server", f"-config={cfg}"], f"http://127.0.0.1:{uport}", udir / "server.log").start()
+    yield {"addr": addr, "token": "root", "unseal_keys": [unseal_key] if unseal_key else [], "uninit_addr": u.addr}
+    u.stop()
     s.stop()
 
 
