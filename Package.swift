@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -52,6 +54,30 @@ let package = Package(
         ),
         .target(name: "KVEngine", dependencies: ["CofferSDK"], path: "Sources/Engines/KV", swiftSettings: swiftSettings),
         .target(
+            name: "IdentityEngine",
+            dependencies: [
+                "CofferSDK", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Engines/Identity", swiftSettings: swiftSettings),
+        .target(
+            name: "UserpassAuth",
+            dependencies: [
+                "CofferSDK", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Engines/Userpass", swiftSettings: swiftSettings),
+        .target(
+            name: "AppRoleAuth", dependencies: ["CofferSDK", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Engines/AppRole", swiftSettings: swiftSettings),
+        .target(
+            name: "JWTAuth",
+            dependencies: [
+                "CofferSDK", .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Engines/JWT", swiftSettings: swiftSettings),
+        .target(
             name: "CofferHTTP",
             dependencies: [
                 "CofferCore", "CofferSDK",
@@ -64,7 +90,7 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine",
+                "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -94,6 +120,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CofferTesting", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IdentityEngineTests",
+            dependencies: [
+                "IdentityEngine", "CofferSDK", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "UserpassAuthTests", dependencies: ["UserpassAuth", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppRoleAuthTests", dependencies: ["AppRoleAuth", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "JWTAuthTests", dependencies: ["JWTAuth", "CofferSDK", .product(name: "JWTKit", package: "jwt-kit")], swiftSettings: swiftSettings),
         .testTarget(name: "CofferSDKTests", dependencies: ["CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL", "CofferSDK"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferServerTests", dependencies: ["CofferServer", "CofferSDK"], swiftSettings: swiftSettings),

@@ -23,6 +23,8 @@ struct CofferCommand: AsyncParsableCommand {
             PolicyCommand.self,
             SecretsCommand.self,
             AuthCommand.self,
+            LeaseCommand.self,
+            UnwrapCommand.self,
             OperatorCommand.self,
         ]
     )

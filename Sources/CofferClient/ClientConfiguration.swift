@@ -14,6 +14,8 @@ public struct ClientConfiguration: Sendable {
     public var tlsServerName: String?
     /// Time allowed for a whole request.
     public var timeout: Duration
+    /// Response-wrapping TTL sent as `X-Vault-Wrap-TTL` with every request (`-wrap-ttl`, `VAULT_WRAP_TTL`), e.g. `5m0s`.
+    public var wrapTTL: String?
 
     public init(
         address: String = "https://127.0.0.1:8200",
@@ -22,7 +24,8 @@ public struct ClientConfiguration: Sendable {
         caPath: String? = nil,
         tlsSkipVerify: Bool = false,
         tlsServerName: String? = nil,
-        timeout: Duration = .seconds(60)
+        timeout: Duration = .seconds(60),
+        wrapTTL: String? = nil
     ) {
         self.address = address
         self.token = token
@@ -31,5 +34,6 @@ public struct ClientConfiguration: Sendable {
         self.tlsSkipVerify = tlsSkipVerify
         self.tlsServerName = tlsServerName
         self.timeout = timeout
+        self.wrapTTL = wrapTTL
     }
 }

@@ -65,6 +65,7 @@ public final class VaultClient: Sendable {
     ///   - query: query items.
     ///   - token: overrides the configured token; `.some(nil)` sends none.
     ///   - contentType: content type of the body.
+    ///   - wrapTTL: overrides the configured response-wrapping TTL; `.some(nil)` asks for no wrapping.
     /// - Returns: the status and decoded body (`nil` for an empty body).
     /// - Throws: ``ClientError`` for an HTTP status of 400 or more, or when the request could not be made.
     public func request(
@@ -73,7 +74,8 @@ public final class VaultClient: Sendable {
         body: JSON? = nil,
         query: [(String, String)] = [],
         token: String?? = .none,
-        contentType: String = "application/json"
+        contentType: String = "application/json",
+        wrapTTL: String?? = .none
     ) async throws -> (status: Int, body: JSON?) {
         let url = makeURL(path: path, query: query)
         var request = HTTPClientRequest(url: url)
@@ -82,6 +84,10 @@ public final class VaultClient: Sendable {
         let effectiveToken: String? = token ?? configuration.token
         if let effectiveToken, !effectiveToken.isEmpty {
             request.headers.add(name: "X-Vault-Token", value: effectiveToken)
+        }
+        let effectiveWrapTTL: String? = wrapTTL ?? configuration.wrapTTL
+        if let effectiveWrapTTL, !effectiveWrapTTL.isEmpty {
+            request.headers.add(name: "X-Vault-Wrap-TTL", value: effectiveWrapTTL)
         }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)

@@ -55,15 +55,24 @@ extension Core {
         var operation = req.operation
         if !unauthenticated {
             guard var entry = tokenEntry else { throw LogicalError.permissionDenied }
+            if !entry.boundCIDRs.isEmpty {
+                guard let ip = req.remoteAddress, entry.boundCIDRs.contains(where: { CIDRBlock($0)?.contains(ip) ?? false }) else {
+                    throw LogicalError.permissionDenied
+                }
+            }
             if operation == .update, case .engine(let m, let sub) = target {
                 let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: entry, operation: .update)
                 if let exists = try await m.engine.existenceCheck(lreq), !exists { operation = .create }
             }
             if !entry.isRoot {
-                let acl = try await policies.acl(for: entry.policies)
+                let acl = try await acl(for: entry, snapshot: snapshot)
                 let decision = acl.allowOperation(path: req.path, operation: operation, data: req.data)
                 guard decision.allowed else { throw LogicalError.permissionDenied }
                 if requiresSudo(target), !decision.sudoGranted { throw LogicalError.permissionDenied }
+                // Wrapping bounds from the policy: a rule with min_wrapping_ttl demands a wrapped response.
+                let wrapDenied = LogicalError(.permissionDenied, Self.multiError("permission denied"))
+                if let min = decision.minWrappingTTL, (req.wrapTTL ?? 0) < min { throw wrapDenied }
+                if let max = decision.maxWrappingTTL, let w = req.wrapTTL, w > max { throw wrapDenied }
             }
             if entry.numUses > 0 {
                 entry = try await tokens.useToken(entry)
@@ -86,8 +95,17 @@ extension Core {
             return try await handleTokenPath(req, sub: sub, operation: operation, caller: tokenEntry)
         case .engine(let m, let sub):
             let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: tokenEntry, operation: operation)
-            let resp = try await m.engine.handle(lreq)
-            return try await finish(resp, mount: m, caller: tokenEntry)
+            let loginID = m.isAuth ? m.engine.loginIdentifier(lreq) : nil
+            if let loginID { try checkLockout(mount: m, identifier: loginID) }
+            let resp: LogicalResponse?
+            do {
+                resp = try await m.engine.handle(lreq)
+            } catch let e as LogicalError where e.code == .invalidCredentials {
+                if let loginID { recordLoginResult(mount: m, identifier: loginID, failed: true) }
+                throw e
+            }
+            if let loginID, resp?.auth != nil { recordLoginResult(mount: m, identifier: loginID, failed: false) }
+            return try await finish(resp, mount: m, requestPath: req.path, snapshot: snapshot)
         }
     }
 
@@ -130,33 +148,30 @@ extension Core {
         if m.entry.type == "cubbyhole" {
             storage = PrefixedStorage(base: m.storage, prefix: (token?.idHash ?? "-") + "/")
         }
-        return LogicalRequest(
+        var lreq = LogicalRequest(
             id: req.id, operation: operation, path: sub, data: req.data, contentType: req.contentType, storage: storage,
             mountPoint: m.routePath, mountType: m.entry.type, mountAccessor: m.entry.accessor, mountOptions: m.entry.options ?? [:],
-            clientTokenAccessor: token?.accessor, displayName: token?.displayName ?? "", isRoot: token?.isRoot ?? false)
+            clientTokenAccessor: token?.accessor, displayName: token?.displayName ?? "", isRoot: token?.isRoot ?? false,
+            remoteAddress: req.remoteAddress)
+        lreq.entityID = token?.entityID ?? ""
+        return lreq
     }
 
     /// Turns an engine response into a core response: lease duration from the mount and system settings, and a
     /// token for login responses.
-    func finish(_ resp: LogicalResponse?, mount: MountedEngine, caller: TokenEntry?) async throws -> CoreResponse {
+    func finish(_ resp: LogicalResponse?, mount: MountedEngine, requestPath: String, snapshot: RouterSnapshot) async throws -> CoreResponse {
         guard let resp else { return CoreResponse() }
         var out = CoreResponse(data: resp.data, warnings: resp.warnings, httpStatus: resp.httpStatus)
         if let secret = resp.secret {
             let maxTTL = mount.entry.maxLeaseTTL > 0 ? mount.entry.maxLeaseTTL : configuration.maxLeaseTTL
             var ttl = secret.ttl ?? (mount.entry.defaultLeaseTTL > 0 ? mount.entry.defaultLeaseTTL : configuration.defaultLeaseTTL)
-            if ttl <= 0 { ttl = mount.entry.defaultLeaseTTL > 0 ? mount.entry.defaultLeaseTTL : configuration.defaultLeaseTTL }
+            if secret.ttl == nil, ttl <= 0 { ttl = configuration.defaultLeaseTTL }
             out.leaseDuration = min(ttl, maxTTL)
             out.renewable = secret.renewable
         }
         if let auth = resp.auth {
-            let (_, block) = try await issueToken(
-                TokenRequest(
-                    policies: auth.policies, meta: auth.metadata.isEmpty ? nil : auth.metadata,
-                    displayName: mount.entry.path.replacingOccurrences(of: "/", with: "") + (auth.displayName.isEmpty ? "" : "-" + auth.displayName),
-                    ttl: auth.ttl, explicitMaxTTL: auth.maxTTL, period: auth.period, numUses: auth.numUses, renewable: auth.renewable,
-                    noDefaultPolicy: false, path: mount.routePath + "login"),
-                parent: nil, mount: mount.entry)
-            out.auth = block
+            guard mount.isAuth else { throw LogicalError.internalError("a secrets engine returned an auth response") }
+            out.auth = try await issueLoginToken(auth, mount: mount, requestPath: requestPath, snapshot: snapshot)
         }
         return out
     }

@@ -55,8 +55,11 @@ public struct CoreRequest: Sendable {
     public var contentType: String?
     /// From `X-Vault-Wrap-TTL`: wrap the response in a single-use token living this many seconds.
     public var wrapTTL: Int64?
+    /// The client's IP address.
+    public var remoteAddress: String?
 
-    public init(id: String, operation: CofferSDK.Operation, path: String, data: [String: JSONValue] = [:], token: String? = nil, contentType: String? = nil, wrapTTL: Int64? = nil) {
+    public init(id: String, operation: CofferSDK.Operation, path: String, data: [String: JSONValue] = [:], token: String? = nil, contentType: String? = nil, wrapTTL: Int64? = nil, remoteAddress: String? = nil) {
+        self.remoteAddress = remoteAddress
         self.id = id
         self.operation = operation
         self.path = path
@@ -108,6 +111,7 @@ struct MountedEngine: Sendable {
 /// What is live while unsealed; swapped atomically, read without waiting.
 struct RouterSnapshot: Sendable {
     var mounts: [String: MountedEngine] = [:]
+    var identity: (any IdentityResolver)? = nil
     var mountTable: [MountEntry] = []
     var authTable: [MountEntry] = []
 
@@ -135,7 +139,10 @@ public final class Core: Sendable {
     let barrier: AESGCMBarrier
     let logger: Logger
     let engineFactories: [String: EngineFactory]
+    let authFactories: [String: EngineFactory]
+    let identityFactory: IdentityFactory?
     let now: @Sendable () -> Date
+    let lockouts = Mutex<[String: LockoutState]>([:])
 
     struct Lifecycle: Sendable {
         var sealConfig: SealConfig?
@@ -149,14 +156,22 @@ public final class Core: Sendable {
     let tokens: TokenStore
     let policies: PolicyStore
 
+    /// Builds the identity store over its storage view; it gets a way to list auth mounts by accessor.
+    public typealias IdentityFactory = @Sendable (
+        _ storage: any LogicalStorage, _ mountAccessors: @escaping @Sendable () async -> [String: (type: String, path: String)]
+    ) -> any SecretsEngine & IdentityResolver
+
     public init(
-        configuration: CoreConfiguration, physical: any PhysicalBackend, engines: [String: EngineFactory], logger: Logger,
+        configuration: CoreConfiguration, physical: any PhysicalBackend, engines: [String: EngineFactory],
+        authMethods: [String: EngineFactory] = [:], identity: IdentityFactory? = nil, logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
         self.physical = physical
         self.barrier = AESGCMBarrier(physical: physical)
         self.engineFactories = engines
+        self.authFactories = authMethods
+        self.identityFactory = identity
         self.logger = logger
         self.now = now
         self.policies = PolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/policy/"))
@@ -254,6 +269,8 @@ public final class Core: Sendable {
         let mounts = [
             MountEntry(path: "cubbyhole/", type: "cubbyhole", description: "per-token private secret storage", uuid: RandomID.uuid(),
                        accessor: "cubbyhole_" + RandomID.hex(4), local: true),
+            MountEntry(path: "identity/", type: "identity", description: "identity store", uuid: RandomID.uuid(),
+                       accessor: "identity_" + RandomID.hex(4), extraConfig: ["passthrough_request_headers": ["Authorization"]]),
             MountEntry(path: "sys/", type: "system", description: "system endpoints used for control, policy and debugging",
                        uuid: RandomID.uuid(), accessor: "system_" + RandomID.hex(4), sealWrap: true,
                        extraConfig: ["passthrough_request_headers": ["Accept"]]),
@@ -371,7 +388,10 @@ public final class Core: Sendable {
         let auth = try await barrier.getJSON(Self.authTablePath)?.arrayValue?.map { try MountEntry(storage: $0) } ?? []
         var snapshot = RouterSnapshot(mounts: [:], mountTable: mounts, authTable: auth)
         for m in mounts {
-            if let mounted = try await instantiate(m, isAuth: false) { snapshot.mounts[mounted.routePath] = mounted }
+            if let mounted = try await instantiate(m, isAuth: false) {
+                snapshot.mounts[mounted.routePath] = mounted
+                if m.type == "identity" { snapshot.identity = mounted.engine as? any IdentityResolver }
+            }
         }
         for m in auth {
             if let mounted = try await instantiate(m, isAuth: true) { snapshot.mounts[mounted.routePath] = mounted }
@@ -382,14 +402,24 @@ public final class Core: Sendable {
     /// Creates the engine for a table entry; `nil` for the built-in backends routed by the core itself.
     func instantiate(_ entry: MountEntry, isAuth: Bool) async throws -> MountedEngine? {
         if entry.type == "system" || entry.type == "token" { return nil }
-        guard let factory = engineFactories[entry.type] else {
+        let prefix = (isAuth ? "auth/" : "logical/") + entry.uuid + "/"
+        let storage = PrefixedStorage(base: barrier, prefix: prefix)
+        if entry.type == "identity" && !isAuth {
+            guard let identityFactory else { return nil }
+            let engine = identityFactory(storage) { [unowned self] in
+                var out: [String: (type: String, path: String)] = [:]
+                for m in self.router.withLock({ $0?.authTable ?? [] }) { out[m.accessor] = (m.type, "auth/" + m.path) }
+                return out
+            }
+            return MountedEngine(entry: entry, engine: engine, storage: storage, isAuth: false)
+        }
+        guard let factory = (isAuth ? authFactories : engineFactories)[entry.type] else {
             logger.error("no engine for mount type", metadata: ["coffer.mount_type": "\(entry.type)"])
             return nil
         }
         let engine = try await factory(
             EngineConfiguration(mountPath: entry.path, type: entry.type, options: entry.options ?? [:], logger: logger))
-        let prefix = (isAuth ? "auth/" : "logical/") + entry.uuid + "/"
-        return MountedEngine(entry: entry, engine: engine, storage: PrefixedStorage(base: barrier, prefix: prefix), isAuth: isAuth)
+        return MountedEngine(entry: entry, engine: engine, storage: storage, isAuth: isAuth)
     }
 
     func currentRouter() throws -> RouterSnapshot {

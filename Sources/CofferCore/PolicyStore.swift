@@ -67,8 +67,8 @@ final class PolicyStore: Sendable {
     }
 
     /// The compiled ACL for a set of policy names; unknown names are skipped, as Vault does.
-    func acl(for names: [String]) async throws -> ACL {
-        let key = names.sorted().joined(separator: "\u{0}")
+    func acl(for names: [String], templateValues: [String: String] = [:], cacheScope: String = "") async throws -> ACL {
+        let key = cacheScope + "\u{1}" + Set(names).sorted().joined(separator: "\u{0}")
         if let acl = cache.withLock({ $0.acls[key] }) { return acl }
         var list: [Policy] = []
         for n in names {
@@ -78,8 +78,11 @@ final class PolicyStore: Sendable {
                 list.append(p.policy)
             }
         }
-        let acl = ACL(policies: list)
-        cache.withLock { $0.acls[key] = acl }
+        let acl = ACL(policies: list, templateValues: templateValues)
+        cache.withLock {
+            if $0.acls.count > 10_000 { $0.acls.removeAll() }
+            $0.acls[key] = acl
+        }
         return acl
     }
 

@@ -9,7 +9,7 @@ import NIOCore
 /// The only code that knows Vault's wire format: paths under `/v1/`, verbs, headers, the JSON envelope and the
 /// `{"errors":[...]}` body with its status code.
 public struct CofferResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+    public typealias Context = CofferRequestContext
 
     /// Request bodies above this are refused (413), as Vault's default max_request_size.
     public static let maxRequestSize = 32 * 1024 * 1024
@@ -25,7 +25,7 @@ public struct CofferResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = UUID().uuidString.lowercased()
         do {
-            return try await route(request, requestID: requestID)
+            return try await route(request, requestID: requestID, remoteAddress: context.remoteAddress?.ipAddress)
         } catch let e as LogicalError {
             return Self.errorResponse(e)
         } catch let e as BarrierError {
@@ -40,7 +40,7 @@ public struct CofferResponder: HTTPResponder {
 
     static func status(_ code: LogicalError.Code) -> Int {
         switch code {
-        case .invalidRequest: return 400
+        case .invalidRequest, .invalidCredentials: return 400
         case .permissionDenied: return 403
         case .unsupportedPath, .notFound: return 404
         case .unsupportedOperation: return 405
@@ -76,7 +76,7 @@ public struct CofferResponder: HTTPResponder {
 
     // MARK: Routing
 
-    func route(_ request: Request, requestID: String) async throws -> Response {
+    func route(_ request: Request, requestID: String, remoteAddress: String?) async throws -> Response {
         let rawPath = request.uri.path
         guard rawPath.hasPrefix("/v1/") else {
             throw LogicalError(.unsupportedPath, messages: [])
@@ -144,7 +144,7 @@ public struct CofferResponder: HTTPResponder {
 
         let coreRequest = CoreRequest(
             id: requestID, operation: operation, path: path, data: data, token: token(request),
-            contentType: request.headers[.contentType], wrapTTL: try wrapTTL(request))
+            contentType: request.headers[.contentType], wrapTTL: try wrapTTL(request), remoteAddress: remoteAddress)
         let resp = try await core.handle(coreRequest)
         return envelope(resp, requestID: requestID)
     }
@@ -190,6 +190,14 @@ public struct CofferResponder: HTTPResponder {
 
     func envelope(_ r: CoreResponse, requestID: String) -> Response {
         if r.isEmpty { return Self.noContent() }
+        if let d = r.data, let status = d["http_status_code"]?.intValue, d["http_raw_body"] != nil || d["http_content_type"] != nil {
+            // Raw responses (OIDC discovery, JWKS, introspection): the body is sent as the engine gave it.
+            var headers = HTTPFields()
+            headers[.contentType] = d["http_content_type"]?.stringValue ?? "application/json"
+            headers[.cacheControl] = "no-store"
+            let body = d["http_raw_body"]?.stringValue ?? ""
+            return Response(status: .init(code: Int(status)), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        }
         if let status = r.httpStatus, r.data == nil, r.auth == nil, r.warnings.isEmpty, r.wrapInfo == nil {
             // A bare status (kv v2 PATCH of a missing secret answers 404 with no body).
             var headers = HTTPFields()
@@ -205,7 +213,8 @@ public struct CofferResponder: HTTPResponder {
                 out += ","
             }
         }
-        out += "\"request_id\":\"\(requestID)\",\"lease_id\":"
+        // A wrapped response carries no request id, as OpenBao answers.
+        out += "\"request_id\":\"\(r.wrapInfo == nil ? requestID : "")\",\"lease_id\":"
         JSONValue.writeStringPublic(r.leaseID, to: &out)
         out += ",\"renewable\":\(r.renewable),\"lease_duration\":\(r.leaseDuration),\"data\":"
         if let d = r.data { JSONValue.object(d).write(to: &out) } else { out += "null" }

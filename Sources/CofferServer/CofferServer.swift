@@ -5,12 +5,16 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import AppRoleAuth
+import IdentityEngine
+import JWTAuth
 import KVEngine
 import Logging
 import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 import StorageSQLite
+import UserpassAuth
 
 /// How `coffer server` was invoked.
 public struct ServerOptions: Sendable {
@@ -31,11 +35,25 @@ public struct ServerOptions: Sendable {
 
 /// The composition root: configuration → storage → core → engines → HTTP, run in one ServiceGroup.
 public enum CofferServer {
-    /// The built-in engines, by mount type.
+    /// The built-in secrets engines, by mount type.
     public static let engines: [String: EngineFactory] = [
         "kv": makeKVEngine,
         "cubbyhole": makeCubbyholeEngine,
     ]
+
+    /// The built-in auth methods, by type.
+    public static let authMethods: [String: EngineFactory] = [
+        "userpass": makeUserpassAuth,
+        "approle": makeAppRoleAuth,
+        "jwt": makeJWTAuth,
+        "oidc": makeJWTAuth,
+    ]
+
+    /// The identity store, mounted at `identity/` and consulted after every login; `apiAddress` is the issuer base
+    /// of its OIDC tokens.
+    public static func identity(apiAddress: String) -> Core.IdentityFactory {
+        { storage, accessors in IdentityStore(storage: storage, mountAccessors: accessors, apiAddress: { apiAddress }) }
+    }
 
     public struct StartupError: Error, CustomStringConvertible {
         public var description: String
@@ -89,7 +107,8 @@ public enum CofferServer {
 
         let core = Core(
             configuration: CoreConfiguration(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, storageType: storageConfig.type),
-            physical: physical, engines: engines, logger: logger)
+            physical: physical, engines: engines, authMethods: authMethods,
+            identity: identity(apiAddress: config.apiAddr ?? (listener.tlsDisable ? "http://" : "https://") + listener.address), logger: logger)
         try await core.loadSealConfig()
 
         if options.dev {

@@ -15,6 +15,8 @@ import json
 import os
 import re
 import subprocess
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -461,7 +463,12 @@ def test_login_bad_token(run, tmp_path):
 
 
 def test_login_unsupported_method(run, tmp_path):
-    assert run("login", "-method=userpass", "x", home=tmp_path).returncode == 1
+    result = run("login", "-method=bogus", "a=b", home=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith('Unknown auth method: bogus. Use "coffer auth list"')
+    result = run("login", "-method=userpass", "x", home=tmp_path)
+    assert result.returncode == 1
+    assert 'Error parsing configuration: invalid key/value pair "x": format must be key=value' in result.stderr
 
 
 # MARK: policies
@@ -603,3 +610,430 @@ def test_operator_init(run, coffer_server):
     assert table(done)["Sealed"] == "false"
     again = run("operator", "init", addr=addr)
     assert again.returncode == 2
+
+
+# MARK: auth methods (enable / tune / disable) and logins with other methods
+
+
+def api(coffer_server, method, path, body=None, token=None):
+    """Calls the HTTP API directly: returns (status, decoded body or None)."""
+    request = urllib.request.Request(
+        f"{coffer_server['addr']}/v1/{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"X-Vault-Token": coffer_server["token"] if token is None else token, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, (json.loads(raw) if raw.strip() else None)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return error.code, json.loads(raw)
+        except ValueError:
+            return error.code, {"errors": [raw.decode(errors="replace")]}
+
+
+def enable_auth(coffer_server, auth_type, path=None):
+    """Enables an auth method at a fresh path (`POST sys/auth/<path>`) and returns the path; skips the test when the
+    server does not have the method yet."""
+    path = path or unique(auth_type)
+    status, body = api(coffer_server, "POST", f"sys/auth/{path}", {"type": auth_type})
+    if status >= 400:
+        errors = " ".join((body or {}).get("errors", []))
+        if "plugin not found" in errors or "unknown" in errors.lower() or "unsupported" in errors.lower():
+            pytest.skip(f"the server has no {auth_type} auth method: {errors}")
+        raise AssertionError(f"enabling {auth_type} at {path} failed ({status}): {errors}")
+    return path
+
+
+def write_api(coffer_server, path, body):
+    status, response = api(coffer_server, "POST", path, body)
+    assert status < 400, f"POST {path} failed ({status}): {response}"
+    return response
+
+
+@pytest.fixture(scope="module")
+def userpass(coffer_server):
+    """A userpass mount at a fresh path with user alice (password s3cret, policies default and extra, TTL 1h)."""
+    path = enable_auth(coffer_server, "userpass")
+    write_api(
+        coffer_server, f"auth/{path}/users/alice", {"password": "s3cret", "token_policies": "default,extra", "token_ttl": "1h"}
+    )
+    yield path
+    api(coffer_server, "DELETE", f"sys/auth/{path}")
+
+
+LOGIN_BANNER = (
+    "Success! You are now authenticated. The token information displayed below is\n"
+    'already stored in the token helper. You do NOT need to run "coffer login" again.\n'
+    "Future Coffer requests will automatically use this token.\n"
+)
+
+
+def test_auth_enable_tune_disable(run, coffer_server):
+    path = unique("up")
+    result = run("auth", "enable", f"-path={path}", "-description=people", "userpass")
+    if result.returncode == 2 and "plugin not found" in result.stderr:
+        pytest.skip("the server has no userpass auth method")
+    assert ok(result) == f"Success! Enabled userpass auth method at: {path}/\n"
+    methods = json.loads(ok(run("auth", "list", "-format=json")))
+    assert methods[f"{path}/"]["type"] == "userpass"
+    assert methods[f"{path}/"]["description"] == "people"
+    assert any(line.startswith(f"{path}/") for line in ok(run("auth", "list")).splitlines())
+
+    again = run("auth", "enable", f"-path={path}", "userpass")
+    assert again.returncode == 2
+    assert again.stderr.startswith("Error enabling userpass auth: Error making API request.")
+    assert f"URL: POST {coffer_server['addr']}/v1/sys/auth/{path}" in again.stderr
+
+    assert ok(run("auth", "tune", "-default-lease-ttl=1h", "-description=tuned", path)) == (
+        f"Success! Tuned the auth method at: {path}/\n"
+    )
+    tune = json.loads(ok(run("read", "-format=json", f"sys/mounts/auth/{path}/tune")))["data"]
+    assert tune["default_lease_ttl"] == 3600
+    assert tune["description"] == "tuned"
+
+    assert ok(run("auth", "disable", path)) == f"Success! Disabled the auth method (if it existed) at: {path}/\n"
+    assert f"{path}/" not in json.loads(ok(run("auth", "list", "-format=json")))
+    # Disabling what is not there is not an error.
+    assert ok(run("auth", "disable", path)) == f"Success! Disabled the auth method (if it existed) at: {path}/\n"
+
+
+def test_auth_enable_errors(run):
+    result = run("auth", "enable", "-path=" + unique("bogus"), "no-such-method-type")
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error enabling no-such-method-type auth: Error making API request.")
+    result = run("auth", "tune", "-default-lease-ttl=1h", unique("nothere"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error tuning auth method nothere")
+    assert run("auth", "enable").returncode == 1
+    assert run("auth", "disable").returncode == 1
+
+
+def test_login_userpass_stores_token(run, userpass, tmp_path):
+    out = ok(run("login", "-method=userpass", f"-path={userpass}", "username=alice", "password=s3cret", token="", home=tmp_path))
+    assert out.startswith(LOGIN_BANNER + "\nKey ")
+    rows = table(out)
+    assert rows["token_duration"] == "1h"
+    assert rows["token_renewable"] == "true"
+    assert rows["token_policies"] == '["default" "extra"]'
+    assert rows["token_meta_username"] == "alice"
+    assert (tmp_path / ".vault-token").read_text().strip() == rows["token"]
+    data = json.loads(ok(run("token", "lookup", "-format=json", token="", home=tmp_path)))["data"]
+    assert data["id"] == rows["token"]
+    assert data["path"] == f"auth/{userpass}/login/alice"
+
+
+def test_login_userpass_json_no_store(run, userpass, tmp_path):
+    result = run(
+        "login", "-method=userpass", f"-path={userpass}", "-no-store", "-format=json", "username=alice", "password=s3cret",
+        token="", home=tmp_path,
+    )
+    secret = json.loads(ok(result))
+    assert list(secret) == ["request_id", "lease_id", "lease_duration", "renewable", "data", "warnings", "auth"]
+    auth = secret["auth"]
+    assert list(auth)[:5] == ["client_token", "accessor", "policies", "token_policies", "identity_policies"]
+    assert auth["metadata"] == {"username": "alice"}
+    assert auth["lease_duration"] == 3600
+    assert result.stderr == (
+        "The token was not stored in token helper. Set the COFFER_TOKEN environment\n"
+        "variable or pass the token below with each request to Coffer.\n\n"
+    )
+    assert not (tmp_path / ".vault-token").exists()
+
+    # -no-store still prints the usual banner in table mode, as bao does.
+    out = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "username=alice", "password=s3cret", home=tmp_path))
+    assert out.startswith(LOGIN_BANNER)
+    assert not (tmp_path / ".vault-token").exists()
+
+
+def test_login_userpass_token_only_and_field(run, userpass, tmp_path):
+    result = run("login", "-method=userpass", f"-path={userpass}", "-token-only", "username=alice", "password=s3cret", home=tmp_path)
+    token = ok(result)
+    assert token and "\n" not in token  # no newline when stdout is not a terminal
+    assert result.stderr == ""  # -token-only implies -no-store, silently
+    assert not (tmp_path / ".vault-token").exists()
+    assert json.loads(ok(run("token", "lookup", "-format=json", token=token)))["data"]["id"] == token
+
+    quoted = ok(run("login", "-method=userpass", f"-path={userpass}", "-token-only", "-format=json", "username=alice", "password=s3cret", home=tmp_path))
+    assert quoted.startswith('"') and quoted.endswith('"')
+
+    field = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "-field=token_policies", "username=alice", "password=s3cret", home=tmp_path))
+    assert field == "[default extra]"
+    assert ok(run("login", "-method=userpass", f"-path={userpass}", "-no-print", "username=alice", "password=s3cret", home=tmp_path)) == ""
+    assert (tmp_path / ".vault-token").exists()
+
+
+def test_login_userpass_password_from_stdin(run, userpass, tmp_path):
+    out = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "username=alice", input="s3cret\n", home=tmp_path))
+    assert table(out)["token_meta_username"] == "alice"
+    result = run("login", "-method=userpass", f"-path={userpass}", "username=alice", input="", home=tmp_path)
+    assert result.returncode == 2
+
+
+def test_login_userpass_errors(run, userpass, tmp_path, coffer_server):
+    bad = run("login", "-method=userpass", f"-path={userpass}", "username=alice", "password=wrong", home=tmp_path)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("Error authenticating: Error making API request.")
+    assert f"URL: PUT {coffer_server['addr']}/v1/auth/{userpass}/login/alice" in bad.stderr
+    assert not (tmp_path / ".vault-token").exists()
+
+    missing = run("login", "-method=userpass", f"-path={userpass}", "password=s3cret", home=tmp_path)
+    assert missing.returncode == 2
+    assert "Error authenticating: 'username' must be specified" in missing.stderr
+
+    # The mount defaults to the method name, which is not where this userpass lives.
+    assert run("login", "-method=userpass", "-path=" + unique("nomount"), "username=alice", "password=s3cret", home=tmp_path).returncode == 2
+
+
+def test_login_warns_when_token_variable_set(run, userpass, tmp_path):
+    result = run("login", "-method=userpass", f"-path={userpass}", "username=alice", "password=s3cret", home=tmp_path)
+    ok(result)
+    assert result.stderr.startswith("WARNING! The VAULT_TOKEN environment variable is set!")
+
+
+def test_login_approle(run, coffer_server, tmp_path):
+    path = enable_auth(coffer_server, "approle")
+    try:
+        write_api(coffer_server, f"auth/{path}/role/ci", {"token_policies": "default", "token_ttl": "20m"})
+        role_id = api(coffer_server, "GET", f"auth/{path}/role/ci/role-id")[1]["data"]["role_id"]
+        secret_id = write_api(coffer_server, f"auth/{path}/role/ci/secret-id", {})["data"]["secret_id"]
+        out = ok(run("login", "-method=approle", f"-path={path}", f"role_id={role_id}", f"secret_id={secret_id}", token="", home=tmp_path))
+        assert out.startswith(LOGIN_BANNER)
+        rows = table(out)
+        assert rows["token_duration"] == "20m"
+        assert rows["token_meta_role_name"] == "ci"
+        assert (tmp_path / ".vault-token").read_text().strip() == rows["token"]
+
+        bad = run("login", "-method=approle", f"-path={path}", f"role_id={role_id}", "secret_id=wrong", home=tmp_path)
+        assert bad.returncode == 2
+        assert f"/v1/auth/{path}/login" in bad.stderr
+        missing = run("login", "-method=approle", f"-path={path}", "secret_id=x", home=tmp_path)
+        assert missing.returncode == 2
+        assert "'role_id' must be specified" in missing.stderr
+    finally:
+        api(coffer_server, "DELETE", f"sys/auth/{path}")
+
+
+def test_login_jwt(run, coffer_server, tmp_path):
+    jwt = pytest.importorskip("jwt", reason="PyJWT is needed to sign a test JWT")
+    pytest.importorskip("cryptography", reason="cryptography is needed to sign a test JWT")
+    import time
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    path = enable_auth(coffer_server, "jwt")
+    try:
+        write_api(coffer_server, f"auth/{path}/config", {"jwt_validation_pubkeys": [public_pem]})
+        write_api(
+            coffer_server,
+            f"auth/{path}/role/dev",
+            {"role_type": "jwt", "user_claim": "sub", "bound_audiences": "coffer", "token_policies": "default"},
+        )
+        now = int(time.time())
+        token = jwt.encode({"sub": "bob", "aud": "coffer", "iat": now, "exp": now + 600}, key, algorithm="RS256")
+        out = ok(run("login", "-method=jwt", f"-path={path}", "-no-store", "role=dev", f"jwt={token}", home=tmp_path))
+        assert table(out)["token_policies"] == '["default"]'
+        missing = run("login", "-method=jwt", f"-path={path}", "role=dev", home=tmp_path)
+        assert missing.returncode == 2
+        assert "'jwt' must be specified" in missing.stderr
+    finally:
+        api(coffer_server, "DELETE", f"sys/auth/{path}")
+
+
+# MARK: response wrapping and unwrap
+
+
+WRAP_ROWS = [
+    "wrapping_token:",
+    "wrapping_accessor:",
+    "wrapping_token_ttl:",
+    "wrapping_token_creation_time:",
+    "wrapping_token_creation_path:",
+]
+
+
+def wrap_rows(stdout):
+    return [line.split()[0] for line in stdout.splitlines()[2:]]
+
+
+def test_read_wrapped_and_unwrap(run, kv1):
+    ok(run("write", f"{kv1}/wrapped", "a=1", "b=2"))
+    out = ok(run("read", "-wrap-ttl=5m", f"{kv1}/wrapped"))
+    assert out.splitlines()[0].split() == ["Key", "Value"]
+    assert wrap_rows(out) == WRAP_ROWS
+    rows = table(out)
+    assert rows["wrapping_token_ttl:"] == "5m"
+    assert rows["wrapping_token_creation_path:"] == f"{kv1}/wrapped"
+    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC$", rows["wrapping_token_creation_time:"])
+
+    secret = json.loads(ok(run("read", "-wrap-ttl=300", "-format=json", f"{kv1}/wrapped")))
+    assert list(secret) == ["request_id", "lease_id", "lease_duration", "renewable", "data", "warnings", "wrap_info"]
+    assert secret["data"] is None
+    wrap = secret["wrap_info"]
+    assert list(wrap) == ["token", "accessor", "ttl", "creation_time", "creation_path", "wrapped_accessor"]
+    assert wrap["ttl"] == 300
+
+    unwrapped = table(ok(run("unwrap", wrap["token"])))
+    assert unwrapped["a"] == "1" and unwrapped["b"] == "2"
+    again = run("unwrap", wrap["token"])
+    assert again.returncode == 2
+    assert again.stderr.startswith("Error unwrapping: Error making API request.")
+
+    token = ok(run("read", "-wrap-ttl=5m", "-field=wrapping_token", f"{kv1}/wrapped"))
+    assert "\n" not in token
+    assert json.loads(ok(run("unwrap", "-format=json", token)))["data"] == {"a": "1", "b": "2"}
+
+    # Without an argument, the current token is the wrapping token.
+    token = ok(run("read", "-wrap-ttl=5m", "-field=wrapping_token", f"{kv1}/wrapped"))
+    assert ok(run("unwrap", "-field=b", token=token)) == "2"
+
+
+def test_unwrap_usage_errors(run):
+    result = run("unwrap", "a", "b")
+    assert result.returncode == 1
+    assert "Too many arguments (expected 0-1, got 2)" in result.stderr
+    result = run("read", "-wrap-ttl=bogus", "sys/mounts")
+    assert result.returncode == 1
+    assert 'invalid value "bogus" for flag -wrap-ttl' in result.stderr
+
+
+def test_token_create_wrapped(run):
+    out = ok(run("token", "create", "-wrap-ttl=5m", "-policy=default"))
+    assert wrap_rows(out) == WRAP_ROWS + ["wrapped_accessor:"]
+    rows = table(out)
+    assert rows["wrapping_token_creation_path:"] == "auth/token/create"
+    auth = json.loads(ok(run("unwrap", "-format=json", rows["wrapping_token:"])))["auth"]
+    assert auth["accessor"] == rows["wrapped_accessor:"]
+    assert "default" in auth["policies"]
+
+
+def test_kv_get_and_list_wrapped(run, kv2, kv1):
+    ok(run("kv", "put", f"{kv2}/wrapme", "color=green"))
+    out = ok(run("kv", "get", "-wrap-ttl=5m", f"{kv2}/wrapme"))
+    assert "== Data ==" not in out
+    rows = table(out)
+    assert rows["wrapping_token_creation_path:"] == f"{kv2}/data/wrapme"
+    data = json.loads(ok(run("unwrap", "-format=json", rows["wrapping_token:"])))["data"]
+    assert data["data"] == {"color": "green"}
+
+    ok(run("write", f"{kv1}/wlist/one", "a=1"))
+    rows = table(ok(run("list", "-wrap-ttl=5m", f"{kv1}/wlist")))
+    assert ok(run("unwrap", rows["wrapping_token:"])).splitlines() == ["Keys", "----", "one"]
+
+
+def test_login_wrapped(run, userpass, tmp_path):
+    args = ["login", "-method=userpass", f"-path={userpass}", "-wrap-ttl=5m"]
+    # Stored: the response is unwrapped and the real token is stored.
+    out = ok(run(*args, "username=alice", "password=s3cret", home=tmp_path))
+    assert out.startswith(LOGIN_BANNER)
+    assert (tmp_path / ".vault-token").read_text().strip() == table(out)["token"]
+    (tmp_path / ".vault-token").unlink()
+    # -token-only prints the wrapping token.
+    wrapping = ok(run(*args, "-token-only", "username=alice", "password=s3cret", home=tmp_path))
+    auth = json.loads(ok(run("unwrap", "-format=json", wrapping)))["auth"]
+    assert auth["metadata"] == {"username": "alice"}
+    # -no-store prints the wrapping information.
+    out = ok(run(*args, "-no-store", "username=alice", "password=s3cret", home=tmp_path))
+    assert wrap_rows(out) == WRAP_ROWS + ["wrapped_accessor:"]
+    assert table(out)["wrapping_token_creation_path:"] == f"auth/{userpass}/login/alice"
+    assert not (tmp_path / ".vault-token").exists()
+
+
+# MARK: leases
+
+
+def lease_ids(run, prefix):
+    result = run("list", "-format=json", f"sys/leases/lookup/{prefix}")
+    if result.returncode != 0:
+        return set()
+    return {prefix + key for key in json.loads(result.stdout)}
+
+
+def new_token_lease(run):
+    """Creates a token with a TTL and returns (token, lease ID): tokens are leases under auth/token/create/."""
+    before = lease_ids(run, "auth/token/create/")
+    token = ok(run("token", "create", "-field=token", "-policy=default", "-ttl=1h"))
+    created = lease_ids(run, "auth/token/create/") - before
+    assert len(created) == 1, f"expected one new lease, got {created}"
+    return token, created.pop()
+
+
+def test_lease_lookup(run):
+    _, lease = new_token_lease(run)
+    out = ok(run("lease", "lookup", lease))
+    rows = table(out)
+    assert [line.split()[0] for line in out.splitlines()[2:]] == [
+        "expire_time", "id", "issue_time", "last_renewal", "path", "renewable", "ttl",
+    ]
+    assert rows["id"] == lease
+    assert rows["path"] == "auth/token/create"
+    assert rows["last_renewal"] == "<nil>"
+    data = json.loads(ok(run("lease", "lookup", "-format=json", lease)))["data"]
+    assert data["id"] == lease
+    assert 3500 < data["ttl"] <= 3600
+    result = run("lease", "lookup", "nope/x")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error looking up lease id nope/x: Error making API request.")
+
+
+def test_lease_renew(run):
+    _, lease = new_token_lease(run)
+    result = run("lease", "renew", "-increment=2h", lease)
+    if result.returncode == 2 and "cannot be renewed through this endpoint" in result.stderr:
+        pytest.skip("the server does not renew token leases through sys/leases/renew")
+    rows = table(ok(result))
+    assert rows["lease_id"] == lease
+    assert rows["lease_renewable"] == "true"
+    secret = json.loads(ok(run("lease", "renew", "-format=json", lease)))
+    assert secret["lease_id"] == lease
+    assert secret["lease_duration"] > 0
+
+
+def test_lease_revoke(run):
+    token, lease = new_token_lease(run)
+    assert ok(run("lease", "revoke", "-sync", lease)) == f"Success! Revoked lease: {lease}\n"
+    assert run("token", "lookup", token).returncode == 2
+
+    token, lease = new_token_lease(run)
+    assert ok(run("lease", "revoke", lease)) == "All revocation operations queued successfully!\n"
+    for _ in range(50):
+        if run("token", "lookup", token).returncode == 2:
+            break
+    assert run("token", "lookup", token).returncode == 2
+
+
+def test_lease_revoke_prefix_and_force(run, userpass):
+    def login():
+        return ok(run("login", "-method=userpass", f"-path={userpass}", "-token-only", "username=alice", "password=s3cret"))
+
+    prefix = f"auth/{userpass}/login/alice"
+    token = login()
+    assert ok(run("lease", "revoke", "-prefix", "-sync", prefix)) == f"Success! Revoked any leases with prefix: {prefix}\n"
+    assert run("token", "lookup", token).returncode == 2
+
+    token = login()
+    result = run("lease", "revoke", "-force", "-prefix", prefix)
+    assert ok(result) == f"Success! Force revoked any leases with prefix: {prefix}\n"
+    assert result.stderr.startswith("Warning! Force-removing leases can cause Coffer to become out of sync with")
+    assert run("token", "lookup", token).returncode == 2
+
+
+def test_lease_usage_errors(run):
+    for args, message in [
+        (["lease", "renew"], "Missing ID!"),
+        (["lease", "lookup"], "Missing ID!"),
+        (["lease", "revoke"], "Not enough arguments (expected 1, got 0)"),
+        (["lease", "revoke", "a", "b"], "Too many arguments (expected 1, got 2)"),
+        (["lease", "revoke", "-force", "a"], "Specifying -force requires also specifying -prefix"),
+    ]:
+        result = run(*args)
+        assert result.returncode == 1, args
+        assert message in result.stderr, args

@@ -22,6 +22,7 @@ struct ListCommand: AsyncParsableCommand {
 
 /// Prints the `keys` of a list response, or fails with "No value found at ..." (exit 2).
 func printKeys(_ secret: JSON?, notFound path: String, formatter: Formatter) throws {
+    if formatter.outputIfWrapped(secret) { return }
     guard let secret, let keys = secret["data"]?["keys"]?.arrayValue else {
         if !formatter.isTable {
             // bao prints an empty object and nothing on stderr here.

@@ -42,6 +42,7 @@ struct KVGetCommand: AsyncParsableCommand {
             }
             throw ExitCode(formatter.printField(Formatter.rawField(secret, field), field: field))
         }
+        if formatter.outputIfWrapped(secret) { return }
         guard formatter.isTable else {
             formatter.outputSecret(secret)
             return

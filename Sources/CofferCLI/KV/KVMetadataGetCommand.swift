@@ -24,6 +24,7 @@ struct KVMetadataGetCommand: AsyncParsableCommand {
         }
         guard let secret else { throw CLIFailure.server("No value found at \(fullPath)") }
         let formatter = output.formatter
+        if formatter.outputIfWrapped(secret) { return }
         guard formatter.isTable else {
             formatter.outputSecret(secret)
             return

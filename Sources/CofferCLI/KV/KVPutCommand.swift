@@ -65,6 +65,7 @@ enum KVWrite {
         if let field {
             throw ExitCode(formatter.printField(Formatter.rawField(secret, field), field: field))
         }
+        if formatter.outputIfWrapped(secret) { return }
         guard formatter.isTable else {
             formatter.outputSecret(secret)
             return

@@ -28,7 +28,8 @@ struct KVTarget {
     static func preflight(_ client: VaultClient, _ path: String) async throws -> (mount: String, version: Int) {
         let body: JSON?
         do {
-            body = try await client.request(method: "GET", path: "sys/internal/ui/mounts/\(path)").body
+            // The preflight is never wrapped, even under -wrap-ttl.
+            body = try await client.request(method: "GET", path: "sys/internal/ui/mounts/\(path)", wrapTTL: .some(nil)).body
         } catch let error as ClientError where error.status == 404 {
             // A server without the endpoint: treat the path as KV version 1.
             return ("", 1)

@@ -9,6 +9,7 @@ enum ArgumentPreprocessor {
         "tls-skip-verify", "orphan", "no-default-policy", "accessor", "self", "reset", "status", "detailed", "local",
         "seal-wrap", "force-no-cache", "external-entropy-access", "cas-required", "no-store", "no-print", "force",
         "dev", "migrate", "non-interactive", "recovery-key", "dev-no-store-token", "dev-tls", "allow-non-vault",
+        "token-only", "prefix", "sync",
     ]
     /// Boolean flags whose default is `true`, declared with a `--no-` inversion: `=false` becomes `--no-name`.
     static let invertibleFlags: Set<String> = ["renewable"]

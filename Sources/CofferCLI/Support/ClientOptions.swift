@@ -21,12 +21,28 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .customLong("tls-server-name"), help: "Name to use as the SNI host (env VAULT_TLS_SERVER_NAME).")
     var tlsServerName: String?
 
+    @Option(name: .customLong("wrap-ttl"), help: "Wrap the response in a cubbyhole token with this TTL (env VAULT_WRAP_TTL).")
+    var wrapTTL: String?
+
     static let defaultAddress = "https://127.0.0.1:8200"
 
     /// The token from the environment or the token helper.
     static func resolvedToken() -> String? {
         if let token = Environment.lookup("TOKEN")?.value { return token }
         return TokenHelper.read()
+    }
+
+    func validate() throws {
+        if let wrapTTL, Duration.parseSeconds(wrapTTL) == nil {
+            throw CLIFailure.usage("invalid value \"\(wrapTTL)\" for flag -wrap-ttl: time: invalid duration \"\(wrapTTL)\"")
+        }
+    }
+
+    /// The `X-Vault-Wrap-TTL` value (a Go duration such as `5m0s`), from `-wrap-ttl` or `VAULT_WRAP_TTL`.
+    var resolvedWrapTTL: String? {
+        guard let text = wrapTTL ?? Environment.lookup("WRAP_TTL")?.value,
+              let seconds = Duration.parseSeconds(text), seconds > 0 else { return nil }
+        return Duration.goString(seconds: seconds)
     }
 
     func configuration(token: String? = ClientOptions.resolvedToken()) -> ClientConfiguration {
@@ -36,7 +52,8 @@ struct ClientOptions: ParsableArguments {
             caCertFile: caCert ?? Environment.lookup("CACERT")?.value,
             caPath: caPath ?? Environment.lookup("CAPATH")?.value,
             tlsSkipVerify: tlsSkipVerify || Environment.bool("SKIP_VERIFY"),
-            tlsServerName: tlsServerName ?? Environment.lookup("TLS_SERVER_NAME")?.value
+            tlsServerName: tlsServerName ?? Environment.lookup("TLS_SERVER_NAME")?.value,
+            wrapTTL: resolvedWrapTTL
         )
     }
 

@@ -20,6 +20,15 @@ struct Formatter {
         }
     }
 
+    /// Prints a wrapped response (one with `wrap_info`) as a whole secret, as `bao` does whatever the command.
+    ///
+    /// - Returns: `true` when `secret` was a wrapped response and has been printed.
+    func outputIfWrapped(_ secret: JSON?) -> Bool {
+        guard let secret, let wrap = secret["wrap_info"], !wrap.isNull else { return false }
+        outputSecret(secret)
+        return true
+    }
+
     /// Prints a map (or any value): a Key/Value table of a map, or its JSON.
     func outputData(_ data: JSON) {
         if isTable {
@@ -61,12 +70,9 @@ struct Formatter {
             Console.error("Field \"\(field)\" not present in \(container)")
             return 1
         }
-        if isTable {
-            Console.raw(GoFormat.value(value))
-            if Console.stdoutIsTerminal { Console.raw("\n") }
-        } else {
-            Console.out(value.sortedKeys().serialized())
-        }
+        // Like bao, no trailing newline unless stdout is a terminal, in either format.
+        Console.raw(isTable ? GoFormat.value(value) : value.sortedKeys().serialized())
+        if Console.stdoutIsTerminal { Console.raw("\n") }
         return 0
     }
 
@@ -86,6 +92,17 @@ struct Formatter {
         case "identity_policies": value = auth?["identity_policies"]
         case "policies": value = auth?["policies"]
         default: break
+        }
+        if let wrap = secret["wrap_info"], !wrap.isNull {
+            switch field {
+            case "wrapping_token": value = wrap["token"]
+            case "wrapping_accessor": value = wrap["accessor"]
+            case "wrapping_token_ttl": value = wrap["ttl"]
+            case "wrapping_token_creation_time": value = wrap["creation_time"]
+            case "wrapping_token_creation_path": value = wrap["creation_path"]
+            case "wrapped_accessor": value = wrap["wrapped_accessor"]
+            default: break
+            }
         }
         if let value, !value.isNull { return value }
         return secret["data"]?[field]
@@ -123,8 +140,11 @@ struct Formatter {
             rows.append(["wrapping_token:", wrap["token"]?.stringValue ?? ""])
             rows.append(["wrapping_accessor:", wrap["accessor"]?.stringValue ?? ""])
             rows.append(["wrapping_token_ttl:", Duration.human(seconds: wrap["ttl"]?.intValue ?? 0)])
-            rows.append(["wrapping_token_creation_time:", GoFormat.value(wrap["creation_time"] ?? "")])
+            rows.append(["wrapping_token_creation_time:", GoFormat.time(wrap["creation_time"]?.stringValue ?? "")])
             rows.append(["wrapping_token_creation_path:", GoFormat.value(wrap["creation_path"] ?? "")])
+            if let accessor = wrap["wrapped_accessor"]?.stringValue, !accessor.isEmpty {
+                rows.append(["wrapped_accessor:", accessor])
+            }
         }
         if let data = secret["data"]?.members {
             for member in data.sorted(by: { $0.key < $1.key }) {
@@ -145,7 +165,14 @@ struct Formatter {
         result["data"] = secret["data"].map { $0.isObject ? $0.sortedKeys() : $0 } ?? .null
         result["warnings"] = secret["warnings"].map { ($0.arrayValue?.isEmpty ?? true) ? .null : $0 } ?? .null
         if let wrap = secret["wrap_info"], !wrap.isNull {
-            result["wrap_info"] = wrap
+            var out = JSON.object([])
+            out["token"] = wrap["token"] ?? ""
+            out["accessor"] = wrap["accessor"] ?? ""
+            out["ttl"] = wrap["ttl"] ?? .int(0)
+            out["creation_time"] = wrap["creation_time"] ?? "0001-01-01T00:00:00Z"
+            out["creation_path"] = wrap["creation_path"] ?? ""
+            out["wrapped_accessor"] = wrap["wrapped_accessor"] ?? ""
+            result["wrap_info"] = out
         }
         if let auth = secret["auth"], !auth.isNull {
             var out = JSON.object([])
@@ -206,6 +233,29 @@ enum GoFormat {
         }
     }
 
+    /// An RFC 3339 timestamp as Go's `time.Time.String()` prints it: `2024-05-01 10:00:00.123 +0000 UTC`.
+    static func time(_ text: String) -> String {
+        guard text.count >= 20, let t = text.firstIndex(of: "T") else { return text }
+        let date = text[..<t]
+        var rest = text[text.index(after: t)...]
+        var zone = "+0000 UTC"
+        if rest.hasSuffix("Z") || rest.hasSuffix("z") {
+            rest = rest.dropLast()
+        } else if rest.count > 6, let sign = rest.dropFirst(rest.count - 6).first, sign == "+" || sign == "-" {
+            let offset = String(rest.suffix(6).filter { $0 != ":" })
+            zone = offset == "+0000" || offset == "-0000" ? "+0000 UTC" : "\(offset) \(offset)"
+            rest = rest.dropLast(6)
+        } else {
+            return text
+        }
+        var clock = String(rest)
+        if clock.contains(".") {
+            while clock.hasSuffix("0") { clock.removeLast() }
+            if clock.hasSuffix(".") { clock.removeLast() }
+        }
+        return "\(date) \(clock) \(zone)"
+    }
+
     /// `%q` of a string list: `["a" "b"]`, `[]` when empty or absent.
     static func quotedList(_ value: JSON?) -> String {
         let items = value?.arrayValue ?? []
@@ -248,6 +298,17 @@ enum Duration {
         if text.hasSuffix("m0s") { text.removeLast(2) }
         if text.hasSuffix("h0m") { text.removeLast(2) }
         return negative ? "-" + text : text
+    }
+
+    /// Go's `time.Duration.String()` for whole seconds: `1h0m0s`, `5m0s`, `30s`, `0s`.
+    static func goString(seconds: Int) -> String {
+        if seconds == 0 { return "0s" }
+        let total = abs(seconds)
+        var text = ""
+        if total >= 3600 { text += "\(total / 3600)h" }
+        if total >= 60 { text += "\((total % 3600) / 60)m" }
+        text += "\(total % 60)s"
+        return seconds < 0 ? "-" + text : text
     }
 
     /// A duration field: numbers (or numeric strings) become durations; anything else prints as is.

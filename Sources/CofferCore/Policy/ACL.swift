@@ -162,7 +162,7 @@ public struct ACL: Sendable {
         switch operation {
         case .create: needed = .create
         case .read, .help: needed = .read
-        case .update: needed = .update
+        case .update, .renew: needed = .update
         case .patch: needed = .patch
         case .delete: needed = .delete
         case .list: needed = .list

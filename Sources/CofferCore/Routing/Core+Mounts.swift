@@ -27,7 +27,7 @@ extension Core {
         if type == "system" || type == "identity" || type == "cubbyhole" || (type == "token" && isAuth) {
             throw LogicalError.invalidRequest(isAuth ? "token credential backend cannot be instantiated" : "cannot mount \"\(path)\" of type \"\(type)\"")
         }
-        guard engineFactories[type] != nil else {
+        guard (isAuth ? authFactories : engineFactories)[type] != nil else {
             throw LogicalError.invalidRequest("plugin not found in the catalog: \(type)")
         }
         var opts = options
@@ -108,6 +108,10 @@ extension Core {
             try await saveTables(mounts: snap.mountTable, auth: snap.authTable)
             snap.mounts.removeValue(forKey: isAuth ? "auth/" + path : path)
             router.withLock { $0 = snap }
+            if isAuth {
+                // Every token issued through this mount dies with it.
+                try await tokens.revokeByPathPrefix("auth/" + path)
+            }
             // Remove the engine's data after the table no longer points at it.
             try await PrefixedStorage(base: barrier, prefix: (isAuth ? "auth/" : "logical/") + entry.uuid + "/").deletePrefix("")
         }

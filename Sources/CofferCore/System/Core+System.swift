@@ -159,6 +159,23 @@ extension Core {
             _ = try await rotateKey()
             return CoreResponse()
 
+        case "leases":
+            return try await handleLeases(op, parts: Array(parts.dropFirst()), data: d)
+
+        case "renew", "revoke", "revoke-prefix", "revoke-force":
+            // The legacy paths before sys/leases/.
+            return try await handleLeases(op, parts: parts, data: d)
+
+        case "locked-users":
+            if parts.count == 1 {
+                guard op == .read else { throw unsupported() }
+                return lockedUsers(unlockAccessor: nil, identifier: nil)
+            }
+            guard parts.count >= 4, parts[2] == "unlock", op == .update || op == .create else {
+                throw LogicalError(.unsupportedPath, Self.multiError("unsupported path"))
+            }
+            return lockedUsers(unlockAccessor: parts[1], identifier: parts.dropFirst(3).joined(separator: "/"))
+
         case "wrapping":
             guard op == .update || op == .create else { throw unsupported() }
             switch rest {
@@ -166,7 +183,7 @@ extension Core {
                 return try await wrappingOperation(rest, wrappingToken: d["token"]?.stringValue ?? "")
             case "wrap":
                 guard !d.isEmpty else { throw LogicalError.invalidRequest("no data provided") }
-                guard req.wrapTTL != nil else { throw LogicalError.invalidRequest("wrap TTL must be specified; use the X-Vault-Wrap-TTL header") }
+                guard req.wrapTTL != nil else { throw LogicalError.invalidRequest("endpoint requires response wrapping to be used") }
                 return CoreResponse(data: d)
             default:
                 throw LogicalError(.unsupportedPath, Self.multiError("unsupported path"))

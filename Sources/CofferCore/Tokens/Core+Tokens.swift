@@ -16,6 +16,13 @@ struct TokenRequest: Sendable {
     var path: String
     var customID: String? = nil
     var role: String = ""
+    var boundCIDRs: [String] = []
+    var authData: [String: String] = [:]
+    var aliasName: String = ""
+    var entityID: String = ""
+    /// Lifetime cap from an auth method's role.
+    var maxTTL: Int64 = 0
+    var identityPolicies: [String] = []
 }
 
 /// The token store's HTTP-facing paths (`auth/token/...`) and token issuing.
@@ -47,25 +54,31 @@ extension Core {
             ttl = sysDefault
         }
         if explicitMax > 0 && (ttl == 0 || ttl > explicitMax) { ttl = explicitMax }
+        if r.maxTTL > 0 && period == 0 && (ttl == 0 || ttl > r.maxTTL) { ttl = r.maxTTL }
         if period == 0 && ttl > sysMax { ttl = sysMax }
         let token = r.customID ?? ("s." + RandomID.base62(24))
-        let entry = TokenEntry(
+        var entry = TokenEntry(
             idHash: try tokens.hash(token), accessor: RandomID.base62(24), parentHash: parent?.idHash, policies: policies, meta: r.meta,
             displayName: r.displayName, numUses: r.numUses, creationTime: now, creationTTL: ttl, explicitMaxTTL: explicitMax,
             period: period, renewable: ttl > 0 ? r.renewable : false, path: r.path,
-            expireTime: ttl > 0 ? now.addingTimeInterval(Double(ttl)) : nil, role: r.role)
+            expireTime: ttl > 0 ? now.addingTimeInterval(Double(ttl)) : nil, role: r.role, entityID: r.entityID)
+        entry.boundCIDRs = r.boundCIDRs
+        entry.authData = r.authData
+        entry.aliasName = r.aliasName
+        entry.maxTTL = r.maxTTL
         if try await tokens.lookup(hash: entry.idHash) != nil {
             throw LogicalError.invalidRequest("cannot create a token with a duplicate ID")
         }
         try await tokens.create(entry)
-        return (token, authBlock(token: token, entry: entry, leaseDuration: ttl))
+        return (token, authBlock(token: token, entry: entry, leaseDuration: ttl, identityPolicies: r.identityPolicies))
     }
 
-    func authBlock(token: String, entry: TokenEntry, leaseDuration: Int64) -> JSONValue {
-        [
+    func authBlock(token: String, entry: TokenEntry, leaseDuration: Int64, identityPolicies: [String] = []) -> JSONValue {
+        let all = Array(Set(entry.policies + identityPolicies)).sorted()
+        var block: [String: JSONValue] = [
             "client_token": .string(token),
             "accessor": .string(entry.accessor),
-            "policies": .array(entry.policies.map { .string($0) }),
+            "policies": .array(all.map { .string($0) }),
             "token_policies": .array(entry.policies.map { .string($0) }),
             "metadata": entry.meta.map { .object($0.mapValues { .string($0) }) } ?? .null,
             "lease_duration": .int(leaseDuration),
@@ -76,6 +89,8 @@ extension Core {
             "mfa_requirement": .null,
             "num_uses": .int(Int64(max(0, entry.numUses))),
         ]
+        if !identityPolicies.isEmpty { block["identity_policies"] = .array(identityPolicies.sorted().map { .string($0) }) }
+        return .object(block)
     }
 
     /// Whether the caller has `sudo` on a path (root always has).
@@ -189,11 +204,22 @@ extension Core {
         guard entry.renewable, entry.expireTime != nil else { throw LogicalError.invalidRequest("lease is not renewable") }
         let now = self.now()
         var e = entry
+        var authTTL: Int64? = nil
+        switch try await renewWithAuthMethod(entry) {
+        case .notApplicable: break
+        case .declined: return entry
+        case .renewed(let renewed):
+            authTTL = renewed.ttl
+            if let m = renewed.maxTTL, m > 0 { e.maxTTL = m }
+        }
         var ttl: Int64
         if e.period > 0 {
             ttl = e.period
         } else {
-            ttl = increment > 0 ? increment : e.creationTTL
+            ttl = increment > 0 ? increment : (authTTL.flatMap { $0 > 0 ? $0 : nil } ?? e.creationTTL)
+            if e.maxTTL > 0 {
+                ttl = min(ttl, Int64(e.creationTime.addingTimeInterval(Double(e.maxTTL)).timeIntervalSince(now)))
+            }
             let sysMax = tokenMount.map { $0.maxLeaseTTL > 0 ? $0.maxLeaseTTL : configuration.maxLeaseTTL } ?? configuration.maxLeaseTTL
             let maxEnd = e.creationTime.addingTimeInterval(Double(sysMax))
             ttl = min(ttl, Int64(maxEnd.timeIntervalSince(now)))

@@ -20,6 +20,14 @@ public struct TokenEntry: Sendable, Equatable {
     public var role: String
     public var entityID: String
     public var type: String
+    /// CIDR blocks the token may be used from.
+    public var boundCIDRs: [String] = []
+    /// What the auth method asked to get back on renewal (`AuthInfo.internalData`).
+    public var authData: [String: String] = [:]
+    /// The identity alias name of the login that made the token.
+    public var aliasName: String = ""
+    /// Lifetime cap from the auth method's role (`token_max_ttl`), enforced at renewal; 0 for none.
+    public var maxTTL: Int64 = 0
 
     public var isRoot: Bool { policies.contains("root") }
     public var orphan: Bool { parentHash == nil }
@@ -49,6 +57,10 @@ public struct TokenEntry: Sendable, Equatable {
         if let p = parentHash { o["parent_hash"] = .string(p) }
         if let m = meta { o["meta"] = .object(m.mapValues { .string($0) }) }
         if let e = expireTime { o["expire_time"] = .double(e.timeIntervalSince1970) }
+        if !boundCIDRs.isEmpty { o["bound_cidrs"] = .array(boundCIDRs.map { .string($0) }) }
+        if !authData.isEmpty { o["auth_data"] = .object(authData.mapValues { .string($0) }) }
+        if !aliasName.isEmpty { o["alias_name"] = .string(aliasName) }
+        if maxTTL > 0 { o["max_ttl"] = .int(maxTTL) }
         return .object(o)
     }
 
@@ -96,6 +108,10 @@ public struct TokenEntry: Sendable, Equatable {
             explicitMaxTTL: v["explicit_max_ttl"]?.intValue ?? 0, period: v["period"]?.intValue ?? 0,
             renewable: v["renewable"]?.boolValue ?? false, path: v["path"]?.stringValue ?? "", expireTime: date("expire_time"),
             role: v["role"]?.stringValue ?? "", entityID: v["entity_id"]?.stringValue ?? "", type: v["type"]?.stringValue ?? "service")
+        self.boundCIDRs = v["bound_cidrs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        self.authData = v["auth_data"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        self.aliasName = v["alias_name"]?.stringValue ?? ""
+        self.maxTTL = v["max_ttl"]?.intValue ?? 0
     }
 
     /// The lookup shape OpenBao returns. `id` is the token when the caller presented it, "" otherwise.
@@ -120,12 +136,9 @@ public struct TokenEntry: Sendable, Equatable {
             "ttl": .int(ttl),
             "type": .string(type),
         ]
-        if expireTime != nil || period > 0 {
-            d["issue_time"] = .string(formatVaultTime(creationTime))
-        } else {
-            d["issue_time"] = .string(formatVaultTime(creationTime))
-        }
+        d["issue_time"] = .string(formatVaultTime(creationTime))
         if period > 0 { d["period"] = .int(period) }
+        if !boundCIDRs.isEmpty { d["bound_cidrs"] = .array(boundCIDRs.map { .string($0) }) }
         if !role.isEmpty { d["role"] = .string(role) }
         return d
     }

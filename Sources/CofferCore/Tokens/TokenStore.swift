@@ -50,6 +50,8 @@ final class TokenStore: Sendable {
     private let cache = Mutex<[String: TokenEntry]>([:])
     /// Expiry time of every token that has one, so the sweeper never scans storage.
     private let expiries = Mutex<[String: Date]>([:])
+    /// Failed revocations: attempt count and the earliest next try.
+    private let retries = Mutex<[String: (attempt: Int, next: Date)]>([:])
     /// Called with each revoked token's hash, to destroy what belongs to it (cubbyhole, wrapped response).
     private let revokeHook = Mutex<(@Sendable (String) async throws -> Void)?>(nil)
 
@@ -205,10 +207,74 @@ final class TokenStore: Sendable {
         return out
     }
 
-    /// Revokes every expired token; returns how many were revoked.
+    /// Revokes every expired token whose retry time has come; returns how many were revoked. A revocation that
+    /// fails stays due and is retried with exponential backoff (1 s, 2 s, 4 s ... up to 5 minutes), never dropped.
     func revokeExpired(now: Date) async throws -> Int {
-        let due = expiries.withLock { $0.filter { $0.value <= now }.map(\.key) }
-        for h in due { try await revokeTree(hash: h) }
-        return due.count
+        let due = expiries.withLock { e in
+            e.filter { $0.value <= now }.map(\.key)
+        }.filter { h in retries.withLock { ($0[h]?.next ?? .distantPast) <= now } }
+        guard !due.isEmpty else { return 0 }
+        return await withTaskGroup(of: Bool.self) { group in
+            var iterator = due.makeIterator()
+            func addNext() -> Bool {
+                guard let h = iterator.next() else { return false }
+                group.addTask {
+                    do {
+                        try await self.revokeTree(hash: h)
+                        self.retries.withLock { _ = $0.removeValue(forKey: h) }
+                        return true
+                    } catch {
+                        self.retries.withLock { r in
+                            let attempt = (r[h]?.attempt ?? 0) + 1
+                            r[h] = (attempt, now.addingTimeInterval(min(300, Double(1 << min(attempt, 9)))))
+                        }
+                        return false
+                    }
+                }
+                return true
+            }
+            for _ in 0..<64 where addNext() {}
+            var revoked = 0
+            while let ok = await group.next() {
+                if ok { revoked += 1 }
+                _ = addNext()
+            }
+            return revoked
+        }
+    }
+
+    /// Tokens whose revocation failed, with their retry state (for operators and tests).
+    var pendingRetries: Int { retries.withLock { $0.count } }
+}
+
+extension TokenStore {
+    /// Every stored token whose creation path starts with `prefix` (auth mounts, `sys/leases/revoke-prefix`).
+    func hashes(withPathPrefix prefix: String) async throws -> [String] {
+        var out: [String] = []
+        for h in try await storage.list(prefix: Self.idPrefix) where !h.hasSuffix("/") {
+            if let e = try await lookup(hash: h), e.path.hasPrefix(prefix) { out.append(h) }
+        }
+        return out
+    }
+
+    /// Revokes every token created under `prefix`, with their children, many at a time so the backend can group
+    /// the commits.
+    func revokeByPathPrefix(_ prefix: String) async throws {
+        try await revokeConcurrently(try await hashes(withPathPrefix: prefix))
+    }
+
+    /// Revokes the given token trees, up to 64 at once.
+    func revokeConcurrently(_ hashes: [String]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var iterator = hashes.makeIterator()
+            var running = 0
+            while running < 64, let h = iterator.next() {
+                group.addTask { try await self.revokeTree(hash: h) }
+                running += 1
+            }
+            while try await group.next() != nil {
+                if let h = iterator.next() { group.addTask { try await self.revokeTree(hash: h) } }
+            }
+        }
     }
 }

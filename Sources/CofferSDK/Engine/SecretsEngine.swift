@@ -29,11 +29,15 @@ public protocol SecretsEngine: Sendable {
     /// `nil` means the engine does not distinguish (update is checked as update).
     func existenceCheck(_ request: LogicalRequest) async throws -> Bool?
     var specialPaths: SpecialPaths { get }
+    /// For login requests of auth methods with lockout (userpass, approle): the name failed attempts are counted
+    /// under (a username, a role id), or nil when the request is not a login.
+    func loginIdentifier(_ request: LogicalRequest) -> String?
 }
 
 extension SecretsEngine {
     public func existenceCheck(_ request: LogicalRequest) async throws -> Bool? { nil }
     public var specialPaths: SpecialPaths { SpecialPaths() }
+    public func loginIdentifier(_ request: LogicalRequest) -> String? { nil }
 }
 
 /// What an engine is given when it is mounted.

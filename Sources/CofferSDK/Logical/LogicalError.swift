@@ -5,6 +5,8 @@ public struct LogicalError: Error, Sendable, CustomStringConvertible {
     public enum Code: Sendable, Hashable {
         /// 400
         case invalidRequest
+        /// 400, and counted by the core as a failed login for lockout (`invalid username or password`).
+        case invalidCredentials
         /// 403
         case permissionDenied
         /// 404 with the message (unsupported path, unknown mount)

@@ -23,6 +23,12 @@ public struct LogicalRequest: Sendable {
     public var displayName: String
     /// Whether the caller's token holds the root policy.
     public var isRoot: Bool
+    /// The client's IP address (for CIDR bindings such as `secret_id_bound_cidrs`).
+    public var remoteAddress: String?
+    /// The identity entity of the calling token ("" when it has none).
+    public var entityID: String = ""
+    /// For `.renew` requests: the auth being renewed, as the engine returned it at login (with `internalData`).
+    public var auth: AuthInfo?
 
     public init(
         id: String = UUID().uuidString.lowercased(),
@@ -37,7 +43,9 @@ public struct LogicalRequest: Sendable {
         mountOptions: [String: String] = [:],
         clientTokenAccessor: String? = nil,
         displayName: String = "",
-        isRoot: Bool = false
+        isRoot: Bool = false,
+        remoteAddress: String? = nil,
+        auth: AuthInfo? = nil
     ) {
         self.id = id
         self.operation = operation
@@ -52,5 +60,7 @@ public struct LogicalRequest: Sendable {
         self.clientTokenAccessor = clientTokenAccessor
         self.displayName = displayName
         self.isRoot = isRoot
+        self.remoteAddress = remoteAddress
+        self.auth = auth
     }
 }

@@ -7,4 +7,7 @@ public enum Operation: String, Sendable, Hashable {
     case delete
     case list
     case help
+    /// Renewal of a token issued by an auth method: `request.path` is the login path, `request.auth` the auth
+    /// being renewed. The engine returns a response whose `auth` carries the new `ttl`/`maxTTL`, or throws to refuse.
+    case renew
 }

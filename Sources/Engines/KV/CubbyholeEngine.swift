@@ -20,7 +20,7 @@ struct CubbyholeEngine: SecretsEngine {
         case .patch:
             try requireMergePatchContentType(request)
             throw KVErrors.unsupportedOperation
-        case .help: throw KVErrors.unsupportedOperation
+        case .help, .renew: throw KVErrors.unsupportedOperation
         }
     }
 

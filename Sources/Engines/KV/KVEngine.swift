@@ -107,7 +107,7 @@ struct KVv2Engine: SecretsEngine {
         case .list: verb = "list"
         case .delete: verb = "delete"
         case .patch: verb = "patch"
-        case .read, .help: verb = "get"
+        case .read, .help, .renew: verb = "get"
         }
         return LogicalResponse(
             warnings: [

@@ -17,7 +17,7 @@ struct KVv1Engine: SecretsEngine {
         case .patch:
             try requireMergePatchContentType(request)
             throw KVErrors.unsupportedOperation
-        case .help: throw KVErrors.unsupportedOperation
+        case .help, .renew: throw KVErrors.unsupportedOperation
         }
     }
 

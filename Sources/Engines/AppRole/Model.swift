@@ -1,0 +1,187 @@
+import CofferSDK
+import Crypto
+import Foundation
+
+/// A role as stored at `role/<name>`.
+struct RoleEntry: Codable, Equatable {
+    var name: String
+    var roleID: String
+    var bindSecretID: Bool = true
+    var secretIDBoundCIDRs: [String] = []
+    var secretIDNumUses: Int64 = 0
+    var secretIDTTL: Int64 = 0
+    var localSecretIDs: Bool = false
+    var tokenPolicies: [String] = []
+    /// Legacy `policies`, kept while it matches `token_policies`.
+    var policies: [String] = []
+    var tokenTTL: Int64 = 0
+    var tokenMaxTTL: Int64 = 0
+    var tokenExplicitMaxTTL: Int64 = 0
+    var tokenPeriod: Int64 = 0
+    /// Legacy `period`.
+    var period: Int64 = 0
+    var tokenNumUses: Int64 = 0
+    /// nil only after the `token-bound-cidrs` sub-path deleted them (read then shows null, as OpenBao does).
+    var tokenBoundCIDRs: [String]? = []
+    var tokenNoDefaultPolicy: Bool = false
+    var tokenType: String = "default"
+    var tokenStrictlyBindIP: Bool = false
+
+    init(name: String, roleID: String) {
+        self.name = name
+        self.roleID = roleID
+    }
+
+    var responseData: [String: JSONValue] {
+        var d: [String: JSONValue] = [
+            "bind_secret_id": .bool(bindSecretID),
+            "local_secret_ids": .bool(localSecretIDs),
+            "secret_id_bound_cidrs": secretIDBoundCIDRs.isEmpty ? .null : strings(secretIDBoundCIDRs),
+            "secret_id_num_uses": .int(secretIDNumUses),
+            "secret_id_ttl": .int(secretIDTTL),
+            "token_bound_cidrs": strings(tokenBoundCIDRs ?? []),
+            "token_explicit_max_ttl": .int(tokenExplicitMaxTTL),
+            "token_max_ttl": .int(tokenMaxTTL),
+            "token_no_default_policy": .bool(tokenNoDefaultPolicy),
+            "token_num_uses": .int(tokenNumUses),
+            "token_period": .int(tokenPeriod),
+            "token_policies": strings(tokenPolicies),
+            "token_strictly_bind_ip": .bool(tokenStrictlyBindIP),
+            "token_ttl": .int(tokenTTL),
+            "token_type": .string(tokenType),
+        ]
+        if !policies.isEmpty { d["policies"] = strings(tokenPolicies) }
+        if period > 0 { d["period"] = .int(tokenPeriod) }
+        return d
+    }
+
+    /// Clears legacy values that no longer match their `token_*` successors.
+    mutating func dropStaleLegacyValues() {
+        if policies != tokenPolicies { policies = [] }
+        if period != tokenPeriod { period = 0 }
+    }
+}
+
+/// A secret ID as stored at `secret_id/<role>/<hmac>`; the secret itself is never stored.
+struct SecretIDEntry: Codable, Equatable {
+    /// HMAC-SHA256 of the secret ID under the mount's key (also the last storage key component).
+    var secretIDHMAC: String
+    var accessor: String
+    var numUses: Int64
+    var ttl: Int64
+    var cidrList: [String]
+    var tokenBoundCIDRs: [String]
+    var metadata: [String: String]
+    var creationTime: Date
+    var expirationTime: Date?
+    var lastUpdatedTime: Date
+
+    func isExpired(at now: Date) -> Bool {
+        if let expirationTime { return expirationTime <= now }
+        return false
+    }
+
+    var responseData: [String: JSONValue] {
+        [
+            "cidr_list": strings(cidrList),
+            "creation_time": .string(formatVaultTime(creationTime)),
+            "expiration_time": .string(expirationTime.map(formatVaultTime) ?? "0001-01-01T00:00:00Z"),
+            "last_updated_time": .string(formatVaultTime(lastUpdatedTime)),
+            "metadata": .object(metadata.mapValues { .string($0) }),
+            "secret_id_accessor": .string(accessor),
+            "secret_id_num_uses": .int(numUses),
+            "secret_id_ttl": .int(ttl),
+            "token_bound_cidrs": strings(tokenBoundCIDRs),
+        ]
+    }
+}
+
+/// Where an accessor points: its role and the HMAC of its secret ID.
+struct AccessorEntry: Codable, Equatable {
+    var roleName: String
+    var secretIDHMAC: String
+}
+
+func strings(_ list: [String]) -> JSONValue { .array(list.map { .string($0) }) }
+
+/// A random UUID-formatted identifier (role ids, secret ids, accessors), lowercase as OpenBao prints them.
+func randomUUID() -> String {
+    var bytes = [UInt8](repeating: 0, count: 16)
+    var rng = SystemRandomNumberGenerator()
+    for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+    let hex = bytes.map { String(format: "%02x", $0) }.joined()
+    let c = Array(hex)
+    return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
+        + String(c[20..<32])
+}
+
+/// Storage layout of one approle mount.
+enum Layout {
+    static let saltKey = "salt"
+    static func role(_ name: String) -> String { "role/" + name }
+    static func roleID(_ hmac: String) -> String { "role_id/" + hmac }
+    static func secretIDPrefix(_ role: String) -> String { "secret_id/" + role + "/" }
+    static func secretID(_ role: String, _ hmac: String) -> String { secretIDPrefix(role) + hmac }
+    static func accessor(_ accessor: String) -> String { "accessor/" + accessor }
+}
+
+/// Typed storage access for a request.
+struct AppRoleStore {
+    let storage: any LogicalStorage
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .secondsSince1970
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .secondsSince1970
+        return d
+    }()
+
+    func load<T: Decodable>(_ type: T.Type, _ key: String) async throws -> T? {
+        guard let data = try await storage.get(key) else { return nil }
+        return try Self.decoder.decode(T.self, from: data)
+    }
+
+    static func encode(_ value: some Encodable) throws -> Data { try encoder.encode(value) }
+
+    func role(_ name: String) async throws -> RoleEntry? { try await load(RoleEntry.self, Layout.role(name)) }
+
+    func roleNames() async throws -> [String] {
+        try await storage.list(prefix: "role/").filter { !$0.hasSuffix("/") }
+    }
+
+    /// The mount's HMAC key, created on first use (callers hold the engine lock when it may be created).
+    func hmacKey(create: Bool) async throws -> SymmetricKey? {
+        if let data = try await storage.get(Layout.saltKey) { return SymmetricKey(data: data) }
+        guard create else { return nil }
+        let key = SymmetricKey(size: .bits256)
+        let data = key.withUnsafeBytes { Data($0) }
+        try await storage.put(Layout.saltKey, data)
+        return key
+    }
+
+    static func hmac(_ value: String, key: SymmetricKey) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: key)
+        return mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Finds a secret-ID entry under a role by the secret, comparing the stored HMAC in constant time.
+    func secretID(role: String, secret: String, key: SymmetricKey) async throws -> (hmac: String, entry: SecretIDEntry)? {
+        let mac = Self.hmac(secret, key: key)
+        guard let entry = try await load(SecretIDEntry.self, Layout.secretID(role, mac)),
+            constantTimeEqual(Array(entry.secretIDHMAC.utf8), Array(mac.utf8))
+        else { return nil }
+        return (mac, entry)
+    }
+}
+
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for i in a.indices { diff |= a[i] ^ b[i] }
+    return diff == 0
+}

@@ -1,0 +1,232 @@
+import CofferSDK
+
+/// `identity/entity`, `entity/id/:id`, `entity/name/:name`, their lists, `entity/batch-delete`, `entity/merge`.
+extension IdentityStore {
+    /// POST `entity`: updates the entity named by `id` (which must exist) or by `name`, else creates one.
+    func registerEntity(_ fields: IdentityFields) async throws -> LogicalResponse? {
+        let id = try fields.string("id")
+        return try await mutate { state in
+            var existing: Entity?
+            if !id.isEmpty {
+                guard let e = state.entity(id: id) else { throw LogicalError.invalidRequest("entity not found from id") }
+                existing = e
+            }
+            return try Self.upsertEntity(&state, existing: existing, name: try fields.string("name"), fields: fields)
+        }
+    }
+
+    func updateEntityByID(_ id: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
+        try await mutate { state in
+            guard let e = state.entity(id: id) else { throw LogicalError.invalidRequest("entity not found from id") }
+            return try Self.upsertEntity(&state, existing: e, name: try fields.string("name"), fields: fields)
+        }
+    }
+
+    func updateEntityByName(_ name: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
+        try await mutate { state in
+            try Self.upsertEntity(&state, existing: state.entity(name: name), name: name, fields: fields)
+        }
+    }
+
+    /// The common create/update: returns `{aliases, id, name}` for a new entity, nothing for an update.
+    static func upsertEntity(
+        _ state: inout IdentityState, existing: Entity?, name: String, fields: IdentityFields
+    ) throws -> LogicalResponse? {
+        let policies = try fields.stringList("policies")
+        let metadata = try fields.kvPairs("metadata")
+        let disabled = try fields.bool("disabled")
+        var entity = existing
+        if let policies, policies.contains("root") { throw LogicalError.invalidRequest("policies cannot contain root") }
+        if !name.isEmpty, let byName = state.entity(name: name) {
+            if entity == nil {
+                entity = byName
+            } else if entity?.id != byName.id {
+                throw LogicalError.invalidRequest("entity name is already in use")
+            }
+        }
+        let isNew = entity == nil
+        let now = nowVaultTime()
+        var e = entity ?? Entity(
+            id: IdentityIDs.uuid(), name: "", metadata: nil, policies: [], disabled: false, creationTime: now,
+            lastUpdateTime: now, mergedEntityIDs: nil, aliases: [])
+        if let policies { e.policies = deduplicated(policies) }
+        if !name.isEmpty { e.name = name }
+        if let metadata { e.metadata = metadata }
+        if let disabled { e.disabled = disabled }
+        if e.name.isEmpty {
+            repeat { e.name = IdentityIDs.entityName() } while state.entity(name: e.name) != nil
+        }
+        e.lastUpdateTime = now
+        state.putEntity(e)
+        guard isNew else { return nil }
+        let aliasIDs: JSONValue = e.aliases.isEmpty ? .null : .array(e.aliases.map { .string($0.id) })
+        return LogicalResponse(data: ["id": .string(e.id), "name": .string(e.name), "aliases": aliasIDs])
+    }
+
+    func readEntity(id: String) async throws -> LogicalResponse? {
+        let state = try await snapshot()
+        guard let e = state.entity(id: id) else { throw LogicalError.notFound }
+        return LogicalResponse(data: await entityResponse(e, state))
+    }
+
+    func readEntity(name: String) async throws -> LogicalResponse? {
+        let state = try await snapshot()
+        guard let e = state.entity(name: name) else { throw LogicalError.notFound }
+        return LogicalResponse(data: await entityResponse(e, state))
+    }
+
+    /// The full read shape of an entity.
+    func entityResponse(_ e: Entity, _ state: IdentityState) async -> [String: JSONValue] {
+        let mounts = await mountAccessors()
+        let direct = state.directGroups(ofEntity: e.id).map(\.id)
+        let inherited = state.inheritedGroupIDs(from: direct)
+        return [
+            "id": .string(e.id),
+            "name": .string(e.name),
+            "metadata": e.metadata.json,
+            "policies": e.policies.json,
+            "disabled": .bool(e.disabled),
+            "creation_time": .string(e.creationTime),
+            "last_update_time": .string(e.lastUpdateTime),
+            "merged_entity_ids": e.mergedEntityIDs.json,
+            "namespace_id": "root",
+            "aliases": .array(e.aliases.map { .object(Self.aliasResponse($0, mounts: mounts, inEntity: true)) }),
+            "direct_group_ids": direct.json,
+            "inherited_group_ids": inherited.json,
+            "group_ids": (direct + inherited).json,
+        ]
+    }
+
+    func deleteEntity(id: String) async throws -> LogicalResponse? {
+        try await mutate { state in Self.removeEntity(&state, id: id) }
+        return nil
+    }
+
+    func deleteEntity(name: String) async throws -> LogicalResponse? {
+        try await mutate { state in
+            if let e = state.entity(name: name) { Self.removeEntity(&state, id: e.id) }
+        }
+        return nil
+    }
+
+    /// Deletes an entity with its aliases and drops it from every group's members.
+    static func removeEntity(_ state: inout IdentityState, id: String) {
+        guard state.entity(id: id) != nil else { return }
+        for var g in state.directGroups(ofEntity: id) {
+            g.memberEntityIDs = (g.memberEntityIDs ?? []).filter { $0 != id }
+            g.modifyIndex += 1
+            state.putGroup(g)
+        }
+        state.removeEntity(id)
+    }
+
+    func listEntitiesByID() async throws -> LogicalResponse? {
+        let state = try await snapshot()
+        let entities = state.sortedEntities
+        if entities.isEmpty { throw LogicalError.notFound }
+        let mounts = await mountAccessors()
+        var info: [String: JSONValue] = [:]
+        for e in entities {
+            var entry: [String: JSONValue] = ["name": .string(e.name)]
+            if !e.aliases.isEmpty {
+                entry["aliases"] = .array(
+                    e.aliases.map { a in
+                        var m: [String: JSONValue] = [
+                            "id": .string(a.id), "mount_accessor": .string(a.mountAccessor), "name": .string(a.name),
+                        ]
+                        Self.addMountInfo(&m, accessor: a.mountAccessor, mounts: mounts)
+                        return .object(m)
+                    })
+            }
+            info[e.id] = .object(entry)
+        }
+        return LogicalResponse(data: ["keys": entities.map(\.id).json, "key_info": .object(info)])
+    }
+
+    func listEntitiesByName() async throws -> LogicalResponse? {
+        let entities = try await snapshot().sortedEntities
+        if entities.isEmpty { throw LogicalError.notFound }
+        return LogicalResponse(data: ["keys": entities.map(\.name).json])
+    }
+
+    func batchDeleteEntities(_ fields: IdentityFields) async throws -> LogicalResponse? {
+        let ids = try fields.stringList("entity_ids") ?? []
+        if ids.isEmpty { throw LogicalError.invalidRequest("missing entity ids to delete") }
+        try await mutate { state in
+            for id in ids { Self.removeEntity(&state, id: id) }
+        }
+        return nil
+    }
+
+    func mergeEntities(_ fields: IdentityFields) async throws -> LogicalResponse? {
+        let toID = try fields.string("to_entity_id")
+        let fromIDs = deduplicated(try fields.stringList("from_entity_ids") ?? [])
+        let keep = try fields.stringList("conflicting_alias_ids_to_keep") ?? []
+        _ = try fields.bool("force")
+        if toID.isEmpty { throw LogicalError.invalidRequest("missing entity id to merge to") }
+        if fromIDs.isEmpty { throw LogicalError.invalidRequest("missing entity ids to merge from") }
+        let mounts = await mountAccessors()
+        return try await mutate { state in
+            guard var to = state.entity(id: toID) else { throw LogicalError.invalidRequest("entity id to merge to is invalid") }
+            var froms: [Entity] = []
+            for id in fromIDs {
+                if id == toID { throw LogicalError.invalidRequest("to_entity_id should not be present in from_entity_ids") }
+                guard let f = state.entity(id: id) else { throw LogicalError.invalidRequest("entity id to merge from is invalid") }
+                froms.append(f)
+            }
+            // Aliases on the same mount in both entities must be resolved by the caller.
+            var dropFromTo: Set<String> = []
+            var dropFromFrom: Set<String> = []
+            var clashes: [String] = []
+            for f in froms {
+                for fa in f.aliases {
+                    guard let ta = to.aliases.first(where: { $0.mountAccessor == fa.mountAccessor }) else { continue }
+                    if keep.isEmpty {
+                        clashes.append(
+                            "mountAccessor: \(fa.mountAccessor), toEntity ID: \(to.id), fromEntity ID: \(f.id), conflicting toEntity alias ID: \(ta.id), conflicting fromEntity alias ID: \(fa.id)"
+                        )
+                    } else if keep.contains(fa.id) {
+                        dropFromTo.insert(ta.id)
+                    } else if keep.contains(ta.id) {
+                        dropFromFrom.insert(fa.id)
+                    } else {
+                        throw LogicalError.invalidRequest(
+                            "conflicting mount accessors in following alias IDs and neither were present in conflicting_alias_ids_to_keep: \(fa.id), \(ta.id)"
+                        )
+                    }
+                }
+            }
+            if !clashes.isEmpty {
+                let lines =
+                    ["toEntity and at least one fromEntity have aliases with the same mount accessor, repeat the merge request specifying exactly one fromEntity, clashes: "]
+                    + clashes
+                _ = mounts
+                throw LogicalError.invalidRequest(
+                    "\(lines.count) errors occurred:" + lines.map { "\n\t* " + $0 }.joined() + "\n\n")
+            }
+            to.aliases.removeAll { dropFromTo.contains($0.id) }
+            var merged = to.mergedEntityIDs ?? []
+            for f in froms {
+                for var a in f.aliases where !dropFromFrom.contains(a.id) {
+                    a.mergedFromCanonicalIDs = (a.mergedFromCanonicalIDs ?? []) + [f.id]
+                    a.canonicalID = to.id
+                    to.aliases.append(a)
+                }
+                merged.append(f.id)
+                merged.append(contentsOf: f.mergedEntityIDs ?? [])
+                // Group memberships move to the surviving entity.
+                for var g in state.directGroups(ofEntity: f.id) {
+                    var members = (g.memberEntityIDs ?? []).filter { $0 != f.id }
+                    if !members.contains(to.id) { members.append(to.id) }
+                    g.memberEntityIDs = members
+                    g.modifyIndex += 1
+                    state.putGroup(g)
+                }
+                state.removeEntity(f.id)
+            }
+            to.mergedEntityIDs = merged
+            state.putEntity(to)
+            return nil
+        }
+    }
+}
