@@ -75,6 +75,9 @@ let package = Package(
                 "CofferSDK", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Engines/JWT", swiftSettings: swiftSettings),
         .target(
@@ -129,7 +132,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "UserpassAuthTests", dependencies: ["UserpassAuth", "CofferSDK"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleAuthTests", dependencies: ["AppRoleAuth", "CofferSDK"], swiftSettings: swiftSettings),
-        .testTarget(name: "JWTAuthTests", dependencies: ["JWTAuth", "CofferSDK", .product(name: "JWTKit", package: "jwt-kit")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JWTAuthTests",
+            dependencies: ["JWTAuth", "CofferSDK", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CofferSDKTests", dependencies: ["CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL", "CofferSDK"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferServerTests", dependencies: ["CofferServer", "CofferSDK"], swiftSettings: swiftSettings),

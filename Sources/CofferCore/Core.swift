@@ -95,7 +95,7 @@ public struct CoreResponse: Sendable {
     }
 
     /// True when nothing is to be sent: HTTP 204.
-    public var isEmpty: Bool { data == nil && auth == nil && warnings.isEmpty && httpStatus == nil && wrapInfo == nil }
+    public var isEmpty: Bool { data == nil && auth == nil && warnings.isEmpty && httpStatus == nil && wrapInfo == nil && leaseID.isEmpty }
 }
 
 /// A mounted engine instance with its table entry and storage view.

@@ -116,7 +116,8 @@ public struct CofferResponder: HTTPResponder {
         switch method {
         case .get:
             let q = request.uri.queryParameters
-            operation = (q["list"].map { $0 == "true" || $0 == "1" } ?? false) ? .list : .read
+            // Go's strconv.ParseBool: hvac sends `list=True`.
+            operation = (q["list"].map { ["1", "t", "T", "true", "TRUE", "True"].contains(String($0)) } ?? false) ? .list : .read
             for (k, v) in q where k != "list" {
                 let key = String(k).removingPercentEncoding ?? String(k)
                 data[key] = .string(String(v).removingPercentEncoding ?? String(v))

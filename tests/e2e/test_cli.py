@@ -178,7 +178,7 @@ def test_status_json(run):
 
 
 def test_kv_put_get_roundtrip(run, kv2):
-    out = ok(run("kv", "put", f"{kv2}/app", "user=alice", "pass=s3cret"))
+    out = ok(run("kv", "put", f"{kv2}/app", "user=alice", "pass=s3cret-pass"))
     lines = out.splitlines()
     assert lines[0] == pad_equal_signs("Secret Path", len(f"{kv2}/data/app"))
     assert lines[1] == f"{kv2}/data/app"
@@ -190,7 +190,7 @@ def test_kv_put_get_roundtrip(run, kv2):
     assert "== Data ==" in out
     rows = table(out)
     assert rows["user"] == "alice"
-    assert rows["pass"] == "s3cret"
+    assert rows["pass"] == "s3cret-pass"
     assert rows["deletion_time"] == "n/a"
     assert rows["custom_metadata"] == "<nil>"
 
@@ -656,10 +656,10 @@ def write_api(coffer_server, path, body):
 
 @pytest.fixture(scope="module")
 def userpass(coffer_server):
-    """A userpass mount at a fresh path with user alice (password s3cret, policies default and extra, TTL 1h)."""
+    """A userpass mount at a fresh path with user alice (password s3cret-pass, policies default and extra, TTL 1h)."""
     path = enable_auth(coffer_server, "userpass")
     write_api(
-        coffer_server, f"auth/{path}/users/alice", {"password": "s3cret", "token_policies": "default,extra", "token_ttl": "1h"}
+        coffer_server, f"auth/{path}/users/alice", {"password": "s3cret-pass", "token_policies": "default,extra", "token_ttl": "1h"}
     )
     yield path
     api(coffer_server, "DELETE", f"sys/auth/{path}")
@@ -713,7 +713,7 @@ def test_auth_enable_errors(run):
 
 
 def test_login_userpass_stores_token(run, userpass, tmp_path):
-    out = ok(run("login", "-method=userpass", f"-path={userpass}", "username=alice", "password=s3cret", token="", home=tmp_path))
+    out = ok(run("login", "-method=userpass", f"-path={userpass}", "username=alice", "password=s3cret-pass", token="", home=tmp_path))
     assert out.startswith(LOGIN_BANNER + "\nKey ")
     rows = table(out)
     assert rows["token_duration"] == "1h"
@@ -728,7 +728,7 @@ def test_login_userpass_stores_token(run, userpass, tmp_path):
 
 def test_login_userpass_json_no_store(run, userpass, tmp_path):
     result = run(
-        "login", "-method=userpass", f"-path={userpass}", "-no-store", "-format=json", "username=alice", "password=s3cret",
+        "login", "-method=userpass", f"-path={userpass}", "-no-store", "-format=json", "username=alice", "password=s3cret-pass",
         token="", home=tmp_path,
     )
     secret = json.loads(ok(result))
@@ -744,30 +744,30 @@ def test_login_userpass_json_no_store(run, userpass, tmp_path):
     assert not (tmp_path / ".vault-token").exists()
 
     # -no-store still prints the usual banner in table mode, as bao does.
-    out = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "username=alice", "password=s3cret", home=tmp_path))
+    out = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "username=alice", "password=s3cret-pass", home=tmp_path))
     assert out.startswith(LOGIN_BANNER)
     assert not (tmp_path / ".vault-token").exists()
 
 
 def test_login_userpass_token_only_and_field(run, userpass, tmp_path):
-    result = run("login", "-method=userpass", f"-path={userpass}", "-token-only", "username=alice", "password=s3cret", home=tmp_path)
+    result = run("login", "-method=userpass", f"-path={userpass}", "-token-only", "username=alice", "password=s3cret-pass", home=tmp_path)
     token = ok(result)
     assert token and "\n" not in token  # no newline when stdout is not a terminal
     assert result.stderr == ""  # -token-only implies -no-store, silently
     assert not (tmp_path / ".vault-token").exists()
     assert json.loads(ok(run("token", "lookup", "-format=json", token=token)))["data"]["id"] == token
 
-    quoted = ok(run("login", "-method=userpass", f"-path={userpass}", "-token-only", "-format=json", "username=alice", "password=s3cret", home=tmp_path))
+    quoted = ok(run("login", "-method=userpass", f"-path={userpass}", "-token-only", "-format=json", "username=alice", "password=s3cret-pass", home=tmp_path))
     assert quoted.startswith('"') and quoted.endswith('"')
 
-    field = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "-field=token_policies", "username=alice", "password=s3cret", home=tmp_path))
+    field = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "-field=token_policies", "username=alice", "password=s3cret-pass", home=tmp_path))
     assert field == "[default extra]"
-    assert ok(run("login", "-method=userpass", f"-path={userpass}", "-no-print", "username=alice", "password=s3cret", home=tmp_path)) == ""
+    assert ok(run("login", "-method=userpass", f"-path={userpass}", "-no-print", "username=alice", "password=s3cret-pass", home=tmp_path)) == ""
     assert (tmp_path / ".vault-token").exists()
 
 
 def test_login_userpass_password_from_stdin(run, userpass, tmp_path):
-    out = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "username=alice", input="s3cret\n", home=tmp_path))
+    out = ok(run("login", "-method=userpass", f"-path={userpass}", "-no-store", "username=alice", input="s3cret-pass\n", home=tmp_path))
     assert table(out)["token_meta_username"] == "alice"
     result = run("login", "-method=userpass", f"-path={userpass}", "username=alice", input="", home=tmp_path)
     assert result.returncode == 2
@@ -780,16 +780,16 @@ def test_login_userpass_errors(run, userpass, tmp_path, coffer_server):
     assert f"URL: PUT {coffer_server['addr']}/v1/auth/{userpass}/login/alice" in bad.stderr
     assert not (tmp_path / ".vault-token").exists()
 
-    missing = run("login", "-method=userpass", f"-path={userpass}", "password=s3cret", home=tmp_path)
+    missing = run("login", "-method=userpass", f"-path={userpass}", "password=s3cret-pass", home=tmp_path)
     assert missing.returncode == 2
     assert "Error authenticating: 'username' must be specified" in missing.stderr
 
     # The mount defaults to the method name, which is not where this userpass lives.
-    assert run("login", "-method=userpass", "-path=" + unique("nomount"), "username=alice", "password=s3cret", home=tmp_path).returncode == 2
+    assert run("login", "-method=userpass", "-path=" + unique("nomount"), "username=alice", "password=s3cret-pass", home=tmp_path).returncode == 2
 
 
 def test_login_warns_when_token_variable_set(run, userpass, tmp_path):
-    result = run("login", "-method=userpass", f"-path={userpass}", "username=alice", "password=s3cret", home=tmp_path)
+    result = run("login", "-method=userpass", f"-path={userpass}", "username=alice", "password=s3cret-pass", home=tmp_path)
     ok(result)
     assert result.stderr.startswith("WARNING! The VAULT_TOKEN environment variable is set!")
 
@@ -932,16 +932,16 @@ def test_kv_get_and_list_wrapped(run, kv2, kv1):
 def test_login_wrapped(run, userpass, tmp_path):
     args = ["login", "-method=userpass", f"-path={userpass}", "-wrap-ttl=5m"]
     # Stored: the response is unwrapped and the real token is stored.
-    out = ok(run(*args, "username=alice", "password=s3cret", home=tmp_path))
+    out = ok(run(*args, "username=alice", "password=s3cret-pass", home=tmp_path))
     assert out.startswith(LOGIN_BANNER)
     assert (tmp_path / ".vault-token").read_text().strip() == table(out)["token"]
     (tmp_path / ".vault-token").unlink()
     # -token-only prints the wrapping token.
-    wrapping = ok(run(*args, "-token-only", "username=alice", "password=s3cret", home=tmp_path))
+    wrapping = ok(run(*args, "-token-only", "username=alice", "password=s3cret-pass", home=tmp_path))
     auth = json.loads(ok(run("unwrap", "-format=json", wrapping)))["auth"]
     assert auth["metadata"] == {"username": "alice"}
     # -no-store prints the wrapping information.
-    out = ok(run(*args, "-no-store", "username=alice", "password=s3cret", home=tmp_path))
+    out = ok(run(*args, "-no-store", "username=alice", "password=s3cret-pass", home=tmp_path))
     assert wrap_rows(out) == WRAP_ROWS + ["wrapped_accessor:"]
     assert table(out)["wrapping_token_creation_path:"] == f"auth/{userpass}/login/alice"
     assert not (tmp_path / ".vault-token").exists()
@@ -1012,7 +1012,7 @@ def test_lease_revoke(run):
 
 def test_lease_revoke_prefix_and_force(run, userpass):
     def login():
-        return ok(run("login", "-method=userpass", f"-path={userpass}", "-token-only", "username=alice", "password=s3cret"))
+        return ok(run("login", "-method=userpass", f"-path={userpass}", "-token-only", "username=alice", "password=s3cret-pass"))
 
     prefix = f"auth/{userpass}/login/alice"
     token = login()

@@ -26,7 +26,13 @@ extension Core {
                 return legacy(out)
             }
             if rest.hasSuffix("/tune") || rest == "tune" {
-                let path = String(rest.dropLast(rest == "tune" ? 4 : 5))
+                var path = String(rest.dropLast(rest == "tune" ? 4 : 5))
+                var isAuth = isAuth
+                if !isAuth, path.hasPrefix("auth/") {
+                    // `sys/mounts/auth/<path>/tune` tunes an auth method, as in Vault.
+                    isAuth = true
+                    path.removeFirst(5)
+                }
                 switch op {
                 case .read:
                     guard let m = try findMount(path: path, isAuth: isAuth) else {
@@ -182,7 +188,6 @@ extension Core {
             case "unwrap", "lookup", "rewrap":
                 return try await wrappingOperation(rest, wrappingToken: d["token"]?.stringValue ?? "")
             case "wrap":
-                guard !d.isEmpty else { throw LogicalError.invalidRequest("no data provided") }
                 guard req.wrapTTL != nil else { throw LogicalError.invalidRequest("endpoint requires response wrapping to be used") }
                 return CoreResponse(data: d)
             default:

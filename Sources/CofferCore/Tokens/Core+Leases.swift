@@ -30,8 +30,12 @@ extension Core {
             if op == .list {
                 let prefix = rest.isEmpty ? "" : (rest.hasSuffix("/") ? rest : rest + "/")
                 var ids: [String] = []
-                for h in try await tokens.hashes(withPathPrefix: prefix) {
-                    if let e = try await tokens.lookup(hash: h), e.expireTime != nil { ids.append(leaseID(e)) }
+                let pathPrefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+                for h in try await tokens.hashes(withPathPrefix: pathPrefix) {
+                    if let e = try await tokens.lookup(hash: h), e.expireTime != nil, !e.isExpired(now: now()) {
+                        let id = leaseID(e)
+                        if id.hasPrefix(prefix) { ids.append(id) }
+                    }
                 }
                 let keys = immediateChildren(of: prefix, in: ids)
                 if keys.isEmpty { throw LogicalError.notFound }
@@ -44,7 +48,7 @@ extension Core {
             return CoreResponse(data: [
                 "id": .string(id), "issue_time": .string(formatVaultTime(e.creationTime)),
                 "expire_time": e.expireTime.map { .string(formatVaultTime($0)) } ?? .null, "last_renewal": .null,
-                "renewable": .bool(e.renewable), "ttl": .int(ttl),
+                "renewable": .bool(e.renewable), "ttl": .int(ttl), "path": .string(e.path),
             ])
         case "renew":
             guard op == .update || op == .create else { throw LogicalError(.unsupportedOperation, Self.multiError("unsupported operation")) }

@@ -161,7 +161,8 @@ enum Claims {
 
     /// `createIdentity`: alias name from the user claim, metadata from claim mappings, group names.
     static func identity(_ claims: [String: JSONValue], roleName: String, role: JWTRole) throws(ValidationFailure) -> Identity {
-        let userRaw = role.userClaimJSONPointer ? get(claims, role.userClaim) : claims[role.userClaim].flatMap { $0.isNull ? nil : $0 }
+        var userRaw: JSONValue? = role.userClaimJSONPointer ? get(claims, role.userClaim) : claims[role.userClaim]
+        if userRaw?.isNull == true { userRaw = Optional<JSONValue>.none }
         guard let userRaw else { throw ValidationFailure("claim \(GoFormat.quote(role.userClaim)) not found in token") }
         guard case .string(let userName) = userRaw else {
             throw ValidationFailure("claim \(GoFormat.quote(role.userClaim)) could not be converted to string")

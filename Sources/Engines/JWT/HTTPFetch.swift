@@ -36,6 +36,8 @@ enum IssuerHTTP {
         let tls = try tlsConfiguration(caPEM: caPEM)
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.timeout = .init(connect: .seconds(10), read: timeout)
+        // Fail at once on a refused connection, as Go's client does, instead of retrying until the deadline.
+        config.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         let verb = method == "POST" ? "Post" : "Get"
         do {
