@@ -17,14 +17,14 @@ public final class IdentityStore: SecretsEngine, IdentityResolver {
     let mountAccessors: @Sendable () async -> [String: (type: String, path: String)]
 
     /// Serialises every read-modify-write (and the initial load).
-    let lock = IdentityAsyncLock()
+    let lock = AsyncLock()
     /// The loaded state; nil until first use.
     private let cache = Mutex<IdentityState?>(nil)
 
     /// The server's API address (`api_addr`), the default issuer of identity tokens.
     let apiAddress: @Sendable () -> String
     /// Serialises writes of the OIDC token backend (keys, roles, config).
-    let oidcLock = IdentityAsyncLock()
+    let oidcLock = AsyncLock()
     /// Whether the built-in `default` named key is known to exist.
     let oidcDefaultKeyReady = Mutex(false)
 

@@ -1,14 +1,14 @@
-// Same Go-compatible duration rules as the kv engine (Sources/Engines/KV/Support/GoDuration.swift), kept per module.
 /// Go-compatible duration parsing and formatting, as OpenBao reads `ttl` / `delete_version_after` and prints
 /// `time.Duration` values.
-enum GoDuration {
-    struct ParseError: Error, Equatable {
-        var message: String
+public enum GoDuration {
+    public struct ParseError: Error, Equatable {
+        public var message: String
+        public init(message: String) { self.message = message }
     }
 
     /// Parses duration text as OpenBao's "duration (sec)" fields do: empty is 0, an integer is seconds,
     /// a trailing `d` counts days, anything else is Go `time.ParseDuration` text truncated to seconds.
-    static func parseSeconds(_ text: String) -> Result<Int64, ParseError> {
+    public static func parseSeconds(_ text: String) -> Result<Int64, ParseError> {
         if text.isEmpty { return .success(0) }
         if text.hasSuffix("d") {
             let head = text.dropLast()
@@ -22,7 +22,7 @@ enum GoDuration {
     }
 
     /// Go's `time.ParseDuration`, returning nanoseconds.
-    static func parseGoDuration(_ text: String) -> Result<Int64, ParseError> {
+    public static func parseGoDuration(_ text: String) -> Result<Int64, ParseError> {
         let quoted = "\"" + text + "\""
         var scalars = Array(text.unicodeScalars)
         var negative = false
@@ -83,7 +83,7 @@ enum GoDuration {
     }
 
     /// Go's `time.Duration.String()` for a whole number of seconds (`0s`, `45s`, `30m0s`, `1h0m0s`, `-1s`).
-    static func format(seconds: Int64) -> String {
+    public static func format(seconds: Int64) -> String {
         if seconds == 0 { return "0s" }
         let negative = seconds < 0
         let magnitude = seconds.magnitude

@@ -1,8 +1,8 @@
 import Synchronization
 
-/// A FIFO mutual-exclusion lock usable across `await`, so read-modify-write sequences on a key's metadata
-/// (check-and-set, version numbering) cannot interleave.
-final class AsyncLock: Sendable {
+/// A FIFO mutual-exclusion lock usable across `await`: serializes read-modify-write sequences in engines and the core
+/// (check-and-set, use counts, mount table changes) without blocking threads. Read paths never take it.
+public final class AsyncLock: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -10,9 +10,9 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
-    func lock() async {
+    public func lock() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { s -> Bool in
                 if !s.locked {
@@ -26,7 +26,7 @@ final class AsyncLock: Sendable {
         }
     }
 
-    func unlock() {
+    public func unlock() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if s.waiters.isEmpty {
                 s.locked = false
@@ -37,7 +37,7 @@ final class AsyncLock: Sendable {
         next?.resume()
     }
 
-    func withLock<T>(_ body: () async throws -> T) async throws -> T {
+    public func withLock<T>(_ body: () async throws -> T) async throws -> T {
         await lock()
         do {
             let result = try await body()
