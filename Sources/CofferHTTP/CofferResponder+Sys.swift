@@ -87,22 +87,18 @@ extension CofferResponder {
             guard let v = q[Substring(name)], let i = Int(v) else { return def }
             return i
         }
-        func flag(_ name: String) -> Bool {
-            guard let v = q[Substring(name)] else { return false }
-            return v.isEmpty || v == "true" || v == "1"
-        }
         let s = core.sealStatus()
-        var status = code("activecode", 200)
+        // A single node is never a standby, a performance standby or a DR secondary, so `standbyok`,
+        // `perfstandbyok`, `standbycode` (429), `performancestandbycode` (473) and `drsecondarycode` (472) never
+        // select the answer here; they are accepted as Vault accepts them.
+        let status: Int
         if !s.initialized {
             status = code("uninitcode", 501)
         } else if s.sealed {
             status = code("sealedcode", 503)
+        } else {
+            status = code("activecode", 200)
         }
-        _ = flag("standbyok")
-        _ = flag("perfstandbyok")
-        _ = code("standbycode", 429)
-        _ = code("drsecondarycode", 472)
-        _ = code("performancestandbycode", 473)
         if request.method == .head {
             var headers = HTTPFields()
             headers[.cacheControl] = "no-store"

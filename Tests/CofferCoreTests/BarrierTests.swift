@@ -67,4 +67,39 @@ import Testing
             #expect(raw.range(of: Data("v1".utf8)) == nil)
         }
     }
+
+    @Test func readCacheNeverServesAnOverwrittenOrDeletedValue() async throws {
+        let physical = InMemoryPhysicalBackend()
+        let barrier = AESGCMBarrier(physical: physical)
+        let unsealKey = SymmetricKey(size: .bits256)
+        try await barrier.initialize(rootKey: SymmetricKey(size: .bits256), unsealKey: unsealKey, now: Date())
+        try await barrier.unseal(unsealKey: unsealKey)
+        try await barrier.put("k", Data("v1".utf8))
+        #expect(try await barrier.get("k") == Data("v1".utf8))
+        try await barrier.put("k", Data("v2".utf8))
+        #expect(try await barrier.get("k") == Data("v2".utf8))
+        try await barrier.transaction([.put("k", Data("v3".utf8)), .put("j", Data("w".utf8))])
+        #expect(try await barrier.get("k") == Data("v3".utf8))
+        try await barrier.delete("k")
+        #expect(try await barrier.get("k") == nil)
+        // Racing writers and readers: once the writers are done, every reader sees the last value.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<50 {
+                group.addTask { try await barrier.put("race", Data("\(i)".utf8)) }
+                group.addTask { _ = try await barrier.get("race") }
+            }
+            try await group.waitForAll()
+        }
+        try await barrier.put("race", Data("final".utf8))
+        #expect(try await barrier.get("race") == Data("final".utf8))
+        // After a seal nothing is served from memory.
+        barrier.seal()
+        await #expect(throws: BarrierError.self) { try await barrier.get("j") }
+        // A value tampered with in storage is detected once the cache is gone (a fresh unseal).
+        var raw = try #require(try await physical.get("j"))
+        raw[raw.count - 1] ^= 1
+        physical.rawSet("j", raw)
+        try await barrier.unseal(unsealKey: unsealKey)
+        await #expect(throws: BarrierError.self) { try await barrier.get("j") }
+    }
 }

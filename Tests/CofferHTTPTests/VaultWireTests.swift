@@ -34,6 +34,7 @@ import Testing
                 #expect(Self.json(r.body) == ["initialized": false])
             }
             try await client.execute(uri: "/v1/sys/health", method: .get) { r in #expect(r.status.code == 501) }
+            try await client.execute(uri: "/v1/sys/health?uninitcode=204&sealedcode=299", method: .get) { r in #expect(r.status.code == 204) }
             try await client.execute(uri: "/v1/sys/health?uninitcode=200", method: .head) { r in #expect(r.status.code == 200) }
             try await client.execute(uri: "/v1/secret/data/x", method: .get) { r in
                 #expect(r.status.code == 503)
@@ -62,6 +63,8 @@ import Testing
                     #expect(r.status == .ok)
                 }
             }
+            try await client.execute(uri: "/v1/sys/health?activecode=299", method: .get) { r in #expect(r.status.code == 299) }
+            try await client.execute(uri: "/v1/sys/health", method: .head) { r in #expect(r.status.code == 200) }
             try await client.execute(uri: "/v1/sys/seal-status", method: .get) { r in
                 let v = Self.json(r.body)
                 #expect(v["sealed"] == false && v["t"] == 2 && v["n"] == 3 && v["type"] == "shamir")

@@ -34,6 +34,17 @@ public final class AESGCMBarrier: LogicalStorage {
     private let keyring = Mutex<Keyring?>(nil)
     private let encryptionCount = Atomic<Int64>(0)
 
+    /// Decrypted entries, so a hot read costs no storage round trip and no AES. Cleared on seal. A read only fills
+    /// the cache when no write ran meanwhile (`writes` unchanged), so it can never resurrect an overwritten value.
+    private struct ReadCache {
+        var entries: [String: Data] = [:]
+        var bytes = 0
+        var writes: UInt64 = 0
+    }
+    private let cache = Mutex(ReadCache())
+    static let cacheMaxBytes = 64 * 1024 * 1024
+    static let cacheMaxEntry = 64 * 1024
+
     public init(physical: any PhysicalBackend) {
         self.physical = physical
     }
@@ -106,6 +117,34 @@ public final class AESGCMBarrier: LogicalStorage {
     /// Drops every key from memory.
     func seal() {
         keyring.withLock { $0 = nil }
+        cache.withLock { $0 = ReadCache(entries: [:], bytes: 0, writes: $0.writes &+ 1) }
+    }
+
+    private func beginWrite(_ keys: [String]) {
+        cache.withLock { c in
+            c.writes &+= 1
+            for k in keys { if let old = c.entries.removeValue(forKey: k) { c.bytes -= old.count } }
+        }
+    }
+
+    private func endWrite(_ values: [(String, Data?)]) {
+        cache.withLock { c in
+            c.writes &+= 1
+            for (k, v) in values {
+                if let old = c.entries.removeValue(forKey: k) { c.bytes -= old.count }
+                if let v { Self.insert(&c, k, v) }
+            }
+        }
+    }
+
+    private static func insert(_ c: inout ReadCache, _ key: String, _ value: Data) {
+        guard value.count <= cacheMaxEntry else { return }
+        if c.bytes + value.count > cacheMaxBytes {
+            c.entries.removeAll(keepingCapacity: true)
+            c.bytes = 0
+        }
+        c.entries[key] = value
+        c.bytes += value.count
     }
 
     /// Installs a new active term; entries written under older terms stay readable.
@@ -134,10 +173,16 @@ public final class AESGCMBarrier: LogicalStorage {
 
     public func get(_ key: String) async throws -> Data? {
         let ring = try currentRing()
+        let (hit, writesBefore) = cache.withLock { ($0.entries[key], $0.writes) }
+        if let hit { return hit }
         guard let blob = try await physical.get(key) else { return nil }
         guard let term = Self.term(of: blob) else { throw BarrierError.corrupt("entry at \"\(key)\" has an invalid header") }
         guard let k = ring.terms[term] else { throw BarrierError.unknownTerm(term) }
-        return try Self.decrypt(blob, path: key, key: k.key)
+        let plaintext = try Self.decrypt(blob, path: key, key: k.key)
+        cache.withLock { c in
+            if c.writes == writesBefore, c.entries[key] == nil { Self.insert(&c, key, plaintext) }
+        }
+        return plaintext
     }
 
     private func seal(_ value: Data, path: String, ring: Keyring) throws -> Data {
@@ -148,11 +193,21 @@ public final class AESGCMBarrier: LogicalStorage {
 
     public func put(_ key: String, _ value: Data) async throws {
         let ring = try currentRing()
-        try await physical.put(key, try seal(value, path: key, ring: ring))
+        let sealed = try seal(value, path: key, ring: ring)
+        beginWrite([key])
+        do {
+            try await physical.put(key, sealed)
+        } catch {
+            endWrite([(key, nil)])
+            throw error
+        }
+        endWrite([(key, value)])
     }
 
     public func delete(_ key: String) async throws {
         _ = try currentRing()
+        beginWrite([key])
+        defer { endWrite([(key, nil)]) }
         try await physical.delete(key)
     }
 
@@ -169,6 +224,19 @@ public final class AESGCMBarrier: LogicalStorage {
             case .delete: return op
             }
         }
-        try await physical.transaction(sealed)
+        let keys = operations.map(\.key)
+        beginWrite(keys)
+        do {
+            try await physical.transaction(sealed)
+        } catch {
+            endWrite(keys.map { ($0, nil) })
+            throw error
+        }
+        endWrite(operations.map { op in
+            switch op {
+            case .put(let k, let v): return (k, v)
+            case .delete(let k): return (k, nil)
+            }
+        })
     }
 }

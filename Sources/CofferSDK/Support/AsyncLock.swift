@@ -49,3 +49,20 @@ public final class AsyncLock: Sendable {
         }
     }
 }
+
+/// A fixed set of ``AsyncLock``s chosen by key, so that read-modify-writes of different keys run concurrently (and
+/// their storage writes can share one group commit) while those of the same key stay serialized.
+public final class StripedAsyncLock: Sendable {
+    private let stripes: [AsyncLock]
+
+    public init(stripes: Int = 64) {
+        self.stripes = (0..<max(1, stripes)).map { _ in AsyncLock() }
+    }
+
+    /// The lock guarding `key`.
+    public func lock(for key: String) -> AsyncLock {
+        var hasher = Hasher()
+        hasher.combine(key)
+        return stripes[Int(UInt(bitPattern: hasher.finalize()) % UInt(stripes.count))]
+    }
+}

@@ -14,8 +14,11 @@ import Foundation
 
 /// The versioned key/value engine (kv v2).
 struct KVv2Engine: SecretsEngine {
-    /// Serialises every read-modify-write of config and key metadata.
-    let lock = AsyncLock()
+    /// Serialises read-modify-writes of one key's metadata (and of the mount config), per key, so writes to
+    /// different keys proceed together.
+    let locks = StripedAsyncLock()
+
+    func lock(_ path: String) -> AsyncLock { locks.lock(for: path) }
 
     enum Route: Equatable {
         case config

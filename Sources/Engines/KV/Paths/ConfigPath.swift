@@ -13,7 +13,7 @@ extension KVv2Engine {
         let casRequired = try fields.bool("cas_required")
         let deleteVersionAfter = try fields.duration("delete_version_after")
         let metadataCASRequired = try fields.bool("metadata_cas_required")
-        try await lock.withLock {
+        try await lock("\u{0}config").withLock {
             var config = try await KVConfig.load(request.storage)
             if let maxVersions { config.maxVersions = uint32Count(maxVersions) }
             if let casRequired { config.casRequired = casRequired }

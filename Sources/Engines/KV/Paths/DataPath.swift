@@ -22,7 +22,7 @@ extension KVv2Engine {
         let fields = FieldParser(request.data, validated: false)
         guard let data = try fields.map("data") else { throw LogicalError.invalidRequest("no data provided") }
         let cas = try Self.checkAndSet(fields)
-        return try await lock.withLock {
+        return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             // A key created by this write shares its created_time with version 1, as in OpenBao.
             let now = Date()
@@ -38,7 +38,7 @@ extension KVv2Engine {
         let fields = FieldParser(request.data, validated: true)
         guard let patch = try fields.map("data"), let patch else { throw LogicalError.invalidRequest("no data provided") }
         let cas = try Self.checkAndSet(fields)
-        return try await lock.withLock {
+        return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return emptyNotFoundResponse() }
             try Self.verifyCheckAndSet(cas, meta: meta, config: config)
@@ -59,7 +59,7 @@ extension KVv2Engine {
 
     /// DELETE on the data path soft-deletes the latest version.
     func deleteLatestVersion(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        try await lock.withLock {
+        try await lock(path).withLock {
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return }
             let now = Date()
             guard var info = meta.versions[meta.currentVersion], !info.destroyed, !info.isDeleted(at: now) else { return }

@@ -54,7 +54,7 @@ extension KVv2Engine {
             customMetadata = .some(try given.map { try Self.customMetadataStrings($0) })
             if let cm = customMetadata ?? nil { try Self.validateCustomMetadata(cm) }
         }
-        try await lock.withLock {
+        try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             let now = formatVaultTime(Date())
             var meta: KeyMetadata
@@ -83,7 +83,7 @@ extension KVv2Engine {
         let fields = FieldParser(request.data, validated: true)
         let update = try MetadataUpdate(fields)
         let customPatch = try fields.map("custom_metadata")
-        return try await lock.withLock {
+        return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return emptyNotFoundResponse() }
             try Self.verifyMetadataCheckAndSet(update.metadataCAS, meta: meta, config: config)
@@ -108,7 +108,7 @@ extension KVv2Engine {
 
     /// Removes the key's metadata and every version's data.
     func deleteMetadata(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        try await lock.withLock {
+        try await lock(path).withLock {
             guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { return }
             var ops: [StorageOperation] = meta.versions.keys.sorted().map { .delete(KVLayout.versionKey(path, $0)) }
             ops.append(.delete(KVLayout.metadataKey(path)))

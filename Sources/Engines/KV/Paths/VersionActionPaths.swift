@@ -21,7 +21,7 @@ extension KVv2Engine {
         guard let versions = try fields.intList("versions"), !versions.isEmpty else {
             throw LogicalError.invalidRequest(action.missingVersionsMessage)
         }
-        try await lock.withLock {
+        try await lock(path).withLock {
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return }
             let now = Date()
             var ops: [StorageOperation] = []

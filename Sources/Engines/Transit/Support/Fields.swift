@@ -142,6 +142,13 @@ extension Dictionary where Key == String, Value == JSONValue {
         }
     }
 
+    /// `key_version` of an item: 0 (latest) when absent.
+    func itemVersion() throws(ItemError) -> Int64 {
+        if self["key_version"] == nil { return 0 }
+        guard let v = itemInt("key_version") else { throw ItemError("invalid key_version") }
+        return v
+    }
+
     func itemBool(_ key: String) -> Bool {
         guard let v = self[key] else { return false }
         return v.boolValue ?? false
@@ -166,15 +173,15 @@ enum TransitErrors {
 struct ItemError: Error {
     var message: String
     var isInternal = false
-    init(_ message: String, internal: Bool = false) {
+    init(_ message: String, internal isInternal: Bool = false) {
         self.message = message
-        self.isInternal = internal
+        self.isInternal = isInternal
     }
     var logical: LogicalError { isInternal ? TransitErrors.multi(message) : .invalidRequest(message) }
 }
 
 func decodeBase64Field(_ text: String, prefix: String = "") throws(ItemError) -> [UInt8] {
-    do {
+    do throws(GoBase64.DecodeError) {
         return try GoBase64.decode(text)
     } catch {
         throw ItemError(prefix + error.description)

@@ -1,0 +1,196 @@
+import Crypto
+import CofferSDK
+import Foundation
+import _CryptoExtras
+
+/// Options of a sign or verify request.
+struct SignOptions: Sendable {
+    var hashAlgorithm: HashAlgorithm = .sha2_256
+    var prehashed = false
+    /// `pss` or `pkcs1v15` (RSA only).
+    var signatureAlgorithm = "pss"
+    /// `asn1` or `jws` (ECDSA only).
+    var marshaling = "asn1"
+    /// `auto`, `hash` or an integer as text (RSA PSS only).
+    var saltLength = "auto"
+    var context: [UInt8]?
+
+    /// Validates `salt_length` as OpenBao does; returns the explicit length, or nil for auto/hash.
+    static func parseSaltLength(_ text: String) throws(ItemError) -> Int? {
+        switch text {
+        case "", "auto", "hash": return nil
+        default:
+            guard let n = Int(text) else { throw ItemError("salt length neither 'auto', 'hash', nor an int: \(text)") }
+            if n < -1 { throw ItemError("salt length is invalid: \(n)") }
+            return n
+        }
+    }
+}
+
+extension LoadedKey {
+    private func ed25519Key(_ m: VersionMaterial, context: [UInt8]?) throws(ItemError) -> Curve25519.Signing.PrivateKey {
+        guard case .ed25519(let key) = m.material else { throw ItemError("invalid key type") }
+        guard policy.derived else { return key }
+        guard let context, !context.isEmpty else { throw ItemError(TransitErrors.missingContext) }
+        do {
+            return try Curve25519.Signing.PrivateKey(rawRepresentation: KeyGenerator.derive(m.rawKey, context: context, count: 32))
+        } catch {
+            throw ItemError("error deriving key", internal: true)
+        }
+    }
+
+    /// The bytes the ECDSA/RSA algorithms sign: the input hashed, or the input itself when prehashed.
+    private func digestInput(_ input: [UInt8], _ options: SignOptions) throws(ItemError) -> [UInt8] {
+        if options.prehashed { return input }
+        guard let d = options.hashAlgorithm.digest(input) else {
+            throw ItemError("unsupported hash algorithm \(options.hashAlgorithm.rawValue)")
+        }
+        return d
+    }
+
+    func sign(_ input: [UInt8], version requested: Int64, options: SignOptions) throws(ItemError) -> (signature: String, version: Int) {
+        let type = policy.type
+        guard type.supportsSigning else { throw ItemError("key type \(type.rawValue) does not support signing") }
+        let explicitSalt = try SignOptions.parseSaltLength(options.saltLength)
+        let version = try useVersion(requested)
+        guard let m = versions[version] else { throw ItemError("invalid key version") }
+        let jws = options.marshaling == "jws"
+        func out(_ sig: some DataProtocol) -> String {
+            jws ? "vault:v\(version):" + GoBase64.encodeURL(sig) : Versioned.format(version, sig)
+        }
+        do {
+            switch m.material {
+            case .ed25519:
+                let key = try ed25519Key(m, context: options.context)
+                return (out(try key.signature(for: input)), version)
+            case .p256(let key):
+                let s = try key.signature(for: PrehashedDigest(bytes: try digestInput(input, options)))
+                return (out(jws ? s.rawRepresentation : s.derRepresentation), version)
+            case .p384(let key):
+                let s = try key.signature(for: PrehashedDigest(bytes: try digestInput(input, options)))
+                return (out(jws ? s.rawRepresentation : s.derRepresentation), version)
+            case .p521(let key):
+                let s = try key.signature(for: PrehashedDigest(bytes: try digestInput(input, options)))
+                return (out(jws ? s.rawRepresentation : s.derRepresentation), version)
+            case .rsa(let key, _):
+                let padding = try rsaPadding(options, explicitSalt: explicitSalt)
+                let sig = try rsaSign(key, input, options, padding)
+                return (out(sig), version)
+            case .mldsa65(let key):
+                return (out(try key.signature(for: input)), version)
+            case .mldsa87(let key):
+                return (out(try key.signature(for: input)), version)
+            default:
+                throw ItemError("key type \(type.rawValue) does not support signing")
+            }
+        } catch let e as ItemError {
+            throw e
+        } catch {
+            throw ItemError("error signing: \(error)", internal: true)
+        }
+    }
+
+    private func rsaPadding(_ options: SignOptions, explicitSalt: Int?) throws(ItemError) -> _RSA.Signing.Padding {
+        switch options.signatureAlgorithm {
+        case "", "pss":
+            // swift-crypto signs PSS with a salt as long as the digest, which `auto` and `hash` verifiers accept.
+            if let explicitSalt, explicitSalt != -1, let size = options.hashAlgorithm.digest([UInt8]())?.count, explicitSalt != size {
+                throw ItemError("salt length \(explicitSalt) is not supported; use 'auto', 'hash' or \(size)")
+            }
+            return .PSS
+        case "pkcs1v15": return .insecurePKCS1v1_5
+        default: throw ItemError("unsupported rsa signature algorithm \(options.signatureAlgorithm)", internal: true)
+        }
+    }
+
+    private func rsaSign(_ key: _RSA.Signing.PrivateKey, _ input: [UInt8], _ options: SignOptions, _ padding: _RSA.Signing.Padding) throws -> Data {
+        if options.prehashed { throw ItemError("prehashed input is not supported for RSA keys") }
+        switch options.hashAlgorithm {
+        case .sha1: return try key.signature(for: Insecure.SHA1.hash(data: input), padding: padding).rawRepresentation
+        case .sha2_256: return try key.signature(for: SHA256.hash(data: input), padding: padding).rawRepresentation
+        case .sha2_384: return try key.signature(for: SHA384.hash(data: input), padding: padding).rawRepresentation
+        case .sha2_512: return try key.signature(for: SHA512.hash(data: input), padding: padding).rawRepresentation
+        default: throw ItemError("unsupported hash algorithm \(options.hashAlgorithm.rawValue) for RSA keys")
+        }
+    }
+
+    private func rsaVerify(_ key: _RSA.Signing.PublicKey, _ sig: [UInt8], _ input: [UInt8], _ options: SignOptions, _ padding: _RSA.Signing.Padding) throws(ItemError) -> Bool {
+        if options.prehashed { throw ItemError("prehashed input is not supported for RSA keys") }
+        let s = _RSA.Signing.RSASignature(rawRepresentation: sig)
+        switch options.hashAlgorithm {
+        case .sha1: return key.isValidSignature(s, for: Insecure.SHA1.hash(data: input), padding: padding)
+        case .sha2_256: return key.isValidSignature(s, for: SHA256.hash(data: input), padding: padding)
+        case .sha2_384: return key.isValidSignature(s, for: SHA384.hash(data: input), padding: padding)
+        case .sha2_512: return key.isValidSignature(s, for: SHA512.hash(data: input), padding: padding)
+        default: throw ItemError("unsupported hash algorithm \(options.hashAlgorithm.rawValue) for RSA keys")
+        }
+    }
+
+    func verify(_ input: [UInt8], signature: String, options: SignOptions) throws(ItemError) -> Bool {
+        let type = policy.type
+        guard type.supportsSigning else { throw ItemError("key type \(type.rawValue) does not support verification") }
+        let explicitSalt = try SignOptions.parseSaltLength(options.saltLength)
+        let (version, body) = try Versioned.parse(signature, what: "signature")
+        let jws = options.marshaling == "jws"
+        let decoded: [UInt8]?
+        if jws { decoded = GoBase64.decodeURL(body) } else { decoded = try? GoBase64.decode(body) }
+        guard let sig = decoded else { throw ItemError("invalid base64 signature value") }
+        let m = try decryptionMaterial(version, what: "signature")
+        switch m.material {
+        case .ed25519:
+            let key = try ed25519Key(m, context: options.context)
+            return key.publicKey.isValidSignature(sig, for: input)
+        case .p256(let key):
+            let digest = PrehashedDigest(bytes: try digestInput(input, options))
+            guard
+                let s = try? (jws
+                    ? P256.Signing.ECDSASignature(rawRepresentation: sig) : P256.Signing.ECDSASignature(derRepresentation: sig))
+            else { return false }
+            return key.publicKey.isValidSignature(s, for: digest)
+        case .p384(let key):
+            let digest = PrehashedDigest(bytes: try digestInput(input, options))
+            guard
+                let s = try? (jws
+                    ? P384.Signing.ECDSASignature(rawRepresentation: sig) : P384.Signing.ECDSASignature(derRepresentation: sig))
+            else { return false }
+            return key.publicKey.isValidSignature(s, for: digest)
+        case .p521(let key):
+            let digest = PrehashedDigest(bytes: try digestInput(input, options))
+            guard
+                let s = try? (jws
+                    ? P521.Signing.ECDSASignature(rawRepresentation: sig) : P521.Signing.ECDSASignature(derRepresentation: sig))
+            else { return false }
+            return key.publicKey.isValidSignature(s, for: digest)
+        case .rsa(let key, _):
+            let padding = try rsaPadding(options, explicitSalt: explicitSalt)
+            return try rsaVerify(key.publicKey, sig, input, options, padding)
+        case .mldsa65(let key):
+            return key.publicKey.isValidSignature(sig, for: input)
+        case .mldsa87(let key):
+            return key.publicKey.isValidSignature(sig, for: input)
+        default:
+            throw ItemError("key type \(type.rawValue) does not support verification")
+        }
+    }
+
+    /// `hmac/`: every key version carries an HMAC key.
+    func hmac(_ input: [UInt8], version requested: Int64, algorithm: HashAlgorithm) throws(ItemError) -> String {
+        let version = try useVersion(requested)
+        guard let m = versions[version] else { throw ItemError("invalid key version") }
+        guard let mac = algorithm.hmac(input, key: m.hmacKey) else {
+            throw ItemError("unsupported algorithm \(algorithm.rawValue)")
+        }
+        return Versioned.format(version, mac)
+    }
+
+    func verifyHMAC(_ input: [UInt8], hmac: String, algorithm: HashAlgorithm) throws(ItemError) -> Bool {
+        let (version, body) = try Versioned.parse(hmac, what: "HMAC to verify")
+        if version < policy.minDecryptionVersion || versions[version] == nil && version <= policy.latestVersion {
+            throw ItemError("cannot verify HMAC: version is too old (disallowed by policy)")
+        }
+        guard let m = versions[version] else { throw ItemError("cannot verify HMAC: version is too new") }
+        guard let mac = try? GoBase64.decode(body) else { throw ItemError("unable to decode HMAC as base64") }
+        guard algorithm.isAvailable else { throw ItemError("unsupported algorithm \(algorithm.rawValue)") }
+        return algorithm.verifyHMAC(mac, data: input, key: m.hmacKey)
+    }
+}

@@ -1,0 +1,157 @@
+import CofferSDK
+import Foundation
+
+/// `hmac/:name[/:algorithm]`, `sign/:name[/:algorithm]`, `verify/:name[/:algorithm]`.
+extension TransitEngine {
+    static func hashAlgorithm(_ request: LogicalRequest, urlAlgorithm: String?, field: String) throws -> HashAlgorithm {
+        let fields = Fields(request.data)
+        var name = try fields.string(field) ?? ""
+        if name.isEmpty, field == "hash_algorithm" { name = try fields.string("algorithm") ?? "" }
+        if let urlAlgorithm, !urlAlgorithm.isEmpty { name = urlAlgorithm }
+        if name.isEmpty { name = "sha2-256" }
+        guard let alg = HashAlgorithm(rawValue: name) else {
+            if field == "hash_algorithm" { throw LogicalError.invalidRequest("invalid hash algorithm \"\(name)\"") }
+            throw LogicalError.invalidRequest("unsupported algorithm \(name)")
+        }
+        return alg
+    }
+
+    func hmac(_ request: LogicalRequest, name: String, urlAlgorithm: String?) async throws -> LogicalResponse? {
+        let fields = Fields(request.data)
+        let alg = try Self.hashAlgorithm(request, urlAlgorithm: urlAlgorithm, field: "algorithm")
+        guard alg.isAvailable else { throw LogicalError.invalidRequest("unsupported algorithm \(alg.rawValue)") }
+        let batch = try fields.batch()
+        if batch == nil, !fields.has("input") { throw LogicalError.invalidRequest("missing input for HMAC") }
+        let items = batch ?? [Self.singleItem(request, ["input", "key_version", "reference"])]
+        guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
+        let defaultVersion = try fields.int("key_version") ?? 0
+        var results: [JSONValue] = []
+        for item in items {
+            let reference = item["reference"] ?? .string("")
+            do throws(ItemError) {
+                let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
+                let version = item.itemInt("key_version") ?? defaultVersion
+                let mac = try key.hmac(input, version: version, algorithm: alg)
+                results.append(["hmac": .string(mac), "reference": reference])
+            } catch {
+                if batch == nil { throw error.logical }
+                results.append(["error": .string(error.message), "reference": reference])
+            }
+        }
+        if batch == nil, case .object(let o) = results[0] { return LogicalResponse(data: ["hmac": o["hmac"] ?? ""]) }
+        return LogicalResponse(data: ["batch_results": .array(results)])
+    }
+
+    func signOptions(_ request: LogicalRequest, urlAlgorithm: String?) throws -> SignOptions {
+        let fields = Fields(request.data)
+        var o = SignOptions()
+        o.hashAlgorithm = try Self.hashAlgorithm(request, urlAlgorithm: urlAlgorithm, field: "hash_algorithm")
+        o.prehashed = try fields.bool("prehashed") ?? false
+        o.signatureAlgorithm = try fields.string("signature_algorithm") ?? ""
+        o.marshaling = try fields.string("marshaling_algorithm") ?? "asn1"
+        if o.marshaling.isEmpty { o.marshaling = "asn1" }
+        guard o.marshaling == "asn1" || o.marshaling == "jws" else {
+            throw LogicalError.invalidRequest("invalid marshaling type \"\(o.marshaling)\"")
+        }
+        o.saltLength = try fields.string("salt_length") ?? "auto"
+        do throws(ItemError) {
+            _ = try SignOptions.parseSaltLength(o.saltLength)
+        } catch {
+            throw error.logical
+        }
+        return o
+    }
+
+    func sign(_ request: LogicalRequest, name: String, urlAlgorithm: String?) async throws -> LogicalResponse? {
+        let fields = Fields(request.data)
+        let options = try signOptions(request, urlAlgorithm: urlAlgorithm)
+        let batch = try fields.batch()
+        let items = batch ?? [Self.singleItem(request, ["input", "context", "key_version", "reference"])]
+        guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest("signing key not found") }
+        guard key.policy.type.supportsSigning else {
+            throw LogicalError.invalidRequest("key type \(key.policy.type.rawValue) does not support signing")
+        }
+        var results: [JSONValue] = []
+        for item in items {
+            let reference = item["reference"] ?? .string("")
+            do throws(ItemError) {
+                let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
+                var itemOptions = options
+                let ctx = item.itemString("context")
+                if !ctx.isEmpty {
+                    guard let c = try? GoBase64.decode(ctx) else { throw ItemError("failed to base64-decode context") }
+                    itemOptions.context = c
+                }
+                let version = try item.itemVersion()
+                let (sig, v) = try key.sign(input, version: version, options: itemOptions)
+                results.append(["signature": .string(sig), "key_version": .int(Int64(v)), "reference": reference])
+            } catch {
+                if batch == nil { throw error.logical }
+                results.append(["key_version": 0, "error": .string(error.message), "reference": reference])
+            }
+        }
+        if batch == nil, case .object(var o) = results[0] {
+            o.removeValue(forKey: "reference")
+            return LogicalResponse(data: o)
+        }
+        return LogicalResponse(data: ["batch_results": .array(results)])
+    }
+
+    func verify(_ request: LogicalRequest, name: String, urlAlgorithm: String?) async throws -> LogicalResponse? {
+        let fields = Fields(request.data)
+        let batch = try fields.batch()
+        let items = batch ?? [Self.singleItem(request, ["input", "context", "signature", "hmac", "reference"])]
+        if batch == nil {
+            if !fields.has("signature") && !fields.has("hmac") {
+                throw LogicalError.invalidRequest("neither a 'signature' nor an 'hmac' were given to verify")
+            }
+        } else {
+            let withSig = items.filter { $0["signature"] != nil }.count
+            let withMAC = items.filter { $0["hmac"] != nil }.count
+            if withSig > 0 && withSig != items.count {
+                throw LogicalError.invalidRequest("some elements of batch_input are missing 'signature'")
+            }
+            if withMAC > 0 && withMAC != items.count {
+                throw LogicalError.invalidRequest("some elements of batch_input are missing 'hmac'")
+            }
+            if withSig == 0 && withMAC == 0 {
+                throw LogicalError.invalidRequest("neither a 'signature' nor an 'hmac' were given to verify")
+            }
+        }
+        let isSignature = items.first?["signature"] != nil
+        let options = try signOptions(request, urlAlgorithm: urlAlgorithm)
+        var macAlgorithm = HashAlgorithm.sha2_256
+        if !isSignature { macAlgorithm = try Self.hashAlgorithm(request, urlAlgorithm: urlAlgorithm, field: "algorithm") }
+        guard let key = try await loadForUse(request.storage, name) else {
+            throw LogicalError.invalidRequest(isSignature ? "signature verification key not found" : TransitErrors.keyNotFound)
+        }
+        if isSignature && !key.policy.type.supportsSigning {
+            throw LogicalError.invalidRequest("key type \(key.policy.type.rawValue) does not support verification")
+        }
+        var results: [JSONValue] = []
+        for item in items {
+            let reference = item["reference"] ?? .string("")
+            do throws(ItemError) {
+                let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
+                let valid: Bool
+                if isSignature {
+                    var itemOptions = options
+                    let ctx = item.itemString("context")
+                    if !ctx.isEmpty {
+                        guard let c = try? GoBase64.decode(ctx) else { throw ItemError("failed to base64-decode context") }
+                        itemOptions.context = c
+                    }
+                    valid = try key.verify(input, signature: item.itemString("signature"), options: itemOptions)
+                } else {
+                    valid = try key.verifyHMAC(input, hmac: item.itemString("hmac"), algorithm: macAlgorithm)
+                }
+                results.append(["valid": .bool(valid), "reference": reference])
+            } catch {
+                if batch == nil { throw error.logical }
+                results.append(["valid": false, "error": .string(error.message), "reference": reference])
+            }
+        }
+        if batch == nil, case .object(let o) = results[0] { return LogicalResponse(data: ["valid": o["valid"] ?? false]) }
+        return LogicalResponse(data: ["batch_results": .array(results)])
+    }
+}
