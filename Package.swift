@@ -54,6 +54,13 @@ let package = Package(
         ),
         .target(name: "KVEngine", dependencies: ["CofferSDK"], path: "Sources/Engines/KV", swiftSettings: swiftSettings),
         .target(
+            name: "TransitEngine",
+            dependencies: [
+                "CofferSDK", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Engines/Transit", swiftSettings: swiftSettings),
+        .target(
             name: "IdentityEngine",
             dependencies: [
                 "CofferSDK", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -93,7 +100,7 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine",
+                "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine", "TransitEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -129,6 +136,10 @@ let package = Package(
                 "IdentityEngine", "CofferSDK", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TransitEngineTests",
+            dependencies: ["TransitEngine", "CofferSDK", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(name: "UserpassAuthTests", dependencies: ["UserpassAuth", "CofferSDK"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleAuthTests", dependencies: ["AppRoleAuth", "CofferSDK"], swiftSettings: swiftSettings),

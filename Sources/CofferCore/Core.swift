@@ -141,6 +141,7 @@ public final class Core: Sendable {
     let engineFactories: [String: EngineFactory]
     let authFactories: [String: EngineFactory]
     let identityFactory: IdentityFactory?
+    let systemTools: [String: SystemTool]
     let now: @Sendable () -> Date
     let lockouts = Mutex<[String: LockoutState]>([:])
 
@@ -161,9 +162,13 @@ public final class Core: Sendable {
         _ storage: any LogicalStorage, _ mountAccessors: @escaping @Sendable () async -> [String: (type: String, path: String)]
     ) -> any SecretsEngine & IdentityResolver
 
+    /// A `sys/tools/<name>` handler: the request and the rest of the path after the tool's name.
+    public typealias SystemTool = @Sendable (LogicalRequest, String) throws -> LogicalResponse
+
     public init(
         configuration: CoreConfiguration, physical: any PhysicalBackend, engines: [String: EngineFactory],
-        authMethods: [String: EngineFactory] = [:], identity: IdentityFactory? = nil, logger: Logger,
+        authMethods: [String: EngineFactory] = [:], systemTools: [String: SystemTool] = [:], identity: IdentityFactory? = nil,
+        logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
@@ -172,6 +177,7 @@ public final class Core: Sendable {
         self.engineFactories = engines
         self.authFactories = authMethods
         self.identityFactory = identity
+        self.systemTools = systemTools
         self.logger = logger
         self.now = now
         self.policies = PolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/policy/"))

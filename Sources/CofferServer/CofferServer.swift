@@ -14,6 +14,7 @@ import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 import StorageSQLite
+import TransitEngine
 import UserpassAuth
 
 /// How `coffer server` was invoked.
@@ -39,6 +40,13 @@ public enum CofferServer {
     public static let engines: [String: EngineFactory] = [
         "kv": makeKVEngine,
         "cubbyhole": makeCubbyholeEngine,
+        "transit": makeTransitEngine,
+    ]
+
+    /// `sys/tools/random` and `sys/tools/hash`, served by the transit engine's implementation.
+    public static let systemTools: [String: Core.SystemTool] = [
+        "random": { request, rest in try transitRandom(request, path: rest) },
+        "hash": { request, rest in try transitHash(request, path: rest) },
     ]
 
     /// The built-in auth methods, by type.
@@ -107,7 +115,7 @@ public enum CofferServer {
 
         let core = Core(
             configuration: CoreConfiguration(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, storageType: storageConfig.type),
-            physical: physical, engines: engines, authMethods: authMethods,
+            physical: physical, engines: engines, authMethods: authMethods, systemTools: systemTools,
             identity: identity(apiAddress: config.apiAddr ?? (listener.tlsDisable ? "http://" : "https://") + listener.address), logger: logger)
         try await core.loadSealConfig()
 

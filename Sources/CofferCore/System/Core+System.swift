@@ -182,6 +182,13 @@ extension Core {
             }
             return lockedUsers(unlockAccessor: parts[1], identifier: parts.dropFirst(3).joined(separator: "/"))
 
+        case "tools":
+            let name = parts.count > 1 ? parts[1] : ""
+            guard let tool = systemTools[name] else { throw LogicalError(.unsupportedPath, Self.multiError("unsupported path")) }
+            guard op == .update || op == .create else { throw unsupported() }
+            let resp = try tool(lr, parts.dropFirst(2).joined(separator: "/"))
+            return CoreResponse(data: resp.data, warnings: resp.warnings, httpStatus: resp.httpStatus)
+
         case "wrapping":
             guard op == .update || op == .create else { throw unsupported() }
             switch rest {

@@ -18,63 +18,69 @@ enum GoBase64 {
     }()
 
     static func decode(_ text: String) throws(DecodeError) -> [UInt8] {
-        let src = Array(text.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(src.count / 4 * 3)
-        var quad = [UInt8](repeating: 0, count: 4)
-        var j = 0
-        var si = 0
-        while si < src.count {
-            let c = src[si]
-            if c == 0x0A || c == 0x0D {
-                si += 1
-                continue
-            }
-            if c == UInt8(ascii: "=") {
-                // Padding: allowed only as the third and/or fourth character of a quantum.
-                switch j {
-                case 0, 1: throw DecodeError(offset: si)
-                case 2:
-                    var k = si + 1
-                    while k < src.count, src[k] == 0x0A || src[k] == 0x0D { k += 1 }
-                    if k == src.count { throw DecodeError(offset: src.count) }
-                    if src[k] != UInt8(ascii: "=") { throw DecodeError(offset: k) }
-                    si = k + 1
-                default:
-                    si += 1
-                }
-                while si < src.count, src[si] == 0x0A || src[si] == 0x0D { si += 1 }
-                if si < src.count { throw DecodeError(offset: si) }
-                appendQuantum(quad, count: j, to: &out)
-                return out
-            }
-            let v = table[Int(c)]
-            if v < 0 { throw DecodeError(offset: si) }
-            quad[j] = UInt8(v)
-            j += 1
-            si += 1
-            if j == 4 {
-                appendQuantum(quad, count: 4, to: &out)
-                j = 0
-            }
+        // Fast path: canonical padded base64, which Foundation decodes exactly as Go does. Anything it refuses
+        // (line breaks, non-zero unused bits, errors) takes the Go-compatible path below.
+        if let data = Data(base64Encoded: text) { return [UInt8](data) }
+        let table = Self.table
+        var text = text
+        let result = text.withUTF8 { src in
+            Result { () throws(DecodeError) -> [UInt8] in try decodeBuffer(src, table: table) }
         }
-        if j != 0 { throw DecodeError(offset: src.count - j) }
-        return out
+        return try result.get()
     }
 
-    private static func appendQuantum(_ q: [UInt8], count: Int, to out: inout [UInt8]) {
-        let v = UInt32(q[0]) << 18 | UInt32(q[1]) << 12 | UInt32(q[2]) << 6 | UInt32(q[3])
-        switch count {
-        case 4:
-            out.append(UInt8(truncatingIfNeeded: v >> 16))
-            out.append(UInt8(truncatingIfNeeded: v >> 8))
-            out.append(UInt8(truncatingIfNeeded: v))
-        case 3:
-            out.append(UInt8(truncatingIfNeeded: v >> 16))
-            out.append(UInt8(truncatingIfNeeded: v >> 8))
-        case 2:
-            out.append(UInt8(truncatingIfNeeded: v >> 16))
-        default: break
+    private static func decodeBuffer(_ src: UnsafeBufferPointer<UInt8>, table: [Int16]) throws(DecodeError) -> [UInt8] {
+        do {
+            var out: [UInt8] = []
+            out.reserveCapacity(src.count / 4 * 3)
+            var acc: UInt32 = 0
+            var j = 0
+            var si = 0
+            while si < src.count {
+                let c = src[si]
+                if c == 0x0A || c == 0x0D {
+                    si += 1
+                    continue
+                }
+                if c == UInt8(ascii: "=") {
+                    // Padding: allowed only as the third and/or fourth character of a quantum.
+                    switch j {
+                    case 0, 1: throw DecodeError(offset: si)
+                    case 2:
+                        var k = si + 1
+                        while k < src.count, src[k] == 0x0A || src[k] == 0x0D { k += 1 }
+                        if k == src.count { throw DecodeError(offset: src.count) }
+                        if src[k] != UInt8(ascii: "=") { throw DecodeError(offset: k) }
+                        si = k + 1
+                    default:
+                        si += 1
+                    }
+                    while si < src.count, src[si] == 0x0A || src[si] == 0x0D { si += 1 }
+                    if si < src.count { throw DecodeError(offset: si) }
+                    // Unused low bits are ignored, as Go's decoder does.
+                    if j == 2 {
+                        out.append(UInt8(truncatingIfNeeded: acc >> 4))
+                    } else {
+                        out.append(UInt8(truncatingIfNeeded: acc >> 10))
+                        out.append(UInt8(truncatingIfNeeded: acc >> 2))
+                    }
+                    return out
+                }
+                let v = table[Int(c)]
+                if v < 0 { throw DecodeError(offset: si) }
+                acc = acc << 6 | UInt32(v)
+                j += 1
+                si += 1
+                if j == 4 {
+                    out.append(UInt8(truncatingIfNeeded: acc >> 16))
+                    out.append(UInt8(truncatingIfNeeded: acc >> 8))
+                    out.append(UInt8(truncatingIfNeeded: acc))
+                    acc = 0
+                    j = 0
+                }
+            }
+            if j != 0 { throw DecodeError(offset: src.count - j) }
+            return out
         }
     }
 
