@@ -197,14 +197,19 @@ public enum CofferServer {
     }
 }
 
-/// Revokes expired tokens in the background while unsealed.
+/// Revokes expired tokens every second, and runs engines' periodic functions every 30 seconds, while unsealed.
 struct ExpirySweeper: Service {
     let core: Core
     let logger: Logger
 
     func run() async throws {
+        var ticks = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .seconds(1))
+            ticks += 1
+            if !core.isSealed, ticks % 30 == 0 {
+                await core.runPeriodicFunctions()
+            }
             if !core.isSealed {
                 do {
                     _ = try await core.revokeExpiredTokens()

@@ -93,6 +93,37 @@ import Testing
     }
 }
 
+/// An engine that counts how often the core runs its periodic function.
+struct CountingEngine: SecretsEngine {
+    let count: Counter
+    func handle(_ request: LogicalRequest) async throws -> LogicalResponse? { nil }
+    func periodic(storage: any LogicalStorage) async throws { count.add() }
+}
+
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func add() { value.withLock { $0 += 1 } }
+    var current: Int { value.withLock { $0 } }
+}
+
+@Suite struct PeriodicTests {
+    @Test func coreRunsEveryMountedEnginesPeriodicFunction() async throws {
+        let counter = Counter()
+        let core = Core(
+            configuration: CoreConfiguration(), physical: InMemoryPhysicalBackend(),
+            engines: ["counting": { _ in CountingEngine(count: counter) }], logger: Logger(label: "test"))
+        let r = try await core.initialize(shares: 1, threshold: 1)
+        _ = try await core.unseal(keyBytes: r.keys[0], reset: false)
+        _ = try await core.handle(CoreRequest(id: "t", operation: .update, path: "sys/mounts/a", data: ["type": "counting"], token: r.rootToken))
+        _ = try await core.handle(CoreRequest(id: "t", operation: .update, path: "sys/mounts/b", data: ["type": "counting"], token: r.rootToken))
+        await core.runPeriodicFunctions()
+        #expect(counter.current == 2)
+        try await core.seal()
+        await core.runPeriodicFunctions()
+        #expect(counter.current == 2, "nothing runs while sealed")
+    }
+}
+
 final class TestClock: Sendable {
     private let value = Mutex<Date>(Date(timeIntervalSince1970: 1_800_000_000))
     var now: Date { value.withLock { $0 } }

@@ -1,5 +1,6 @@
 import CofferSDK
 import Foundation
+import Logging
 import Synchronization
 
 /// What a token should be created with, after request parsing.
@@ -369,5 +370,17 @@ extension Core {
     /// Revokes tokens whose TTL has passed (run by the server's sweeper every second).
     public func revokeExpiredTokens() async throws -> Int {
         try await tokens.revokeExpired(now: now())
+    }
+
+    /// Runs every mounted engine's periodic work (key auto-rotation); an engine's failure is logged, not fatal.
+    public func runPeriodicFunctions() async {
+        guard let snapshot = router.withLock({ $0 }) else { return }
+        for m in snapshot.mounts.values {
+            do {
+                try await m.engine.periodic(storage: m.storage)
+            } catch {
+                logger.warning("periodic function failed", metadata: ["coffer.mount_type": "\(m.entry.type)", "coffer.error": "\(error)"])
+            }
+        }
     }
 }

@@ -32,12 +32,15 @@ public protocol SecretsEngine: Sendable {
     /// For login requests of auth methods with lockout (userpass, approle): the name failed attempts are counted
     /// under (a username, a role id), or nil when the request is not a login.
     func loginIdentifier(_ request: LogicalRequest) -> String?
+    /// Background work the core runs periodically for every mount while unsealed (transit's `auto_rotate_period`).
+    func periodic(storage: any LogicalStorage) async throws
 }
 
 extension SecretsEngine {
     public func existenceCheck(_ request: LogicalRequest) async throws -> Bool? { nil }
     public var specialPaths: SpecialPaths { SpecialPaths() }
     public func loginIdentifier(_ request: LogicalRequest) -> String? { nil }
+    public func periodic(storage: any LogicalStorage) async throws {}
 }
 
 /// What an engine is given when it is mounted.

@@ -230,6 +230,11 @@ extension TransitEngine {
     }
 
     /// Evaluates background work the core may call periodically: rotates every key whose period has passed.
+    /// Run by the core in the background: keys whose `auto_rotate_period` has passed are rotated.
+    func periodic(storage: any LogicalStorage) async throws {
+        try await rotateDueKeys(storage)
+    }
+
     func rotateDueKeys(_ storage: any LogicalStorage) async throws {
         for name in try await storage.list(prefix: "policy/") where !name.hasSuffix("/") {
             _ = try await loadForUse(storage, name)
