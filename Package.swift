@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "coffer", targets: ["CofferCLI"]),
+        // For bench/micro (package-benchmark), which depends on this package by path.
+        .library(name: "CofferLibraries", targets: ["CofferSDK", "CofferCore", "StorageSQLite", "CofferHTTP", "CofferServer", "TransitEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
