@@ -126,8 +126,9 @@ let package = Package(
         .executableTarget(
             name: "CofferCLI",
             dependencies: [
-                "CofferClient", "CofferServer", "CofferHCL",
+                "CofferClient", "CofferServer", "CofferHCL", "CofferCore", "CofferSDK",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

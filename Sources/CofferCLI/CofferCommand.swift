@@ -26,6 +26,7 @@ struct CofferCommand: AsyncParsableCommand {
             LeaseCommand.self,
             UnwrapCommand.self,
             OperatorCommand.self,
+            AuditCommand.self,
         ]
     )
 

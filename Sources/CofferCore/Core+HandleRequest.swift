@@ -1,5 +1,6 @@
 import CofferSDK
 import Foundation
+import Logging
 import Synchronization
 
 /// The request path: seal check, routing, token check, ACL, dispatch, lease duration.
@@ -26,21 +27,45 @@ extension Core {
         return .engine(m, sub)
     }
 
-    /// Handles one logical request.
+    /// Handles one logical request. With audit devices enabled, the request is recorded before anything is done
+    /// for it and refused when no device could record it; the response is recorded before it is returned.
     public func handle(_ req: CoreRequest) async throws -> CoreResponse {
-        var resp = try await handleUnwrapped(req)
+        let devices = audit.all
+        guard !devices.isEmpty else {
+            var none: AuditContext? = nil
+            return try await handleAudited(req, audit: &none)
+        }
+        var ctx: AuditContext? = AuditContext(request: req, devices: devices)
+        let resp: CoreResponse
+        do {
+            resp = try await handleAudited(req, audit: &ctx)
+        } catch {
+            await auditFailure(ctx!, error: error)
+            throw error
+        }
+        guard await audit.log(ctx!.record(.response, time: now(), response: resp), to: devices) else {
+            logger.error("audit: no device recorded the response", metadata: ["coffer.request_id": "\(req.id)"])
+            throw LogicalError.internalError("internal error")
+        }
+        return resp
+    }
+
+    func handleAudited(_ req: CoreRequest, audit: inout AuditContext?) async throws -> CoreResponse {
+        var resp = try await handleUnwrapped(req, audit: &audit)
         if let ttl = req.wrapTTL, ttl > 0, !resp.isEmpty, resp.httpStatus == nil || resp.httpStatus == 200 {
             resp = try await wrap(resp, ttl: ttl, path: req.path)
         }
         return resp
     }
 
-    func handleUnwrapped(_ req: CoreRequest) async throws -> CoreResponse {
+    func handleUnwrapped(_ req: CoreRequest, audit: inout AuditContext?) async throws -> CoreResponse {
         if req.path == "sys/wrapping/unwrap" || req.path == "sys/wrapping/lookup",
             req.data["token"]?.stringValue.map({ $0.isEmpty }) ?? true
         {
             // The wrapping token itself is presented as the request token.
-            _ = try currentRouter()
+            let snapshot = try currentRouter()
+            noteAudit(&audit, target: .system(""), token: nil, operation: req.operation, snapshot: snapshot)
+            try await auditRequest(&audit)
             return try await wrappingOperation(req.path == "sys/wrapping/unwrap" ? "unwrap" : "lookup", wrappingToken: req.token ?? "")
         }
         let snapshot = try currentRouter()
@@ -53,6 +78,7 @@ extension Core {
 
         let unauthenticated = isUnauthenticated(target)
         var operation = req.operation
+        noteAudit(&audit, target: target, token: tokenEntry, operation: operation, snapshot: snapshot)
         if !unauthenticated {
             guard var entry = tokenEntry else { throw LogicalError.permissionDenied }
             if !entry.boundCIDRs.isEmpty {
@@ -74,10 +100,14 @@ extension Core {
                 if let min = decision.minWrappingTTL, (req.wrapTTL ?? 0) < min { throw wrapDenied }
                 if let max = decision.maxWrappingTTL, let w = req.wrapTTL, w > max { throw wrapDenied }
             }
+            if audit != nil { audit!.operation = operation }
+            try await auditRequest(&audit)
             if entry.numUses > 0 {
                 entry = try await tokens.useToken(entry)
                 tokenEntry = entry
             }
+        } else {
+            try await auditRequest(&audit)
         }
 
         defer {
@@ -129,7 +159,7 @@ extension Core {
     static let sysRootPaths = [
         "auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "rotate/*", "config/*", "revoke-prefix/*",
         "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*", "leases", "plugins/catalog/*",
-        "internal/inspect/*", "storage/raft/*",
+        "internal/inspect/*", "storage/raft/*", "audit-chain/*",
     ]
 
     func requiresSudo(_ target: Target) -> Bool {

@@ -10,8 +10,14 @@ public struct CoreConfiguration: Sendable {
     public var maxLeaseTTL: Int64
     public var storageType: String
     public var clusterName: String
+    /// Audit devices declared in the configuration file, enabled at unseal.
+    public var auditDevices: [AuditDeviceConfig]
 
-    public init(defaultLeaseTTL: Int64 = 2_764_800, maxLeaseTTL: Int64 = 2_764_800, storageType: String = "inmem", clusterName: String? = nil) {
+    public init(
+        defaultLeaseTTL: Int64 = 2_764_800, maxLeaseTTL: Int64 = 2_764_800, storageType: String = "inmem", clusterName: String? = nil,
+        auditDevices: [AuditDeviceConfig] = []
+    ) {
+        self.auditDevices = auditDevices
         self.defaultLeaseTTL = defaultLeaseTTL
         self.maxLeaseTTL = maxLeaseTTL
         self.storageType = storageType
@@ -156,6 +162,8 @@ public final class Core: Sendable {
     let stateLock = AsyncLock()
     let tokens: TokenStore
     let policies: PolicyStore
+    let audit = AuditBroker()
+    let auditLock = AsyncLock()
 
     /// Builds the identity store over its storage view; it gets a way to list auth mounts by accessor.
     public typealias IdentityFactory = @Sendable (
@@ -362,11 +370,14 @@ public final class Core: Sendable {
         try await tokens.setup()
         policies.invalidateAll()
         try await loadRouter()
+        try await loadAudit()
     }
 
     /// Seals: drops the keyring and every cache.
     public func seal() async throws {
         try await stateLock.withLock {
+            await saveAuditChains()
+            audit.set([])
             barrier.seal()
             router.withLock { $0 = nil }
             tokens.teardown()

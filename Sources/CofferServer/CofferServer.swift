@@ -114,7 +114,9 @@ public enum CofferServer {
         }
 
         let core = Core(
-            configuration: CoreConfiguration(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, storageType: storageConfig.type),
+            configuration: CoreConfiguration(
+                defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, storageType: storageConfig.type,
+                auditDevices: config.auditDevices),
             physical: physical, engines: engines, authMethods: authMethods, systemTools: systemTools,
             identity: identity(apiAddress: config.apiAddr ?? (listener.tlsDisable ? "http://" : "https://") + listener.address), logger: logger)
         try await core.loadSealConfig()
@@ -163,7 +165,7 @@ public enum CofferServer {
         let sweeper = ExpirySweeper(core: core, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: sweeper), .init(service: app)],
+                services: [.init(service: sweeper), .init(service: HangupHandler(core: core, logger: logger)), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await core.seal()
@@ -215,6 +217,28 @@ struct ExpirySweeper: Service {
                     _ = try await core.revokeExpiredTokens()
                 } catch {
                     logger.debug("expiry sweep failed", metadata: ["coffer.error": "\(error)"])
+                }
+            }
+        }
+    }
+}
+
+/// SIGHUP reopens every audit device's target, so logrotate can move a file away and the next line starts a new one.
+struct HangupHandler: Service {
+    let core: Core
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            do {
+                let failed = core.reopenAuditDevices()
+                if failed.isEmpty {
+                    logger.info("SIGHUP: audit devices reopened")
+                } else {
+                    for (path, error) in failed {
+                        logger.error("SIGHUP: audit device could not be reopened", metadata: ["coffer.audit_path": "\(path)", "coffer.error": "\(error)"])
+                    }
                 }
             }
         }

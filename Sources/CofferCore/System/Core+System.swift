@@ -154,6 +154,9 @@ extension Core {
             if paths.count == 1 { out["capabilities"] = .array(all.map { .string($0) }) }
             return legacy(out)
 
+        case "audit", "audit-hash", "audit-chain":
+            return try await handleAuditSystem(head, parts: parts, operation: op, data: d)
+
         case "key-status":
             guard op == .read else { throw unsupported() }
             let t = try barrier.activeTerm()

@@ -64,7 +64,7 @@ public struct TokenEntry: Sendable, Equatable {
         return .object(o)
     }
 
-    init(
+    public init(
         idHash: String, accessor: String, parentHash: String?, policies: [String], meta: [String: String]?, displayName: String,
         numUses: Int, creationTime: Date, creationTTL: Int64, explicitMaxTTL: Int64, period: Int64, renewable: Bool, path: String,
         expireTime: Date?, role: String, entityID: String = "", type: String = "service"

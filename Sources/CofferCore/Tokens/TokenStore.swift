@@ -39,7 +39,7 @@ enum RandomID {
 ///
 /// Storage layout (inside the barrier): `sys/token/id/<hash>`, `sys/token/accessor/<accessor hash>`,
 /// `sys/token/parent/<parent hash>/<child hash>`, `sys/token/salt`.
-final class TokenStore: Sendable {
+public final class TokenStore: Sendable {
     static let idPrefix = "sys/token/id/"
     static let accessorPrefix = "sys/token/accessor/"
     static let parentPrefix = "sys/token/parent/"
@@ -55,7 +55,7 @@ final class TokenStore: Sendable {
     /// Called with each revoked token's hash, to destroy what belongs to it (cubbyhole, wrapped response).
     private let revokeHook = Mutex<(@Sendable (String) async throws -> Void)?>(nil)
 
-    init(storage: any LogicalStorage) {
+    public init(storage: any LogicalStorage) {
         self.storage = storage
     }
 
@@ -68,7 +68,7 @@ final class TokenStore: Sendable {
     }
 
     /// Loads (or creates) the salt after unseal.
-    func setup() async throws {
+    public func setup() async throws {
         let key: SymmetricKey
         if let s = try await storage.get(Self.saltPath) {
             key = SymmetricKey(data: s)
@@ -92,7 +92,7 @@ final class TokenStore: Sendable {
     }
 
     /// HMAC-SHA256 of an identifier under the store's salt, hex encoded.
-    func hash(_ id: String) throws -> String {
+    public func hash(_ id: String) throws -> String {
         guard let key = salt.withLock({ $0 }) else { throw LogicalError.sealed }
         let mac = HMAC<SHA256>.authenticationCode(for: Data(id.utf8), using: key)
         return mac.map { String(format: "%02x", $0) }.joined()
@@ -107,7 +107,7 @@ final class TokenStore: Sendable {
     }
 
     /// Looks a token up by its value. Expired tokens are treated as absent (and revoked in the background).
-    func lookup(token: String, now: Date) async throws -> TokenEntry? {
+    public func lookup(token: String, now: Date) async throws -> TokenEntry? {
         guard !token.isEmpty else { return nil }
         let h = try hash(token)
         guard let e = try await lookup(hash: h) else { return nil }
@@ -127,7 +127,7 @@ final class TokenStore: Sendable {
     }
 
     /// Stores a new token; returns the entry.
-    func create(_ entry: TokenEntry) async throws {
+    public func create(_ entry: TokenEntry) async throws {
         var ops: [StorageOperation] = [
             .put(Self.idPrefix + entry.idHash, entry.json().serializedData()),
             .put(Self.accessorPrefix + (try hash(entry.accessor)), JSONValue.object(["id_hash": .string(entry.idHash)]).serializedData()),

@@ -1,3 +1,4 @@
+import CofferCore
 import CofferSDK
 
 /// Reads the parsed document into a ``ServerConfiguration``, collecting warnings for keys it doesn't know.
@@ -34,6 +35,16 @@ struct ConfigurationReader {
             case "pid_file": config.pidFile = try string(value, key: key)
             case "ui": config.ui = try bool(value, key: key)
             case "disable_mlock": config.disableMlock = try bool(value, key: key)
+            case "log_format": config.logFormat = try string(value, key: key)
+            case "audit": config.auditDevices = try readAudit(value)
+            case "telemetry":
+                for (_, body) in labelledBlocks(["telemetry": value]) {
+                    for (k, v) in body { config.telemetry[k] = stringify(v) }
+                }
+            case "unsafe_allow_api_audit_creation":
+                // OpenBao >= 2.5 refuses API-created audit devices unless this is set; Coffer allows them, as Vault
+                // does, to sudo tokens only.
+                _ = try bool(value, key: key)
             default:
                 warnings.append("unknown or unsupported field \(key) found in configuration at \(fileName)")
             }
@@ -88,6 +99,32 @@ struct ConfigurationReader {
             listeners.append(listener)
         }
         return listeners
+    }
+
+    /// `audit "file" "name" { description = "", local = false, options { file_path = "…" } }`; options may also sit
+    /// directly in the block.
+    private mutating func readAudit(_ value: JSONValue) throws(ConfigurationError) -> [AuditDeviceConfig] {
+        var out: [AuditDeviceConfig] = []
+        for (type, body) in labelledBlocks(value) {
+            for (name, inner) in labelledBlocks(.object(body)) {
+                var device = AuditDeviceConfig(type: type, path: name)
+                for key in inner.keys.sorted() {
+                    guard let v = inner[key] else { continue }
+                    switch key {
+                    case "description": device.description = try string(v, key: "audit.description")
+                    case "local": device.local = try bool(v, key: "audit.local")
+                    case "options":
+                        for (_, o) in labelledBlocks(["options": v]) { for (k, x) in o { device.options[k] = stringify(x) } }
+                    default: device.options[key] = stringify(v)
+                    }
+                }
+                guard ["file", "socket", "syslog"].contains(type) else {
+                    throw ConfigurationError("audit \"\(type)\" \"\(name)\": unknown audit device type (supported: file, socket, syslog)")
+                }
+                out.append(device)
+            }
+        }
+        return out
     }
 
     /// Flattens `{"type": body}`, `{"type": [body, body]}` and `[{"type": body}, …]` into (type, body) pairs.

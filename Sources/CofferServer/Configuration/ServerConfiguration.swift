@@ -1,5 +1,6 @@
 import CofferSDK
 import CofferHCL
+import CofferCore
 import Foundation
 
 /// The server's configuration file, in Vault's format (HCL or JSON).
@@ -78,7 +79,13 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var ui: Bool = false
     public var disableMlock: Bool = false
     public var logLevel: String?
+    /// `standard` or `json`.
+    public var logFormat: String?
     public var pidFile: String?
+    /// `audit "type" "path" { … }` blocks.
+    public var auditDevices: [AuditDeviceConfig] = []
+    /// The `telemetry { … }` block, stringified.
+    public var telemetry: [String: String] = [:]
 
     public init() {}
 

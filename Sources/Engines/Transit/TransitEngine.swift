@@ -16,6 +16,7 @@ struct TransitEngine: SecretsEngine {
     /// Serialises every read-modify-write of a key (create, rotate, config, trim, delete, restore).
     let lock = AsyncLock()
     let cache = KeyCache()
+    let wrapping = WrappingKeyCache()
     /// The clock: injected by tests to drive `auto_rotate_period`.
     let now: @Sendable () -> Date
 
@@ -29,6 +30,9 @@ struct TransitEngine: SecretsEngine {
         case keyConfig(String)
         case rotate(String)
         case trim(String)
+        case importKey(String)
+        case importVersion(String)
+        case wrappingKey
         case encrypt(String)
         case decrypt(String)
         case rewrap(String)
@@ -61,6 +65,8 @@ struct TransitEngine: SecretsEngine {
                 case "config": return .keyConfig(rest[0])
                 case "rotate": return .rotate(rest[0])
                 case "trim": return .trim(rest[0])
+                case "import": return .importKey(rest[0])
+                case "import_version": return .importVersion(rest[0])
                 default: return nil
                 }
             default: return nil
@@ -88,6 +94,7 @@ struct TransitEngine: SecretsEngine {
             if rest.isEmpty { return .restore(nil) }
             return rest.count == 1 ? .restore(rest[0]) : nil
         case "cache-config": return rest.isEmpty ? .cacheConfig : nil
+        case "wrapping_key": return rest.isEmpty ? .wrappingKey : nil
         default: return nil
         }
     }
@@ -117,6 +124,15 @@ struct TransitEngine: SecretsEngine {
         case .trim(let name):
             try requireWrite()
             return try await trimKey(request, name: name)
+        case .importKey(let name):
+            try requireWrite()
+            return try await importKey(request, name: name)
+        case .importVersion(let name):
+            try requireWrite()
+            return try await importKeyVersion(request, name: name)
+        case .wrappingKey:
+            guard op == .read else { throw TransitErrors.unsupportedOperation }
+            return try await readWrappingKey(request)
         case .encrypt(let name):
             try requireWrite()
             return try await encrypt(request, name: name)
@@ -208,7 +224,7 @@ extension TransitEngine {
     }
 
     func needsAutoRotation(_ p: KeyPolicy) -> Bool {
-        guard p.autoRotatePeriod > 0, let latest = p.versions[p.latestVersion] else { return false }
+        guard p.autoRotatePeriod > 0, p.rotationAllowed, let latest = p.versions[p.latestVersion] else { return false }
         // Whole seconds are enough for a period of an hour or more, and avoid parsing the RFC 3339 time per request.
         return Int64(now().timeIntervalSince1970) - latest.creationTime >= p.autoRotatePeriod
     }
@@ -222,11 +238,12 @@ extension TransitEngine {
         return loaded
     }
 
-    /// Adds a version and makes it the latest.
+    /// Adds a version and makes it the latest. A key rotated here is no longer an imported key (as in OpenBao).
     func rotate(_ p: inout KeyPolicy) throws {
         let v = p.latestVersion + 1
         p.versions[v] = try KeyGenerator.newVersion(type: p.type, keySize: p.keySize, now: now())
         p.latestVersion = v
+        p.imported = false
     }
 
     /// Evaluates background work the core may call periodically: rotates every key whose period has passed.

@@ -49,7 +49,7 @@ extension LoadedKey {
         guard case .symmetric(let key) = m.material else { throw ItemError("key type \(policy.type.rawValue) does not support this operation") }
         guard policy.derived else { return key }
         guard let context, !context.isEmpty else { throw ItemError(TransitErrors.missingContext) }
-        return SymmetricKey(data: KeyGenerator.derive(m.rawKey, context: context, count: m.rawKey.count))
+        return SymmetricKey(data: KeyGenerator.derive(m.rawKey, context: context, count: m.rawKey.count, kdf: policy.kdf))
     }
 
     func encrypt(
@@ -85,6 +85,9 @@ extension LoadedKey {
                 return (Versioned.format(version, combined), version)
             case .rsa(_, let priv):
                 let ct = try priv.publicKey.encrypt(plaintext, padding: .PKCS1_OAEP_SHA256)
+                return (Versioned.format(version, ct), version)
+            case .publicOnly(.rsa(_, let pub)):
+                let ct = try pub.encrypt(plaintext, padding: .PKCS1_OAEP_SHA256)
                 return (Versioned.format(version, ct), version)
             case .xwing(let priv):
                 let enc = try priv.publicKey.encapsulate()
@@ -136,6 +139,8 @@ extension LoadedKey {
             } catch {
                 throw ItemError("cipher: message authentication failed")
             }
+        case .publicOnly:
+            throw ItemError("cannot decrypt ciphertext, key version does not have a private counterpart", internal: true)
         default:
             throw ItemError("message decryption not supported for key type \(type.rawValue)")
         }

@@ -33,7 +33,8 @@ extension LoadedKey {
         guard policy.derived else { return key }
         guard let context, !context.isEmpty else { throw ItemError(TransitErrors.missingContext) }
         do {
-            return try Curve25519.Signing.PrivateKey(rawRepresentation: KeyGenerator.derive(m.rawKey, context: context, count: 32))
+            return try Curve25519.Signing.PrivateKey(
+                rawRepresentation: KeyGenerator.derive(m.rawKey, context: context, count: 32, kdf: policy.kdf))
         } catch {
             throw ItemError("error deriving key", internal: true)
         }
@@ -60,6 +61,8 @@ extension LoadedKey {
         }
         do {
             switch m.material {
+            case .publicOnly:
+                throw ItemError("requested version for signing does not contain a private part", internal: true)
             case .ed25519:
                 let key = try ed25519Key(m, context: options.context)
                 return (out(try key.signature(for: input)), version)
@@ -136,40 +139,46 @@ extension LoadedKey {
         if jws { decoded = GoBase64.decodeURL(body) } else { decoded = try? GoBase64.decode(body) }
         guard let sig = decoded else { throw ItemError("invalid base64 signature value") }
         let m = try decryptionMaterial(version, what: "signature")
-        switch m.material {
-        case .ed25519:
-            let key = try ed25519Key(m, context: options.context)
-            return key.publicKey.isValidSignature(sig, for: input)
+        let publicKey: PublicMaterial
+        if case .ed25519 = m.material, policy.derived {
+            publicKey = .ed25519(try ed25519Key(m, context: options.context).publicKey)
+        } else if case .publicOnly(.ed25519) = m.material, policy.derived {
+            throw ItemError("error deriving key: the key version has no private key to derive from", internal: true)
+        } else {
+            guard let p = m.material.publicMaterial else { throw ItemError("key type \(type.rawValue) does not support verification") }
+            publicKey = p
+        }
+        switch publicKey {
+        case .ed25519(let key):
+            return key.isValidSignature(sig, for: input)
         case .p256(let key):
             let digest = PrehashedDigest(bytes: try digestInput(input, options))
             guard
                 let s = try? (jws
                     ? P256.Signing.ECDSASignature(rawRepresentation: sig) : P256.Signing.ECDSASignature(derRepresentation: sig))
             else { return false }
-            return key.publicKey.isValidSignature(s, for: digest)
+            return key.isValidSignature(s, for: digest)
         case .p384(let key):
             let digest = PrehashedDigest(bytes: try digestInput(input, options))
             guard
                 let s = try? (jws
                     ? P384.Signing.ECDSASignature(rawRepresentation: sig) : P384.Signing.ECDSASignature(derRepresentation: sig))
             else { return false }
-            return key.publicKey.isValidSignature(s, for: digest)
+            return key.isValidSignature(s, for: digest)
         case .p521(let key):
             let digest = PrehashedDigest(bytes: try digestInput(input, options))
             guard
                 let s = try? (jws
                     ? P521.Signing.ECDSASignature(rawRepresentation: sig) : P521.Signing.ECDSASignature(derRepresentation: sig))
             else { return false }
-            return key.publicKey.isValidSignature(s, for: digest)
+            return key.isValidSignature(s, for: digest)
         case .rsa(let key, _):
             let padding = try rsaPadding(options, explicitSalt: explicitSalt)
-            return try rsaVerify(key.publicKey, sig, input, options, padding)
+            return try rsaVerify(key, sig, input, options, padding)
         case .mldsa65(let key):
-            return key.publicKey.isValidSignature(sig, for: input)
+            return key.isValidSignature(sig, for: input)
         case .mldsa87(let key):
-            return key.publicKey.isValidSignature(sig, for: input)
-        default:
-            throw ItemError("key type \(type.rawValue) does not support verification")
+            return key.isValidSignature(sig, for: input)
         }
     }
 

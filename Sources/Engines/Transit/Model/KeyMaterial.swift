@@ -14,6 +14,19 @@ enum Material: @unchecked Sendable {
     case mldsa65(MLDSA65.PrivateKey)
     case mldsa87(MLDSA87.PrivateKey)
     case xwing(XWingMLKEM768X25519.PrivateKey)
+    /// A version imported as a public key only: verifies (and RSA-encrypts) but cannot sign or decrypt.
+    case publicOnly(PublicMaterial)
+}
+
+/// The public half of an asymmetric signing key.
+enum PublicMaterial: @unchecked Sendable {
+    case ed25519(Curve25519.Signing.PublicKey)
+    case p256(P256.Signing.PublicKey)
+    case p384(P384.Signing.PublicKey)
+    case p521(P521.Signing.PublicKey)
+    case rsa(_RSA.Signing.PublicKey, _RSA.Encryption.PublicKey)
+    case mldsa65(MLDSA65.PublicKey)
+    case mldsa87(MLDSA87.PublicKey)
 }
 
 struct VersionMaterial: @unchecked Sendable {
@@ -33,7 +46,7 @@ final class LoadedKey: Sendable {
         var out: [Int: VersionMaterial] = [:]
         for (v, entry) in policy.versions {
             out[v] = VersionMaterial(
-                material: try KeyGenerator.material(type: policy.type, key: entry.key), hmacKey: SymmetricKey(data: entry.hmacKey),
+                material: try KeyGenerator.material(type: policy.type, version: entry), hmacKey: SymmetricKey(data: entry.hmacKey),
                 rawKey: entry.key)
         }
         self.versions = out
@@ -77,6 +90,29 @@ enum KeyGenerator {
 
     static func bytes(_ key: SymmetricKey) -> [UInt8] { key.withUnsafeBytes { Array($0) } }
 
+    /// The usable form of a stored version: its private key, or its public key when it was imported without one.
+    static func material(type: KeyType, version: KeyVersion) throws -> Material {
+        if version.key.isEmpty, let publicKey = version.publicKey {
+            return .publicOnly(try publicMaterial(type: type, publicKey: publicKey))
+        }
+        return try material(type: type, key: version.key)
+    }
+
+    /// A stored public key (see ``KeyVersion/publicKey``) in usable form.
+    static func publicMaterial(type: KeyType, publicKey: [UInt8]) throws -> PublicMaterial {
+        switch type {
+        case .ed25519: return .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: publicKey))
+        case .ecdsaP256: return .p256(try P256.Signing.PublicKey(derRepresentation: publicKey))
+        case .ecdsaP384: return .p384(try P384.Signing.PublicKey(derRepresentation: publicKey))
+        case .ecdsaP521: return .p521(try P521.Signing.PublicKey(derRepresentation: publicKey))
+        case .rsa2048, .rsa3072, .rsa4096:
+            return .rsa(try _RSA.Signing.PublicKey(derRepresentation: publicKey), try _RSA.Encryption.PublicKey(derRepresentation: publicKey))
+        case .mldsa65: return .mldsa65(try MLDSA65.PublicKey(rawRepresentation: publicKey))
+        case .mldsa87: return .mldsa87(try MLDSA87.PublicKey(rawRepresentation: publicKey))
+        default: throw TransitErrors.multi("key type \(type.rawValue) has no public key")
+        }
+    }
+
     static func material(type: KeyType, key: [UInt8]) throws -> Material {
         switch type {
         case .aes128GCM96, .aes256GCM96, .chacha20Poly1305, .hmac: return .symmetric(SymmetricKey(data: key))
@@ -99,26 +135,67 @@ enum KeyGenerator {
         return KeyVersion(key: key, hmacKey: hmacKey, time: formatVaultTime(now), creationTime: Int64(now.timeIntervalSince1970))
     }
 
-    /// HKDF-SHA256 over the version's key with the context as info, as OpenBao derives per-context keys.
-    static func derive(_ raw: [UInt8], context: [UInt8], count: Int) -> [UInt8] {
-        let k = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: raw), info: context, outputByteCount: count)
-        return bytes(k)
+    /// A per-context key of `count` bytes (at most 32) from a version's key, as OpenBao derives them:
+    /// HKDF-SHA256 with the context as info, or for imported keys NIST SP 800-108 counter mode with HMAC-SHA256
+    /// (one block: counter 0, then the context, then the output length in bits, 256), cut to `count` bytes.
+    static func derive(_ raw: [UInt8], context: [UInt8], count: Int, kdf: KeyDerivation = .hkdfSHA256) -> [UInt8] {
+        switch kdf {
+        case .hkdfSHA256:
+            let k = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: raw), info: context, outputByteCount: count)
+            return bytes(k)
+        case .hmacSHA256Counter:
+            let input: [UInt8] = [0, 0, 0, 0] + context + [0, 0, 1, 0]
+            return Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: raw)).prefix(count))
+        }
     }
 }
 
 extension Material {
+    /// The public half of a signing key (nil for symmetric and X-Wing keys).
+    var publicMaterial: PublicMaterial? {
+        switch self {
+        case .symmetric, .xwing: return nil
+        case .ed25519(let k): return .ed25519(k.publicKey)
+        case .p256(let k): return .p256(k.publicKey)
+        case .p384(let k): return .p384(k.publicKey)
+        case .p521(let k): return .p521(k.publicKey)
+        case .rsa(let k, let e): return .rsa(k.publicKey, e.publicKey)
+        case .mldsa65(let k): return .mldsa65(k.publicKey)
+        case .mldsa87(let k): return .mldsa87(k.publicKey)
+        case .publicOnly(let p): return p
+        }
+    }
+
     /// The public key as a read shows it: base64 for Ed25519 and ML-DSA / X-Wing, PEM for ECDSA and RSA.
     var publicKeyText: String? {
+        if case .xwing(let k) = self { return GoBase64.encode(k.publicKey.rawRepresentation) }
+        return publicMaterial?.text
+    }
+}
+
+extension PublicMaterial {
+    var text: String {
         switch self {
-        case .symmetric: return nil
-        case .ed25519(let k): return GoBase64.encode(k.publicKey.rawRepresentation)
-        case .p256(let k): return k.publicKey.pemRepresentation + "\n"
-        case .p384(let k): return k.publicKey.pemRepresentation + "\n"
-        case .p521(let k): return k.publicKey.pemRepresentation + "\n"
-        case .rsa(let k, _): return k.publicKey.pemRepresentation + "\n"
-        case .mldsa65(let k): return GoBase64.encode(k.publicKey.rawRepresentation)
-        case .mldsa87(let k): return GoBase64.encode(k.publicKey.rawRepresentation)
-        case .xwing(let k): return GoBase64.encode(k.publicKey.rawRepresentation)
+        case .ed25519(let k): return GoBase64.encode(k.rawRepresentation)
+        case .p256(let k): return k.pemRepresentation + "\n"
+        case .p384(let k): return k.pemRepresentation + "\n"
+        case .p521(let k): return k.pemRepresentation + "\n"
+        case .rsa(let k, _): return k.pemRepresentation + "\n"
+        case .mldsa65(let k): return GoBase64.encode(k.rawRepresentation)
+        case .mldsa87(let k): return GoBase64.encode(k.rawRepresentation)
+        }
+    }
+
+    /// The form ``KeyVersion/publicKey`` stores.
+    var stored: [UInt8] {
+        switch self {
+        case .ed25519(let k): return Array(k.rawRepresentation)
+        case .p256(let k): return Array(k.derRepresentation)
+        case .p384(let k): return Array(k.derRepresentation)
+        case .p521(let k): return Array(k.derRepresentation)
+        case .rsa(let k, _): return Array(k.derRepresentation)
+        case .mldsa65(let k): return Array(k.rawRepresentation)
+        case .mldsa87(let k): return Array(k.rawRepresentation)
         }
     }
 }

@@ -42,10 +42,21 @@ enum KeyType: String, Sendable, CaseIterable {
     }
 }
 
+/// How a derived key's per-context keys are made: HKDF for keys made here, OpenBao's older HMAC-SHA256 counter-mode
+/// KDF for imported keys (as OpenBao derives from imported keys).
+enum KeyDerivation: String, Sendable {
+    case hkdfSHA256 = "hkdf_sha256"
+    case hmacSHA256Counter = "hmac-sha256-counter"
+}
+
 /// One version of a key as stored: base64 material plus times.
 struct KeyVersion: Sendable, Equatable {
     /// Symmetric key, HMAC key (type hmac), Ed25519/ECDSA raw private scalar, RSA PKCS#1 DER, ML-DSA / X-Wing seed.
+    /// Empty for a version imported as a public key only.
     var key: [UInt8]
+    /// The public key of a version imported without its private key: raw for Ed25519 and ML-DSA, DER
+    /// SubjectPublicKeyInfo for ECDSA and RSA. Nil once the private key is there.
+    var publicKey: [UInt8]?
     /// The per-version HMAC key used by `hmac/` for every key type.
     var hmacKey: [UInt8]
     /// RFC 3339 creation time.
@@ -54,14 +65,17 @@ struct KeyVersion: Sendable, Equatable {
     var creationTime: Int64
 
     var json: JSONValue {
-        [
+        var o: [String: JSONValue] = [
             "key": .string(GoBase64.encode(key)), "hmac_key": .string(GoBase64.encode(hmacKey)), "time": .string(time),
             "creation_time": .int(creationTime),
         ]
+        if let publicKey { o["public_key"] = .string(GoBase64.encode(publicKey)) }
+        return .object(o)
     }
 
-    init(key: [UInt8], hmacKey: [UInt8], time: String, creationTime: Int64) {
+    init(key: [UInt8], publicKey: [UInt8]? = nil, hmacKey: [UInt8], time: String, creationTime: Int64) {
         self.key = key
+        self.publicKey = publicKey
         self.hmacKey = hmacKey
         self.time = time
         self.creationTime = creationTime
@@ -73,6 +87,7 @@ struct KeyVersion: Sendable, Equatable {
         else { return nil }
         self.key = key
         self.hmacKey = hmacKey
+        if let p = json["public_key"]?.stringValue, let publicKey = try? GoBase64.decode(p) { self.publicKey = publicKey }
         self.time = json["time"]?.stringValue ?? ""
         self.creationTime = json["creation_time"]?.intValue ?? 0
     }
@@ -97,6 +112,11 @@ struct KeyPolicy: Sendable, Equatable {
     var backupInfo: JSONValue?
     var restoreInfo: JSONValue?
     var versions: [Int: KeyVersion] = [:]
+    /// Brought in by `keys/:name/import` (until rotated here); `import_version` works only on such keys.
+    var imported = false
+    /// `allow_rotation` of the import: whether the key may be rotated here.
+    var allowImportedKeyRotation = false
+    var kdf: KeyDerivation = .hkdfSHA256
 
     static func storageKey(_ name: String) -> String { "policy/" + name }
 
@@ -109,6 +129,8 @@ struct KeyPolicy: Sendable, Equatable {
             "min_encryption_version": .int(Int64(minEncryptionVersion)),
             "min_available_version": .int(Int64(minAvailableVersion)), "latest_version": .int(Int64(latestVersion)),
             "auto_rotate_period": .int(autoRotatePeriod), "key_size": .int(Int64(keySize)),
+            "imported_key": .bool(imported), "allow_imported_key_rotation": .bool(allowImportedKeyRotation),
+            "kdf": .string(kdf.rawValue),
         ]
         var keys: [String: JSONValue] = [:]
         for (v, entry) in versions { keys[String(v)] = entry.json }
@@ -139,6 +161,9 @@ struct KeyPolicy: Sendable, Equatable {
         latestVersion = Int(json["latest_version"]?.intValue ?? 0)
         autoRotatePeriod = json["auto_rotate_period"]?.intValue ?? 0
         keySize = Int(json["key_size"]?.intValue ?? 0)
+        imported = json["imported_key"]?.boolValue ?? false
+        allowImportedKeyRotation = json["allow_imported_key_rotation"]?.boolValue ?? false
+        kdf = json["kdf"]?.stringValue.flatMap(KeyDerivation.init(rawValue:)) ?? .hkdfSHA256
         backupInfo = json["backup_info"]
         restoreInfo = json["restore_info"]
         if let backupInfo, backupInfo.isNull { self.backupInfo = nil }
@@ -149,6 +174,9 @@ struct KeyPolicy: Sendable, Equatable {
             versions[version] = entry
         }
     }
+
+    /// Whether `rotate` (by hand or `auto_rotate_period`) may add a version: not for imported keys without `allow_rotation`.
+    var rotationAllowed: Bool { !imported || allowImportedKeyRotation }
 
     /// The version encryption and signing use when none is asked for.
     var encryptionVersion: Int { latestVersion }

@@ -100,6 +100,10 @@ enum OpenBaoBackup {
         policy.latestVersion = Int(p["latest_version"]?.intValue ?? 0)
         // Go's time.Duration: nanoseconds.
         policy.autoRotatePeriod = (p["auto_rotate_period"]?.intValue ?? 0) / 1_000_000_000
+        policy.imported = p["Imported"]?.boolValue ?? false
+        policy.allowImportedKeyRotation = p["AllowImportedKeyRotation"]?.boolValue ?? false
+        // OpenBao's KDF numbers: 0 is the HMAC-SHA256 counter mode (imported keys), 1 is HKDF-SHA256.
+        if p["kdf"]?.intValue == 0 { policy.kdf = .hmacSHA256Counter }
         var entries: [Int: JSONValue] = [:]
         if let archived = doc["archived_keys"]?["keys"]?.arrayValue {
             let base = Int(p["archive_min_version"]?.intValue ?? 0)

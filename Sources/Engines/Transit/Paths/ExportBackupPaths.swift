@@ -60,6 +60,8 @@ extension TransitEngine {
         case .mldsa65(let k): return GoBase64.encode(k.seedRepresentation)
         case .mldsa87(let k): return GoBase64.encode(k.seedRepresentation)
         case .xwing(let k): return GoBase64.encode(k.seedRepresentation)
+        // A version imported as a public key only has no private key to export (OpenBao shows it empty).
+        case .publicOnly: return ""
         }
     }
 

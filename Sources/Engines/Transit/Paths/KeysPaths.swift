@@ -15,15 +15,17 @@ extension TransitEngine {
         var d: [String: JSONValue] = [
             "name": .string(p.name), "type": .string(p.type.rawValue), "allow_plaintext_backup": .bool(p.allowPlaintextBackup),
             "auto_rotate_period": .int(p.autoRotatePeriod), "deletion_allowed": .bool(p.deletionAllowed),
-            "derived": .bool(p.derived), "exportable": .bool(p.exportable), "imported_key": false,
+            "derived": .bool(p.derived), "exportable": .bool(p.exportable), "imported_key": .bool(p.imported),
             "latest_version": .int(Int64(p.latestVersion)), "min_available_version": .int(Int64(p.minAvailableVersion)),
             "min_decryption_version": .int(Int64(p.minDecryptionVersion)),
             "min_encryption_version": .int(Int64(p.minEncryptionVersion)), "soft_deleted": false,
             "supports_decryption": .bool(p.type.supportsDecryption), "supports_derivation": .bool(p.type.supportsDerivation),
             "supports_encryption": .bool(p.type.supportsEncryption), "supports_signing": .bool(p.type.supportsSigning),
         ]
+        if p.imported { d["imported_key_allow_rotation"] = .bool(p.allowImportedKeyRotation) }
         if p.derived {
-            d["kdf"] = "hkdf_sha256"
+            d["kdf"] = .string(p.kdf.rawValue)
+            if p.kdf == .hmacSHA256Counter { d["kdf_mode"] = .string(p.kdf.rawValue) }
             d["convergent_encryption"] = .bool(p.convergentEncryption)
             if p.convergentEncryption { d["convergent_encryption_version"] = -1 }
         }
@@ -38,7 +40,8 @@ extension TransitEngine {
             if p.type.isAsymmetric, let m = key.versions[v] {
                 keys[String(v)] = [
                     "certificate_chain": "", "creation_time": .string(entry.time), "name": .string(p.type.publicKeyName),
-                    "public_key": .string(m.material.publicKeyText ?? ""),
+                    // A derived key has a public key per context only.
+                    "public_key": .string(p.derived ? "" : m.material.publicKeyText ?? ""),
                 ]
             } else {
                 keys[String(v)] = .int(entry.creationTime)
@@ -169,6 +172,7 @@ extension TransitEngine {
         let key: LoadedKey = try await lock.withLock {
             guard let current = try await loadKey(request.storage, name) else { throw LogicalError.invalidRequest("key not found") }
             var p = current.policy
+            guard p.rotationAllowed else { throw TransitErrors.multi("imported key \(name) does not allow rotation within Vault") }
             try rotate(&p)
             return try await save(request.storage, p)
         }
