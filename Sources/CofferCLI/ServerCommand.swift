@@ -25,6 +25,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warn, error.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("log-format"), help: "standard or json.")
+    var logFormat: String?
+
     func run() async throws {
         let level: Logger.Level
         switch logLevel.lowercased() {
@@ -36,7 +39,7 @@ struct ServerCommand: AsyncParsableCommand {
         }
         do {
             try await CofferServer.run(
-                ServerOptions(configPath: config, dev: dev, devRootTokenID: devRootTokenID, devListenAddress: devListenAddress, logLevel: level))
+                ServerOptions(configPath: config, dev: dev, devRootTokenID: devRootTokenID, devListenAddress: devListenAddress, logLevel: level, logFormat: logFormat))
         } catch let e as CofferServer.StartupError {
             FileHandleStderr.write("Error: \(e.description)\n")
             throw ExitCode(1)

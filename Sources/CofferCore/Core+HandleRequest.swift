@@ -30,24 +30,43 @@ extension Core {
     /// Handles one logical request. With audit devices enabled, the request is recorded before anything is done
     /// for it and refused when no device could record it; the response is recorded before it is returned.
     public func handle(_ req: CoreRequest) async throws -> CoreResponse {
+        let start = DispatchTime.now().uptimeNanoseconds
         let devices = audit.all
-        guard !devices.isEmpty else {
-            var none: AuditContext? = nil
-            return try await handleAudited(req, audit: &none)
-        }
         var ctx: AuditContext? = AuditContext(request: req, devices: devices)
         let resp: CoreResponse
         do {
             resp = try await handleAudited(req, audit: &ctx)
         } catch {
-            await auditFailure(ctx!, error: error)
+            recordRequestMetrics(ctx!, start: start, status: Self.metricsStatus(error))
+            if !devices.isEmpty { await auditFailure(ctx!, error: error) }
             throw error
         }
-        guard await audit.log(ctx!.record(.response, time: now(), response: resp), to: devices) else {
-            logger.error("audit: no device recorded the response", metadata: ["coffer.request_id": "\(req.id)"])
-            throw LogicalError.internalError("internal error")
+        if !devices.isEmpty {
+            guard await audit.log(ctx!.record(.response, time: now(), response: resp), to: devices) else {
+                logger.error("audit: no device recorded the response", metadata: ["coffer.request_id": "\(req.id)"])
+                recordRequestMetrics(ctx!, start: start, status: 500)
+                throw LogicalError.internalError("internal error")
+            }
         }
+        recordRequestMetrics(ctx!, start: start, status: resp.httpStatus ?? 200)
         return resp
+    }
+
+    func recordRequestMetrics(_ ctx: AuditContext, start: UInt64, status: Int) {
+        metrics.request(
+            mountType: ctx.mount?.type ?? "none", operation: ctx.operation, status: status,
+            nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - start))
+    }
+
+    static func metricsStatus(_ error: any Error) -> Int {
+        guard let e = error as? LogicalError else { return 500 }
+        switch e.code {
+        case .internal: return 500
+        case .sealed: return 503
+        case .notInitialized: return 501
+        case .status(let s): return s
+        default: return 400
+        }
     }
 
     func handleAudited(_ req: CoreRequest, audit: inout AuditContext?) async throws -> CoreResponse {

@@ -12,12 +12,15 @@ public struct CoreConfiguration: Sendable {
     public var clusterName: String
     /// Audit devices declared in the configuration file, enabled at unseal.
     public var auditDevices: [AuditDeviceConfig]
+    /// `telemetry { prometheus_retention_time = "0" }` turns the Prometheus format of `sys/metrics` off.
+    public var prometheusEnabled: Bool
 
     public init(
         defaultLeaseTTL: Int64 = 2_764_800, maxLeaseTTL: Int64 = 2_764_800, storageType: String = "inmem", clusterName: String? = nil,
-        auditDevices: [AuditDeviceConfig] = []
+        auditDevices: [AuditDeviceConfig] = [], prometheusEnabled: Bool = true
     ) {
         self.auditDevices = auditDevices
+        self.prometheusEnabled = prometheusEnabled
         self.defaultLeaseTTL = defaultLeaseTTL
         self.maxLeaseTTL = maxLeaseTTL
         self.storageType = storageType
@@ -163,6 +166,7 @@ public final class Core: Sendable {
     let tokens: TokenStore
     let policies: PolicyStore
     let audit = AuditBroker()
+    public let metrics = CofferMetrics()
     let auditLock = AsyncLock()
 
     /// Builds the identity store over its storage view; it gets a way to list auth mounts by accessor.
@@ -180,8 +184,9 @@ public final class Core: Sendable {
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
-        self.physical = physical
-        self.barrier = AESGCMBarrier(physical: physical)
+        let timed = TimedPhysicalBackend(inner: physical, metrics: metrics)
+        self.physical = timed
+        self.barrier = AESGCMBarrier(physical: timed)
         self.engineFactories = engines
         self.authFactories = authMethods
         self.identityFactory = identity
@@ -190,6 +195,8 @@ public final class Core: Sendable {
         self.now = now
         self.policies = PolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/policy/"))
         self.tokens = TokenStore(storage: barrier)
+        metrics.registerDefaults()
+        audit.onFailure.withLock { [metrics] in $0 = { type, kind in metrics.auditFailure(deviceType: type, kind: kind.rawValue) } }
         tokens.setRevokeHook { [unowned self] hash in
             // Destroy the cubbyhole of the revoked token in every cubbyhole mount, and any response it wrapped.
             let cubbies = self.router.withLock { $0?.mounts.values.filter { $0.entry.type == "cubbyhole" } ?? [] }

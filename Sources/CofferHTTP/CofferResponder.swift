@@ -16,6 +16,8 @@ public struct CofferResponder: HTTPResponder {
 
     let core: Core
     let logger: Logger
+    /// The listener's `telemetry { unauthenticated_metrics_access = true }`.
+    public var unauthenticatedMetricsAccess = false
 
     public init(core: Core, logger: Logger) {
         self.core = core
@@ -25,8 +27,11 @@ public struct CofferResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = UUID().uuidString.lowercased()
         do {
-            return try await route(request, requestID: requestID, remoteAddress: context.remoteAddress?.ipAddress)
+            let response = try await route(request, requestID: requestID, remoteAddress: context.remoteAddress?.ipAddress)
+            logger.trace("request", metadata: ["coffer.request_id": "\(requestID)", "coffer.method": "\(request.method)", "coffer.status": "\(response.status.code)"])
+            return response
         } catch let e as LogicalError {
+            logger.debug("request failed", metadata: ["coffer.request_id": "\(requestID)", "coffer.method": "\(request.method)", "coffer.status": "\(Self.status(e.code))"])
             return Self.errorResponse(e)
         } catch let e as BarrierError {
             if case .sealed = e { return Self.errorResponse(LogicalError.sealed) }
@@ -96,6 +101,10 @@ public struct CofferResponder: HTTPResponder {
             return try await initialize(request)
         case "sys/unseal":
             return try await unseal(request)
+        case "sys/metrics" where unauthenticatedMetricsAccess && method == .get:
+            guard !core.isSealed else { throw LogicalError.sealed }
+            let format = request.uri.queryParameters["format"].map(String.init) ?? ""
+            return envelope(try await core.metricsResponse(format: format), requestID: requestID)
         case "sys/leader":
             guard method == .get else { throw LogicalError(.unsupportedOperation, messages: []) }
             guard core.isInitialized else { throw LogicalError(.notInitialized, "Vault is not initialized") }

@@ -24,8 +24,14 @@ public struct ServerOptions: Sendable {
     public var devRootTokenID: String?
     public var devListenAddress: String?
     public var logLevel: Logger.Level
+    /// `standard` or `json`; nil takes the configuration file's `log_format`.
+    public var logFormat: String?
 
-    public init(configPath: String? = nil, dev: Bool = false, devRootTokenID: String? = nil, devListenAddress: String? = nil, logLevel: Logger.Level = .info) {
+    public init(
+        configPath: String? = nil, dev: Bool = false, devRootTokenID: String? = nil, devListenAddress: String? = nil, logLevel: Logger.Level = .info,
+        logFormat: String? = nil
+    ) {
+        self.logFormat = logFormat
         self.configPath = configPath
         self.dev = dev
         self.devRootTokenID = devRootTokenID
@@ -68,16 +74,23 @@ public enum CofferServer {
     }
 
     public static func run(_ options: ServerOptions) async throws {
-        var baseLogger = Logger(label: "coffer")
+        var config: ServerConfiguration
+        var warnings: [String] = []
+        if let path = options.configPath {
+            (config, warnings) = try ServerConfiguration.load(path: path)
+        } else {
+            config = ServerConfiguration()
+        }
+        let format = (options.logFormat ?? config.logFormat ?? "standard").lowercased()
+        guard format == "standard" || format == "json" else {
+            throw StartupError(description: "unknown log format \"\(format)\": use standard or json")
+        }
+        var baseLogger = Logger(label: "coffer") { label in CofferLogHandler(label: label, json: format == "json") }
         baseLogger.logLevel = options.logLevel
         let logger = baseLogger
+        for w in warnings { logger.warning("\(w)") }
 
-        var config: ServerConfiguration
-        if let path = options.configPath {
-            let (c, warnings) = try ServerConfiguration.load(path: path)
-            for w in warnings { logger.warning("\(w)") }
-            config = c
-        } else {
+        if options.configPath == nil {
             // The embedded default: SQLite in ./coffer-data/, HTTPS on loopback with a generated certificate.
             config = ServerConfiguration()
             config.storage = .init(type: "sqlite", options: ["path": "./coffer-data/coffer.db"])
@@ -116,7 +129,7 @@ public enum CofferServer {
         let core = Core(
             configuration: CoreConfiguration(
                 defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, storageType: storageConfig.type,
-                auditDevices: config.auditDevices),
+                auditDevices: config.auditDevices, prometheusEnabled: config.prometheusEnabled),
             physical: physical, engines: engines, authMethods: authMethods, systemTools: systemTools,
             identity: identity(apiAddress: config.apiAddr ?? (listener.tlsDisable ? "http://" : "https://") + listener.address), logger: logger)
         try await core.loadSealConfig()
@@ -139,7 +152,8 @@ public enum CofferServer {
         }
 
         let (host, port) = try parseAddress(listener.address)
-        let responder = CofferResponder(core: core, logger: logger)
+        var responder = CofferResponder(core: core, logger: logger)
+        responder.unauthenticatedMetricsAccess = listener.unauthenticatedMetricsAccess
         var tlsChannelConfiguration: TLSChannelConfiguration? = nil
         if !listener.tlsDisable {
             guard let cert = listener.tlsCertFile, let key = listener.tlsKeyFile else {

@@ -61,17 +61,19 @@ extension Core {
     /// Fills in what the audit lines say about the request's token and mount.
     func noteAudit(_ ctx: inout AuditContext?, target: Target, token: TokenEntry?, operation: CofferSDK.Operation, snapshot: RouterSnapshot) {
         guard ctx != nil else { return }
+        let auditing = !ctx!.devices.isEmpty
         ctx!.token = token
         ctx!.operation = operation
         switch target {
         case .system:
-            let acc = snapshot.mountTable.first { $0.type == "system" }?.accessor ?? ""
+            let acc = auditing ? snapshot.mountTable.first { $0.type == "system" }?.accessor ?? "" : ""
             ctx!.mount = ("sys/", "system", acc)
         case .token:
-            let acc = snapshot.authTable.first { $0.type == "token" }?.accessor ?? ""
+            let acc = auditing ? snapshot.authTable.first { $0.type == "token" }?.accessor ?? "" : ""
             ctx!.mount = ("auth/token/", "token", acc)
         case .engine(let m, _):
             ctx!.mount = (m.routePath, m.entry.type, m.entry.accessor)
+            guard auditing else { return }
             func keys(_ name: String) -> Set<String> {
                 Set((m.entry.extraConfig[name]?.arrayValue ?? []).compactMap { $0.stringValue })
             }
@@ -82,7 +84,7 @@ extension Core {
 
     /// Records the request before anything is done for it; refuses the request when no device could (fail closed).
     func auditRequest(_ ctx: inout AuditContext?) async throws {
-        guard let c = ctx else { return }
+        guard let c = ctx, !c.devices.isEmpty else { return }
         if await audit.log(c.record(.request, time: now()), to: c.devices) {
             ctx!.requestLogged = true
             return

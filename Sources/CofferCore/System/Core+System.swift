@@ -154,6 +154,10 @@ extension Core {
             if paths.count == 1 { out["capabilities"] = .array(all.map { .string($0) }) }
             return legacy(out)
 
+        case "metrics":
+            guard op == .read, parts.count == 1 else { throw unsupported() }
+            return try await metricsResponse(format: d["format"]?.stringValue ?? "")
+
         case "audit", "audit-hash", "audit-chain":
             return try await handleAuditSystem(head, parts: parts, operation: op, data: d)
 

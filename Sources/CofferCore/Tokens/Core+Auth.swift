@@ -51,6 +51,7 @@ extension Core {
     }
 
     func recordLoginResult(mount: MountedEngine, identifier: String, failed: Bool) {
+        metrics.login(method: mount.entry.type, succeeded: !failed)
         let config = lockoutConfig(mount.entry)
         guard !config.disabled, Self.lockoutTypes.contains(mount.entry.type) else { return }
         let key = mount.entry.accessor + "/" + identifier

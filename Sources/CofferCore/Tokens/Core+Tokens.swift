@@ -71,6 +71,7 @@ extension Core {
             throw LogicalError.invalidRequest("cannot create a token with a duplicate ID")
         }
         try await tokens.create(entry)
+        metrics.tokenCreated(authMethod: mount?.type ?? "token", type: "service")
         return (token, authBlock(token: token, entry: entry, leaseDuration: ttl, identityPolicies: r.identityPolicies))
     }
 
@@ -369,7 +370,9 @@ extension Core {
 extension Core {
     /// Revokes tokens whose TTL has passed (run by the server's sweeper every second).
     public func revokeExpiredTokens() async throws -> Int {
-        try await tokens.revokeExpired(now: now())
+        let n = try await tokens.revokeExpired(now: now())
+        metrics.leasesExpired(n)
+        return n
     }
 
     /// Runs every mounted engine's periodic work (key auto-rotation); an engine's failure is logged, not fatal.

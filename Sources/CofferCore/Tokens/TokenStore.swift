@@ -85,6 +85,14 @@ public final class TokenStore: Sendable {
         expiries.withLock { $0 = index }
     }
 
+    /// Tokens with a TTL, each a lease in the expiry index.
+    var leaseCount: Int { expiries.withLock { $0.count } }
+
+    /// All stored tokens (a storage listing: for gauges, not the request path).
+    func count() async throws -> Int {
+        try await storage.list(prefix: Self.idPrefix).filter { !$0.hasSuffix("/") }.count
+    }
+
     func teardown() {
         salt.withLock { $0 = nil }
         cache.withLock { $0.removeAll() }

@@ -88,6 +88,12 @@ struct ConfigurationReader {
                 case "tls_key_file": listener.tlsKeyFile = try string(v, key: "listener.tls_key_file")
                 case "tls_min_version": listener.tlsMinVersion = try string(v, key: "listener.tls_min_version")
                 case "tls_client_ca_file": listener.tlsClientCAFile = try string(v, key: "listener.tls_client_ca_file")
+                case "telemetry":
+                    for (_, t) in labelledBlocks(["telemetry": v]) {
+                        if let u = t["unauthenticated_metrics_access"] {
+                            listener.unauthenticatedMetricsAccess = try bool(u, key: "listener.telemetry.unauthenticated_metrics_access")
+                        }
+                    }
                 default: listener.options[key] = stringify(v)
                 }
             }

@@ -39,6 +39,8 @@ public struct ServerConfiguration: Sendable, Hashable {
         public var tlsClientCAFile: String?
         /// Every other key of the block, stringified.
         public var options: [String: String]
+        /// `telemetry { unauthenticated_metrics_access = true }`: `sys/metrics` without a token on this listener.
+        public var unauthenticatedMetricsAccess = false
 
         public init(
             type: String = "tcp",
@@ -86,6 +88,12 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var auditDevices: [AuditDeviceConfig] = []
     /// The `telemetry { … }` block, stringified.
     public var telemetry: [String: String] = [:]
+
+    /// False when `telemetry { prometheus_retention_time = "0" }` turns the Prometheus format off.
+    public var prometheusEnabled: Bool {
+        guard let r = telemetry["prometheus_retention_time"] else { return true }
+        return (parseDurationSeconds(.string(r)) ?? 1) != 0
+    }
 
     public init() {}
 
