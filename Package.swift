@@ -156,7 +156,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "CofferSDKTests", dependencies: ["CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL", "CofferSDK"], swiftSettings: swiftSettings),
-        .testTarget(name: "CofferServerTests", dependencies: ["CofferServer", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferServerTests", dependencies: ["CofferServer", "CofferSDK", "CofferCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "CofferTesting", .product(name: "SQLiteNIO", package: "sqlite-nio")],

@@ -1,3 +1,4 @@
+import CofferCore
 import CofferServer
 import Foundation
 import Testing
@@ -62,7 +63,48 @@ struct ServerConfigurationTests {
         #expect(config.pidFile == "/run/coffer.pid")
         #expect(config.defaultLeaseTTL == 3600)
         #expect(config.maxLeaseTTL == 86400)
-        #expect(warnings == ["unknown or unsupported field telemetry found in configuration at coffer.hcl"])
+        #expect(warnings == ["unsupported telemetry field statsite_address in coffer.hcl: Coffer serves metrics at sys/metrics (JSON or Prometheus) only"])
+    }
+
+    @Test func auditDevicesTelemetryAndLogFormat() throws {
+        let text = """
+            storage "inmem" {}
+            listener "tcp" {
+              tls_disable = true
+              telemetry {
+                unauthenticated_metrics_access = true
+              }
+            }
+            audit "file" "main" {
+              description = "primary"
+              options {
+                file_path = "/var/log/coffer/audit.log"
+                mode      = "0640"
+              }
+            }
+            audit "socket" "siem" {
+              address     = "127.0.0.1:9090"
+              socket_type = "tcp"
+            }
+            telemetry {
+              prometheus_retention_time = "0s"
+              disable_hostname          = true
+            }
+            log_format = "json"
+            """
+        let (config, warnings) = try ServerConfiguration.parse(text: text, fileName: "coffer.hcl")
+        #expect(warnings.isEmpty)
+        #expect(config.listeners.first?.unauthenticatedMetricsAccess == true)
+        #expect(config.logFormat == "json")
+        #expect(!config.prometheusEnabled)
+        let devices = config.auditDevices.sorted { $0.path < $1.path }
+        #expect(devices.count == 2)
+        #expect(devices[0].type == "file" && devices[0].path == "main" && devices[0].description == "primary")
+        #expect(devices[0].options == ["file_path": "/var/log/coffer/audit.log", "mode": "0640"])
+        #expect(devices[1].type == "socket" && devices[1].options == ["address": "127.0.0.1:9090", "socket_type": "tcp"])
+        #expect(throws: ConfigurationError.self) {
+            _ = try ServerConfiguration.parse(text: "storage \"inmem\" {}\naudit \"tape\" \"x\" {}", fileName: "c.hcl")
+        }
     }
 
     @Test func defaults() throws {

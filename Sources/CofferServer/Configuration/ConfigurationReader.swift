@@ -39,7 +39,12 @@ struct ConfigurationReader {
             case "audit": config.auditDevices = try readAudit(value)
             case "telemetry":
                 for (_, body) in labelledBlocks(["telemetry": value]) {
-                    for (k, v) in body { config.telemetry[k] = stringify(v) }
+                    for k in body.keys.sorted() {
+                        config.telemetry[k] = stringify(body[k]!)
+                        if !Self.telemetryKeys.contains(k) {
+                            warnings.append("unsupported telemetry field \(k) in \(fileName): Coffer serves metrics at sys/metrics (JSON or Prometheus) only")
+                        }
+                    }
                 }
             case "unsafe_allow_api_audit_creation":
                 // OpenBao >= 2.5 refuses API-created audit devices unless this is set; Coffer allows them, as Vault
@@ -106,6 +111,12 @@ struct ConfigurationReader {
         }
         return listeners
     }
+
+    static let telemetryKeys: Set<String> = [
+        "prometheus_retention_time", "disable_hostname", "usage_gauge_period", "maximum_gauge_cardinality", "enable_hostname_label",
+        "metrics_prefix", "lease_metrics_epsilon", "num_lease_metrics_buckets", "add_lease_metrics_namespace_labels", "filter_default",
+        "prefix_filter",
+    ]
 
     /// `audit "file" "name" { description = "", local = false, options { file_path = "…" } }`; options may also sit
     /// directly in the block.

@@ -1,0 +1,202 @@
+import CofferSDK
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import CofferCore
+
+/// A sink that keeps its lines in memory, or fails every write.
+final class MemorySink: AuditSink {
+    let lines = Mutex<[[UInt8]]>([])
+    let failing = Atomic<Bool>(false)
+    let blocking: Bool
+
+    init(failing: Bool = false, blocking: Bool = false) {
+        self.failing.store(failing, ordering: .relaxed)
+        self.blocking = blocking
+    }
+
+    var mayBlock: Bool { blocking }
+    func write(_ line: [UInt8]) throws {
+        if failing.load(ordering: .relaxed) { throw AuditSinkError("write failed") }
+        lines.withLock { $0.append(line) }
+    }
+    func reopen() throws {}
+    func close() {}
+    func lastLine() -> [UInt8]? { lines.withLock { $0.last.map { Array($0.dropLast()) } } }
+    var all: [[UInt8]] { lines.withLock { $0.map { Array($0.dropLast()) } } }
+    func json(_ i: Int) throws -> JSONValue { try JSONValue.parse(AuditChain.split(line: all[i])!.entry) }
+}
+
+@Suite struct AuditTests {
+    static func device(_ sink: MemorySink, options: [String: String] = [:], path: String = "mem/") -> AuditDevice {
+        let entry = AuditTableEntry(
+            path: path, type: "file", description: "", options: options, local: false, salt: Array(repeating: 7, count: 32),
+            chainKey: Array(repeating: 9, count: 32))
+        return AuditDevice(entry: entry, sink: sink, resume: nil)
+    }
+
+    static func record(_ kind: AuditRecord.Kind = .request, data: [String: JSONValue] = ["password": "hunter2", "n": 5]) -> AuditRecord {
+        var token = TokenEntry(
+            idHash: "h", accessor: "acc-123", parentHash: nil, policies: ["default", "dev"], meta: nil, displayName: "token", numUses: 0,
+            creationTime: Date(timeIntervalSince1970: 1_700_000_000), creationTTL: 3600, explicitMaxTTL: 0, period: 0, renewable: true,
+            path: "auth/token/create", expireTime: nil, role: "")
+        token.type = "service"
+        let req = CoreRequest(id: "req-1", operation: .update, path: "secret/data/app", data: data, token: "s.tokenvalue", remoteAddress: "10.0.0.1")
+        return AuditRecord(
+            kind: kind, time: Date(timeIntervalSince1970: 1_700_000_100), request: req, operation: .update, token: token,
+            mount: ("secret/", "kv", "kv_1234"), response: kind == .response ? CoreResponse(data: ["echo": "hunter2"]) : nil)
+    }
+
+    @Test func linesHashEveryStringAndVerify() throws {
+        let sink = MemorySink()
+        let d = Self.device(sink)
+        try d.checkpoint(reason: "start", now: Date())
+        try d.record(Self.record())
+        try d.record(Self.record(.response))
+        let req = try sink.json(1)
+        let salt = SymmetricKey(data: Array(repeating: UInt8(7), count: 32))
+        let want = "hmac-sha256:" + AuditChain.hex(HMAC<SHA256>.authenticationCode(for: Data("hunter2".utf8), using: salt))
+        #expect(req["request"]?["data"]?["password"]?.stringValue == want)
+        #expect(req["request"]?["data"]?["n"] == .int(5), "numbers are not hashed")
+        #expect(req["request"]?["client_token"]?.stringValue == d.hash("s.tokenvalue"))
+        #expect(req["auth"]?["accessor"]?.stringValue == d.hash("acc-123"))
+        #expect(req["auth"]?["policies"] == ["default", "dev"])
+        #expect(req["request"]?["mount_type"]?.stringValue == "kv")
+        #expect(try sink.json(2)["response"]?["data"]?["echo"]?.stringValue == want)
+        for l in sink.all { #expect(!String(decoding: l, as: UTF8.self).contains("hunter2")) }
+        let summary = try AuditChain.verify(lines: sink.all, key: SymmetricKey(data: Array(repeating: UInt8(9), count: 32)))
+        #expect(summary.lines == 3 && summary.firstSeq == 1 && summary.lastSeq == 3 && summary.checkpoints == 1)
+    }
+
+    @Test func optionsLogRawHMACAccessorAndNonHMACKeys() throws {
+        let raw = MemorySink()
+        try Self.device(raw, options: ["log_raw": "true"]).record(Self.record())
+        #expect(try raw.json(0)["request"]?["data"]?["password"]?.stringValue == "hunter2")
+
+        let noAccessor = MemorySink()
+        try Self.device(noAccessor, options: ["hmac_accessor": "false"]).record(Self.record())
+        #expect(try noAccessor.json(0)["auth"]?["accessor"]?.stringValue == "acc-123")
+        #expect(try noAccessor.json(0)["request"]?["client_token"]?.stringValue?.hasPrefix("hmac-sha256:") == true)
+
+        let keys = MemorySink()
+        var r = Self.record(data: ["password": "hunter2", "options": ["cas": "1"]])
+        r.nonHMACRequestKeys = ["options"]
+        try Self.device(keys).record(r)
+        #expect(try keys.json(0)["request"]?["data"]?["options"] == ["cas": "1"])
+        #expect(try keys.json(0)["request"]?["data"]?["password"]?.stringValue?.hasPrefix("hmac-sha256:") == true)
+
+        let prefixed = MemorySink()
+        let pd = Self.device(prefixed, options: ["prefix": "AUDIT "])
+        try pd.checkpoint(reason: "start", now: Date())
+        try pd.record(Self.record())
+        #expect(prefixed.all.allSatisfy { $0.starts(with: Array("AUDIT ".utf8)) })
+        #expect(throws: AuditChain.Failure.self) { try AuditChain.verify(lines: prefixed.all, key: SymmetricKey(data: Array(repeating: UInt8(9), count: 32))) }
+        #expect(try AuditChain.verify(lines: prefixed.all, key: SymmetricKey(data: Array(repeating: UInt8(9), count: 32)), prefix: "AUDIT ").lines == 2)
+    }
+
+    @Test func chainNamesTheFirstBadLine() throws {
+        let sink = MemorySink()
+        let d = Self.device(sink)
+        try d.checkpoint(reason: "start", now: Date())
+        for _ in 0..<6 { try d.record(Self.record()) }
+        let key = SymmetricKey(data: Array(repeating: UInt8(9), count: 32))
+        let good = sink.all
+        #expect(try AuditChain.verify(lines: good, key: key).lines == 7)
+
+        func failure(_ lines: [[UInt8]], key k: SymmetricKey = key) -> AuditChain.Failure? {
+            do {
+                _ = try AuditChain.verify(lines: lines, key: k)
+                return nil
+            } catch { return error }
+        }
+        var deleted = good
+        deleted.remove(at: 3)
+        #expect(failure(deleted)?.line == 4)
+        #expect(failure(deleted)?.reason.contains("missing") == true)
+
+        var swapped = good
+        swapped.swapAt(2, 3)
+        #expect(failure(swapped)?.line == 3)
+
+        var edited = good
+        var text = String(decoding: edited[5], as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"operation\":\"update\"", with: "\"operation\":\"delete\"")
+        edited[5] = Array(text.utf8)
+        #expect(failure(edited)?.line == 6)
+        #expect(failure(edited)?.reason.contains("HMAC") == true)
+
+        #expect(failure(Array(good.dropFirst()))?.line == 1, "a file must start at a checkpoint")
+        #expect(failure(good, key: SymmetricKey(data: Array(repeating: UInt8(1), count: 32)))?.line == 1, "another key fails at once")
+        #expect(failure(good + [good[6]])?.line == 8, "a repeated line is out of sequence")
+    }
+
+    @Test func aResumedChainContinuesAcrossACheckpoint() throws {
+        let first = MemorySink()
+        let d1 = Self.device(first)
+        try d1.checkpoint(reason: "start", now: Date())
+        try d1.record(Self.record())
+        let state = d1.chainState
+        // A new file (after rotation) continues from the old chain's state and verifies from its own first line.
+        let second = MemorySink()
+        let d2 = AuditDevice(entry: d1.entry, sink: second, resume: state)
+        try d2.checkpoint(reason: "reopen", now: Date())
+        try d2.record(Self.record())
+        let key = SymmetricKey(data: Array(repeating: UInt8(9), count: 32))
+        let s = try AuditChain.verify(lines: second.all, key: key)
+        #expect(s.firstSeq == 3 && s.lastSeq == 4)
+        #expect(try AuditChain.verify(lines: first.all + second.all, key: key).lines == 4)
+    }
+
+    @Test func brokerNeedsOneDeviceToRecord() async throws {
+        let broker = AuditBroker()
+        let good = MemorySink(blocking: true)
+        let bad = MemorySink(failing: true, blocking: true)
+        let failures = Atomic<Int>(0)
+        broker.onFailure.withLock { $0 = { _, _ in failures.add(1, ordering: .relaxed) } }
+        let devices = [Self.device(bad, path: "bad/"), Self.device(good, path: "good/")]
+        broker.set(devices)
+        #expect(await broker.log(Self.record(), to: devices))
+        good.failing.store(true, ordering: .relaxed)
+        #expect(!(await broker.log(Self.record(), to: devices)))
+        #expect(await broker.log(Self.record(), to: []), "no device enabled: nothing to record")
+        #expect(failures.load(ordering: .relaxed) == 3)
+    }
+
+    @Test func coreRefusesARequestNoDeviceCanRecord() async throws {
+        let (core, root) = try await CoreTests.unsealedCore()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-audit-\(UUID().uuidString)")
+        let file = dir.appendingPathComponent("audit.log")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await core.handle(
+            CoreRequest(id: "1", operation: .update, path: "sys/audit/f", data: ["type": "file", "options": ["file_path": .string(file.path)]], token: root))
+        let policy: [String: JSONValue] = ["policy": "path \"a/*\" { capabilities = [\"read\"] }"]
+        _ = try await core.handle(CoreRequest(id: "2", operation: .update, path: "sys/policies/acl/one", data: policy, token: root))
+        // The file becomes a directory and the device is reopened: nothing can be recorded.
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createDirectory(at: file, withIntermediateDirectories: false)
+        #expect(core.reopenAuditDevices()["f/"] != nil)
+        await #expect(throws: LogicalError.self) {
+            _ = try await core.handle(CoreRequest(id: "3", operation: .update, path: "sys/policies/acl/two", data: policy, token: root))
+        }
+        try FileManager.default.removeItem(at: file)
+        // The refused write never happened.
+        await #expect(throws: LogicalError.self) {
+            _ = try await core.handle(CoreRequest(id: "4", operation: .read, path: "sys/policies/acl/two", token: root))
+        }
+        let one = try await core.handle(CoreRequest(id: "5", operation: .read, path: "sys/policies/acl/one", token: root))
+        #expect(one.data?["name"]?.stringValue == "one")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.contains("sys/policies/acl/two"), "the device recovered and recorded the read")
+    }
+
+    @Test func prometheusSampleParsing() {
+        let (name, labels, value) = CofferMetrics.parseSample(#"coffer_requests_total{mount_type="kv",operation="read",code="2xx"} 12"#)!
+        #expect(name == "coffer_requests_total" && value == 12)
+        #expect(labels == ["mount_type": "kv", "operation": "read", "code": "2xx"])
+        let (n2, l2, v2) = CofferMetrics.parseSample("coffer_core_unsealed 1.0")!
+        #expect(n2 == "coffer_core_unsealed" && l2.isEmpty && v2 == 1)
+    }
+}
