@@ -168,6 +168,20 @@ def test_enable_errors(dev, tmp_path):
     assert list(http(dev.addr, "GET", "sys/audit", token="root")[1]["data"].keys()) == ["f/"]
 
 
+def test_file_mode_and_syslog_device(dev, tmp_path):
+    log = tmp_path / "moded.log"
+    enable_file(dev, "m", log, mode="0640")
+    assert oct(log.stat().st_mode & 0o777) == "0o640"
+    enable_file(dev, "d", tmp_path / "default.log")
+    assert oct((tmp_path / "default.log").stat().st_mode & 0o777) == "0o600"
+    status, body = http(dev.addr, "PUT", "sys/audit/sys", {"type": "syslog", "options": {"facility": "LOCAL0", "tag": "coffer-test"}}, "root")
+    assert status == 204, body
+    status, body = http(dev.addr, "PUT", "sys/audit/sys2", {"type": "syslog", "options": {"facility": "NOPE"}}, "root")
+    assert status == 400 and "facility" in body["errors"][0]
+    assert http(dev.addr, "GET", "sys/audit", token="root")[1]["data"]["sys/"]["type"] == "syslog"
+    assert http(dev.addr, "POST", "secret/data/x", {"data": {"v": "1"}}, "root")[0] == 200
+
+
 def test_fails_closed_when_the_only_device_cannot_write(dev, tmp_path):
     d = tmp_path / "logs"
     log = d / "audit.log"
