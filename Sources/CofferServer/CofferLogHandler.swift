@@ -1,3 +1,4 @@
+import CofferSDK
 import Foundation
 import Logging
 
@@ -71,18 +72,8 @@ struct CofferLogHandler: LogHandler {
     }
 
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONValue.writeStringPublic(s, to: &out)
+        return out
     }
 }

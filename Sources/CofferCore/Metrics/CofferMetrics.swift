@@ -12,9 +12,7 @@ import Synchronization
 public final class CofferMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let handles = Mutex<[String: AnyObject]>([:])
 
     /// The names the server exports, for documentation and for the alert-rule test.
     public static let names: [String] = [
@@ -36,42 +34,29 @@ public final class CofferMetrics: Sendable {
         factory = f
     }
 
-    private static func key(_ label: String, _ dims: [(String, String)]) -> String {
-        var k = label
-        for (a, b) in dims {
-            k += "\u{1}" + a + "\u{2}" + b
+    /// Handles are made once per (kind, label, dimensions) and kept: the factory's own lookup takes a lock and
+    /// sorts labels, which the request path should not pay each time.
+    private func handle<M: AnyObject>(_ kind: String, _ label: String, _ dims: [(String, String)], make: () -> M) -> M {
+        var k = kind + "\u{0}" + label
+        for (a, b) in dims { k += "\u{1}" + a + "\u{2}" + b }
+        return handles.withLock { h in
+            if let x = h[k] as? M { return x }
+            let x = make()
+            h[k] = x
+            return x
         }
-        return k
     }
 
     func counter(_ label: String, _ dims: [(String, String)] = []) -> CoreMetrics.Counter {
-        let k = Self.key(label, dims)
-        return counters.withLock { c in
-            if let x = c[k] { return x }
-            let x = CoreMetrics.Counter(label: label, dimensions: dims, factory: factory)
-            c[k] = x
-            return x
-        }
+        handle("c", label, dims) { CoreMetrics.Counter(label: label, dimensions: dims, factory: factory) }
     }
 
     func timer(_ label: String, _ dims: [(String, String)] = []) -> CoreMetrics.Timer {
-        let k = Self.key(label, dims)
-        return timers.withLock { t in
-            if let x = t[k] { return x }
-            let x = CoreMetrics.Timer(label: label, dimensions: dims, factory: factory)
-            t[k] = x
-            return x
-        }
+        handle("t", label, dims) { CoreMetrics.Timer(label: label, dimensions: dims, factory: factory) }
     }
 
     func gauge(_ label: String, _ dims: [(String, String)] = []) -> CoreMetrics.Gauge {
-        let k = Self.key(label, dims)
-        return gauges.withLock { g in
-            if let x = g[k] { return x }
-            let x = CoreMetrics.Gauge(label: label, dimensions: dims, factory: factory)
-            g[k] = x
-            return x
-        }
+        handle("g", label, dims) { CoreMetrics.Gauge(label: label, dimensions: dims, factory: factory) }
     }
 
     /// One handled request. `mountType` is the mount's type (`kv`, `system`, `token`...), never its path.
