@@ -1,3 +1,4 @@
+import CCofferSystem
 import CofferCore
 import CofferHTTP
 import CofferSDK
@@ -74,6 +75,8 @@ public enum CofferServer {
     }
 
     public static func run(_ options: ServerOptions) async throws {
+        // glibc gives each thread that allocates its own arena (up to 8 per core); two keep the heap compact.
+        coffer_limit_malloc_arenas(2)
         var config: ServerConfiguration
         var warnings: [String] = []
         if let path = options.configPath {
@@ -226,6 +229,8 @@ struct ExpirySweeper: Service {
             if !core.isSealed, ticks % 30 == 0 {
                 await core.runPeriodicFunctions()
             }
+            // Hand memory freed after a burst back to the system.
+            if ticks % 10 == 0 { coffer_trim_heap() }
             if !core.isSealed {
                 do {
                     _ = try await core.revokeExpiredTokens()

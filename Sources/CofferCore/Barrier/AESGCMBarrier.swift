@@ -42,7 +42,7 @@ public final class AESGCMBarrier: LogicalStorage {
         var writes: UInt64 = 0
     }
     private let cache = Mutex(ReadCache())
-    static let cacheMaxBytes = 64 * 1024 * 1024
+    static let cacheMaxBytes = 16 * 1024 * 1024
     static let cacheMaxEntry = 64 * 1024
 
     public init(physical: any PhysicalBackend) {
