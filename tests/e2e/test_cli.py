@@ -528,11 +528,14 @@ def test_secrets_enable_tune_move_disable(run):
     assert ok(run("secrets", "enable", f"-path={first}", "-description=hello", "kv")).strip() == (
         f"Success! Enabled the kv secrets engine at: {first}/"
     )
-    assert ok(run("secrets", "tune", "-default-lease-ttl=30m", first)).strip() == (
+    assert ok(run("secrets", "tune", "-default-lease-ttl=30m", "-audit-non-hmac-request-keys=a,b",
+                  "-listing-visibility=unauth", first)).strip() == (
         f"Success! Tuned the secrets engine at: {first}/"
     )
     tune = json.loads(ok(run("read", "-format=json", f"sys/mounts/{first}/tune")))["data"]
     assert tune["default_lease_ttl"] == 1800
+    assert tune["audit_non_hmac_request_keys"] == ["a", "b"]
+    assert tune["listing_visibility"] == "unauth"
     ok(run("kv", "put", f"{first}/k", "a=1"))
     out = ok(run("secrets", "move", first, second))
     assert f"Success! Finished moving secrets engine {first}/ to {second}/" in out

@@ -13,11 +13,8 @@ struct SecretsEnableCommand: AsyncParsableCommand {
     @Option(name: .customLong("description"), help: "Human-friendly description of the mount.")
     var description: String?
 
-    @Option(name: .customLong("default-lease-ttl"), help: "Default lease TTL for the mount.")
-    var defaultLeaseTTL: String?
-
-    @Option(name: .customLong("max-lease-ttl"), help: "Maximum lease TTL for the mount.")
-    var maxLeaseTTL: String?
+    @OptionGroup var mountConfig: MountConfigFlags
+    @OptionGroup var mountOptions: MountOptionFlags
 
     @Flag(name: .customLong("force-no-cache"), help: "Disable caching for the mount.")
     var forceNoCache = false
@@ -28,38 +25,27 @@ struct SecretsEnableCommand: AsyncParsableCommand {
     @Flag(name: .customLong("seal-wrap"), help: "Enable seal wrapping for the mount.")
     var sealWrap = false
 
-    @Option(name: .customLong("options"), help: "Engine option as key=value; may be repeated.")
-    var options: [String] = []
-
-    @Option(name: .customLong("version"), help: "Engine version (for kv: 1 or 2).")
-    var version: Int?
-
-    @Option(name: .customLong("plugin-version"), help: "Plugin version to run.")
-    var pluginVersion: String?
-
     @Argument(help: "The engine type, e.g. kv, kv-v2, transit.")
     var type: String
 
     func run() async throws {
         var engineType = type.trimmingWhitespace()
-        var optionValues = try keyValueObject(options, flag: "options")
+        var preset: [(String, JSON)] = []
         if engineType == "kv-v2" {
             engineType = "kv"
-            optionValues["version"] = "2"
+            preset = [("version", "2")]
         }
-        if let version { optionValues["version"] = .string(String(version)) }
         let mount = mountPath(path ?? type)
         var config = JSON.object([])
-        if let defaultLeaseTTL { config["default_lease_ttl"] = .string(defaultLeaseTTL) }
-        if let maxLeaseTTL { config["max_lease_ttl"] = .string(maxLeaseTTL) }
+        mountConfig.write(into: &config)
         if forceNoCache { config["force_no_cache"] = true }
         var body = JSON.object(["type": .string(engineType)])
         if let description { body["description"] = .string(description) }
         body["config"] = config
         if local { body["local"] = true }
         if sealWrap { body["seal_wrap"] = true }
-        if !(optionValues.members?.isEmpty ?? true) { body["options"] = optionValues }
-        if let pluginVersion { body["plugin_version"] = .string(pluginVersion) }
+        try mountOptions.write(into: &body, preset: preset)
+        if let v = mountConfig.pluginVersion { body["plugin_version"] = .string(v) }
         try await client.withClient { client in
             _ = try await api("Error enabling") {
                 try await client.request(method: "POST", path: "sys/mounts/\(mount.dropLast())", body: body)
