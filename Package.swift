@@ -59,10 +59,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "KVEngine", dependencies: ["CofferSDK"], path: "Sources/Engines/KV", swiftSettings: swiftSettings),
+        // Declarations of BoringSSL functions swift-crypto does not expose (AES key wrap with padding, RSA-OAEP with
+        // SHA-224/384/512), implemented by swift-crypto's own BoringSSL and linked through the Crypto product.
+        .target(name: "CCofferBoringSSLShim", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "TransitEngine",
             dependencies: [
-                "CofferSDK", .product(name: "Crypto", package: "swift-crypto"),
+                "CofferSDK", "CCofferBoringSSLShim", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             path: "Sources/Engines/Transit", swiftSettings: swiftSettings),

@@ -12,7 +12,6 @@ func hex(_ s: String) -> [UInt8] {
 @Suite struct KeyWrapTests {
     static let kek = hex("5840df6e29b02af1 ab493b705bf16ea1 ae8338f4dcc176a8")
 
-    @Test func shimIsLinked() { #expect(BoringSSLShim.isAvailable) }
 
     /// RFC 5649 section 6, both examples.
     @Test(arguments: [

@@ -1,6 +1,4 @@
-#if canImport(CCofferBoringSSLShim)
 import CCofferBoringSSLShim
-#endif
 
 /// AES key wrap with padding (RFC 5649) and RSA-OAEP with a chosen hash: BoringSSL's implementations, reached through
 /// the `CCofferBoringSSLShim` declarations since swift-crypto only exposes RFC 3394 wrap and OAEP with SHA-1/SHA-256.
@@ -15,9 +13,6 @@ enum BoringSSLShim {
         case sha384 = "SHA384"
         case sha512 = "SHA512"
     }
-
-    #if canImport(CCofferBoringSSLShim)
-    static let isAvailable = true
 
     /// RFC 5649 wrap of `plaintext` under `kek` (a 128-, 192- or 256-bit AES key).
     static func aesWrapPadded(kek: [UInt8], plaintext: [UInt8]) throws(Failure) -> [UInt8] {
@@ -77,13 +72,4 @@ enum BoringSSLShim {
         guard ok == 1 else { throw Failure() }
         return Array(out.prefix(outLen))
     }
-    #else
-    // Built by a manifest without the CCofferBoringSSLShim target: key import is unavailable.
-    static let isAvailable = false
-    static func aesWrapPadded(kek: [UInt8], plaintext: [UInt8]) throws(Failure) -> [UInt8] { throw Failure() }
-    static func aesUnwrapPadded(kek: [UInt8], wrapped: [UInt8]) throws(Failure) -> [UInt8] { throw Failure() }
-    static func rsaOAEPDecrypt(privateKeyDER der: [UInt8], hash: OAEPHash, ciphertext: [UInt8]) throws(Failure) -> [UInt8] {
-        throw Failure()
-    }
-    #endif
 }

@@ -75,7 +75,6 @@ extension TransitEngine {
         }
         let rsaLength = 512
         guard bytes.count > rsaLength else { throw TransitErrors.multi("provided ciphertext is too short") }
-        guard BoringSSLShim.isAvailable else { throw TransitErrors.multi("key import is not available in this build") }
         var ephemeral: [UInt8]
         do {
             ephemeral = try BoringSSLShim.rsaOAEPDecrypt(privateKeyDER: wrapKey.der, hash: hash, ciphertext: Array(bytes[..<rsaLength]))
