@@ -12,14 +12,17 @@ final class MemorySink: AuditSink {
     let lines = Mutex<[[UInt8]]>([])
     let failing = Atomic<Bool>(false)
     let blocking: Bool
+    let delay: Double
 
-    init(failing: Bool = false, blocking: Bool = false) {
+    init(failing: Bool = false, blocking: Bool = false, delay: Double = 0) {
         self.failing.store(failing, ordering: .relaxed)
         self.blocking = blocking
+        self.delay = delay
     }
 
     var mayBlock: Bool { blocking }
     func write(_ line: [UInt8]) throws {
+        if delay > 0 { Thread.sleep(forTimeInterval: delay) }
         if failing.load(ordering: .relaxed) { throw AuditSinkError("write failed") }
         lines.withLock { $0.append(line) }
     }
@@ -163,6 +166,20 @@ final class MemorySink: AuditSink {
         #expect(!(await broker.log(Self.record(), to: devices)))
         #expect(await broker.log(Self.record(), to: []), "no device enabled: nothing to record")
         #expect(failures.load(ordering: .relaxed) == 3)
+    }
+
+    @Test func aSlowDeviceDoesNotHoldUpARequestAnotherRecorded() async throws {
+        let broker = AuditBroker()
+        let slow = MemorySink(blocking: true, delay: 2)
+        let fast = MemorySink(blocking: true)
+        let devices = [Self.device(slow, path: "slow/"), Self.device(fast, path: "fast/")]
+        let start = Date()
+        #expect(await broker.log(Self.record(), to: devices))
+        #expect(Date().timeIntervalSince(start) < 1.5, "answered once the fast device had the line")
+        #expect(fast.all.count == 1)
+        // The slow device still gets its line, in order, later.
+        try await Task.sleep(for: .seconds(2.5))
+        #expect(slow.all.count == 1)
     }
 
     @Test func coreRefusesARequestNoDeviceCanRecord() async throws {
