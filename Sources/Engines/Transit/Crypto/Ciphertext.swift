@@ -52,6 +52,14 @@ extension LoadedKey {
         return SymmetricKey(data: KeyGenerator.derive(m.rawKey, context: context, count: m.rawKey.count, kdf: policy.kdf))
     }
 
+    /// The HMAC key of convergent nonces: the 32 bytes that follow the encryption key when the key derivation is asked
+    /// for both at once (for HKDF, the encryption key itself is the same either way).
+    func convergentNonceKey(_ m: VersionMaterial, context: [UInt8]?) throws(ItemError) -> SymmetricKey {
+        guard let context, !context.isEmpty else { throw ItemError(TransitErrors.missingContext) }
+        let both = KeyGenerator.derive(m.rawKey, context: context, count: m.rawKey.count + 32, kdf: policy.kdf)
+        return SymmetricKey(data: both.suffix(32))
+    }
+
     func encrypt(
         _ plaintext: [UInt8], version requested: Int64 = 0, context: [UInt8]? = nil, nonce: [UInt8]? = nil,
         associatedData: [UInt8]? = nil
@@ -65,15 +73,21 @@ extension LoadedKey {
             switch m.material {
             case .symmetric:
                 let key = try symmetricKey(m, context: context)
+                let nonceSize = type.nonceSize
                 let nonceBytes: [UInt8]
                 if policy.convergentEncryption {
-                    // Deterministic: the nonce is an HMAC of the plaintext under the (derived) key.
-                    nonceBytes = Array(HMAC<SHA256>.authenticationCode(for: plaintext, using: key).prefix(12))
+                    // Deterministic (OpenBao's convergent version 3): one derivation yields the encryption key followed
+                    // by 32 bytes of nonce key, and the nonce is HMAC-SHA256(nonce key, plaintext) cut to the nonce size.
+                    let nonceKey = try convergentNonceKey(m, context: context)
+                    nonceBytes = Array(HMAC<SHA256>.authenticationCode(for: plaintext, using: nonceKey).prefix(nonceSize))
                 } else {
-                    nonceBytes = KeyGenerator.randomBytes(12)
+                    nonceBytes = KeyGenerator.randomBytes(nonceSize)
                 }
                 let combined: Data
-                if type == .chacha20Poly1305 {
+                if type == .xchacha20Poly1305 {
+                    let sealed = try BoringSSLShim.xchachaSeal(key: key, nonce: nonceBytes, plaintext: plaintext, associatedData: aad)
+                    combined = Data(nonceBytes + sealed)
+                } else if type == .chacha20Poly1305 {
                     let box = try ChaChaPoly.seal(plaintext, using: key, nonce: ChaChaPoly.Nonce(data: nonceBytes), authenticating: aad)
                     combined = box.combined
                 } else {
@@ -114,15 +128,22 @@ extension LoadedKey {
         switch m.material {
         case .symmetric:
             let key = try symmetricKey(m, context: context)
-            guard bytes.count >= 12 else { throw ItemError("invalid ciphertext length") }
-            guard bytes.count >= 28 else { throw ItemError("cipher: message authentication failed") }
+            let nonceSize = type.nonceSize
+            // Go's AEADs name themselves in this error: crypto/cipher for AES-GCM, x/crypto/chacha20poly1305 for both ChaCha types.
+            let authFailed = type.isChaCha ? "chacha20poly1305: message authentication failed" : "cipher: message authentication failed"
+            guard bytes.count >= nonceSize else { throw ItemError("invalid ciphertext length") }
+            guard bytes.count >= nonceSize + 16 else { throw ItemError(authFailed) }
             do {
+                if type == .xchacha20Poly1305 {
+                    return try BoringSSLShim.xchachaOpen(
+                        key: key, nonce: Array(bytes[0..<nonceSize]), sealed: Array(bytes[nonceSize...]), associatedData: aad)
+                }
                 if type == .chacha20Poly1305 {
                     return Array(try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: bytes), using: key, authenticating: aad))
                 }
                 return Array(try AES.GCM.open(AES.GCM.SealedBox(combined: bytes), using: key, authenticating: aad))
             } catch {
-                throw ItemError("cipher: message authentication failed")
+                throw ItemError(authFailed)
             }
         case .rsa(_, let priv):
             do {

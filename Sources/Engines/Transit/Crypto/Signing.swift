@@ -79,6 +79,8 @@ extension LoadedKey {
                 let padding = try rsaPadding(options, explicitSalt: explicitSalt)
                 let sig = try rsaSign(key, input, options, padding)
                 return (out(sig), version)
+            case .mldsa44(let key):
+                return (out(try key.signature(for: input)), version)
             case .mldsa65(let key):
                 return (out(try key.signature(for: input)), version)
             case .mldsa87(let key):
@@ -106,10 +108,16 @@ extension LoadedKey {
         }
     }
 
+    private static func isPSS(_ options: SignOptions) -> Bool { options.signatureAlgorithm != "pkcs1v15" }
+
     private func rsaSign(_ key: _RSA.Signing.PrivateKey, _ input: [UInt8], _ options: SignOptions, _ padding: _RSA.Signing.Padding) throws -> Data {
         if options.prehashed { throw ItemError("prehashed input is not supported for RSA keys") }
         switch options.hashAlgorithm {
         case .sha1: return try key.signature(for: Insecure.SHA1.hash(data: input), padding: padding).rawRepresentation
+        case .sha2_224:
+            // swift-crypto's RSA knows no SHA-224; BoringSSL's RSA signs the digest (same padding choices and salt).
+            return Data(try BoringSSLShim.rsaSignSHA224(
+                privateKeyDER: Array(key.derRepresentation), pss: Self.isPSS(options), digest: BoringSSLShim.sha224(input)))
         case .sha2_256: return try key.signature(for: SHA256.hash(data: input), padding: padding).rawRepresentation
         case .sha2_384: return try key.signature(for: SHA384.hash(data: input), padding: padding).rawRepresentation
         case .sha2_512: return try key.signature(for: SHA512.hash(data: input), padding: padding).rawRepresentation
@@ -122,6 +130,10 @@ extension LoadedKey {
         let s = _RSA.Signing.RSASignature(rawRepresentation: sig)
         switch options.hashAlgorithm {
         case .sha1: return key.isValidSignature(s, for: Insecure.SHA1.hash(data: input), padding: padding)
+        case .sha2_224:
+            return BoringSSLShim.rsaVerifySHA224(
+                publicKeyPKCS1: Array(key.pkcs1DERRepresentation), pss: Self.isPSS(options), digest: BoringSSLShim.sha224(input),
+                signature: sig)
         case .sha2_256: return key.isValidSignature(s, for: SHA256.hash(data: input), padding: padding)
         case .sha2_384: return key.isValidSignature(s, for: SHA384.hash(data: input), padding: padding)
         case .sha2_512: return key.isValidSignature(s, for: SHA512.hash(data: input), padding: padding)
@@ -175,6 +187,8 @@ extension LoadedKey {
         case .rsa(let key, _):
             let padding = try rsaPadding(options, explicitSalt: explicitSalt)
             return try rsaVerify(key, sig, input, options, padding)
+        case .mldsa44(let key):
+            return key.isValidSignature(sig, for: input)
         case .mldsa65(let key):
             return key.isValidSignature(sig, for: input)
         case .mldsa87(let key):

@@ -15,7 +15,9 @@ enum KeyImport {
     static let ed25519OID = "1.3.101.112"
     static let ecPublicKeyOID = "1.2.840.10045.2.1"
     static let rsaOID = "1.2.840.113549.1.1.1"
-    static let mldsaOIDs: [String: KeyType] = ["2.16.840.1.101.3.4.3.18": .mldsa65, "2.16.840.1.101.3.4.3.19": .mldsa87]
+    static let mldsaOIDs: [String: KeyType] = [
+        "2.16.840.1.101.3.4.3.17": .mldsa44, "2.16.840.1.101.3.4.3.18": .mldsa65, "2.16.840.1.101.3.4.3.19": .mldsa87,
+    ]
     static let curveOIDs: [String: String] = ["1.2.840.10045.3.1.7": "P-256", "1.3.132.0.34": "P-384", "1.3.132.0.35": "P-521"]
 
     /// Types `import` takes (X-Wing keys are Coffer's own and are not importable).
@@ -31,7 +33,10 @@ enum KeyImport {
         case ed25519OID: return "ed25519.\(kind)"
         case ecPublicKeyOID: return "*ecdsa.\(kind)"
         case rsaOID: return "*rsa.\(kind)"
-        default: return mldsaOIDs[algorithm] != nil || algorithm.hasPrefix("2.16.840.1.101.3.4.3.") ? "*mldsa.\(kind)" : "unknown"
+        default:
+            // OpenBao names ML-DSA keys by parameter set ("got mldsa-44"), private or public.
+            if let type = mldsaOIDs[algorithm] { return type.rawValue }
+            return algorithm.hasPrefix("2.16.840.1.101.3.4.3.") ? "*mldsa.\(kind)" : "unknown"
         }
     }
 
@@ -42,7 +47,7 @@ enum KeyImport {
         case .ed25519: wanted = info.algorithm == ed25519OID
         case .ecdsaP256, .ecdsaP384, .ecdsaP521: wanted = info.algorithm == ecPublicKeyOID
         case .rsa2048, .rsa3072, .rsa4096: wanted = info.algorithm == rsaOID
-        case .mldsa65, .mldsa87: wanted = mldsaOIDs[info.algorithm] == type
+        case .mldsa44, .mldsa65, .mldsa87: wanted = mldsaOIDs[info.algorithm] == type
         default: wanted = false
         }
         guard wanted else {
@@ -63,7 +68,7 @@ enum KeyImport {
     /// The stored form (see ``KeyVersion/key``) of an imported private or secret key.
     static func privateKey(type: KeyType, bytes: [UInt8]) throws(Failure) -> [UInt8] {
         switch type {
-        case .aes128GCM96, .aes256GCM96, .chacha20Poly1305, .hmac:
+        case .aes128GCM96, .aes256GCM96, .chacha20Poly1305, .xchacha20Poly1305, .hmac:
             let ok = type == .hmac ? (32...512).contains(bytes.count) : bytes.count == (type == .aes128GCM96 ? 16 : 32)
             guard ok else { throw Failure("invalid key size \(bytes.count) bytes for key type \(type.rawValue)") }
             return bytes
@@ -93,7 +98,7 @@ enum KeyImport {
                 let key = try _RSA.Signing.PrivateKey(derRepresentation: bytes)
                 try checkRSASize(key.keySizeInBits, type: type)
                 return Array(key.derRepresentation)
-            case .mldsa65, .mldsa87:
+            case .mldsa44, .mldsa65, .mldsa87:
                 // ML-DSA-PrivateKey ::= CHOICE { seed [0] IMPLICIT OCTET STRING (SIZE (32)), expandedKey OCTET STRING,
                 //   both SEQUENCE { seed OCTET STRING (SIZE (32)), expandedKey OCTET STRING } } (RFC 9881)
                 let choice = try DERNode.single(info.key)
@@ -108,6 +113,7 @@ enum KeyImport {
                     throw Failure("error parsing asymmetric key: ML-DSA private keys must include the seed")
                 }
                 guard seed.count == 32 else { throw Failure("error parsing asymmetric key: invalid ML-DSA seed length \(seed.count)") }
+                if type == .mldsa44 { return try MLDSA44PrivateKey(seedRepresentation: seed).seedRepresentation }
                 if type == .mldsa65 { return Array(try MLDSA65.PrivateKey(seedRepresentation: seed, publicKey: nil).seedRepresentation) }
                 return Array(try MLDSA87.PrivateKey(seedRepresentation: seed, publicKey: nil).seedRepresentation)
             default:
@@ -140,6 +146,7 @@ enum KeyImport {
                 let key = try _RSA.Signing.PublicKey(derRepresentation: block.der)
                 try checkRSASize(key.keySizeInBits, type: type)
                 return .rsa(key, try _RSA.Encryption.PublicKey(derRepresentation: block.der))
+            case .mldsa44: return .mldsa44(try MLDSA44PublicKey(rawRepresentation: info.key))
             case .mldsa65: return .mldsa65(try MLDSA65.PublicKey(rawRepresentation: info.key))
             case .mldsa87: return .mldsa87(try MLDSA87.PublicKey(rawRepresentation: info.key))
             default: throw Failure("provided type does not support public_key import")

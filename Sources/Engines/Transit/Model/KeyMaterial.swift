@@ -11,6 +11,7 @@ enum Material: @unchecked Sendable {
     case p384(P384.Signing.PrivateKey)
     case p521(P521.Signing.PrivateKey)
     case rsa(_RSA.Signing.PrivateKey, _RSA.Encryption.PrivateKey)
+    case mldsa44(MLDSA44PrivateKey)
     case mldsa65(MLDSA65.PrivateKey)
     case mldsa87(MLDSA87.PrivateKey)
     case xwing(XWingMLKEM768X25519.PrivateKey)
@@ -25,6 +26,7 @@ enum PublicMaterial: @unchecked Sendable {
     case p384(P384.Signing.PublicKey)
     case p521(P521.Signing.PublicKey)
     case rsa(_RSA.Signing.PublicKey, _RSA.Encryption.PublicKey)
+    case mldsa44(MLDSA44PublicKey)
     case mldsa65(MLDSA65.PublicKey)
     case mldsa87(MLDSA87.PublicKey)
 }
@@ -73,7 +75,7 @@ enum KeyGenerator {
     static func generate(type: KeyType, keySize: Int) throws -> [UInt8] {
         switch type {
         case .aes128GCM96: return bytes(SymmetricKey(size: .bits128))
-        case .aes256GCM96, .chacha20Poly1305: return bytes(SymmetricKey(size: .bits256))
+        case .aes256GCM96, .chacha20Poly1305, .xchacha20Poly1305: return bytes(SymmetricKey(size: .bits256))
         case .hmac: return bytes(SymmetricKey(size: SymmetricKeySize(bitCount: keySize * 8)))
         case .ed25519: return Array(Curve25519.Signing.PrivateKey().rawRepresentation)
         case .ecdsaP256: return Array(P256.Signing.PrivateKey().rawRepresentation)
@@ -82,6 +84,7 @@ enum KeyGenerator {
         case .rsa2048: return Array(try _RSA.Signing.PrivateKey(keySize: .bits2048).derRepresentation)
         case .rsa3072: return Array(try _RSA.Signing.PrivateKey(keySize: .bits3072).derRepresentation)
         case .rsa4096: return Array(try _RSA.Signing.PrivateKey(keySize: .bits4096).derRepresentation)
+        case .mldsa44: return try MLDSA44PrivateKey().seedRepresentation
         case .mldsa65: return Array(try MLDSA65.PrivateKey().seedRepresentation)
         case .mldsa87: return Array(try MLDSA87.PrivateKey().seedRepresentation)
         case .xwing: return Array(try XWingMLKEM768X25519.PrivateKey.generate().seedRepresentation)
@@ -107,6 +110,7 @@ enum KeyGenerator {
         case .ecdsaP521: return .p521(try P521.Signing.PublicKey(derRepresentation: publicKey))
         case .rsa2048, .rsa3072, .rsa4096:
             return .rsa(try _RSA.Signing.PublicKey(derRepresentation: publicKey), try _RSA.Encryption.PublicKey(derRepresentation: publicKey))
+        case .mldsa44: return .mldsa44(try MLDSA44PublicKey(rawRepresentation: publicKey))
         case .mldsa65: return .mldsa65(try MLDSA65.PublicKey(rawRepresentation: publicKey))
         case .mldsa87: return .mldsa87(try MLDSA87.PublicKey(rawRepresentation: publicKey))
         default: throw TransitErrors.multi("key type \(type.rawValue) has no public key")
@@ -115,13 +119,14 @@ enum KeyGenerator {
 
     static func material(type: KeyType, key: [UInt8]) throws -> Material {
         switch type {
-        case .aes128GCM96, .aes256GCM96, .chacha20Poly1305, .hmac: return .symmetric(SymmetricKey(data: key))
+        case .aes128GCM96, .aes256GCM96, .chacha20Poly1305, .xchacha20Poly1305, .hmac: return .symmetric(SymmetricKey(data: key))
         case .ed25519: return .ed25519(try Curve25519.Signing.PrivateKey(rawRepresentation: key))
         case .ecdsaP256: return .p256(try P256.Signing.PrivateKey(rawRepresentation: key))
         case .ecdsaP384: return .p384(try P384.Signing.PrivateKey(rawRepresentation: key))
         case .ecdsaP521: return .p521(try P521.Signing.PrivateKey(rawRepresentation: key))
         case .rsa2048, .rsa3072, .rsa4096:
             return .rsa(try _RSA.Signing.PrivateKey(derRepresentation: key), try _RSA.Encryption.PrivateKey(derRepresentation: key))
+        case .mldsa44: return .mldsa44(try MLDSA44PrivateKey(seedRepresentation: key))
         case .mldsa65: return .mldsa65(try MLDSA65.PrivateKey(seedRepresentation: key, publicKey: nil))
         case .mldsa87: return .mldsa87(try MLDSA87.PrivateKey(seedRepresentation: key, publicKey: nil))
         case .xwing: return .xwing(try XWingMLKEM768X25519.PrivateKey(seedRepresentation: key, publicKey: nil))
@@ -160,6 +165,7 @@ extension Material {
         case .p384(let k): return .p384(k.publicKey)
         case .p521(let k): return .p521(k.publicKey)
         case .rsa(let k, let e): return .rsa(k.publicKey, e.publicKey)
+        case .mldsa44(let k): return .mldsa44(k.publicKey)
         case .mldsa65(let k): return .mldsa65(k.publicKey)
         case .mldsa87(let k): return .mldsa87(k.publicKey)
         case .publicOnly(let p): return p
@@ -181,6 +187,7 @@ extension PublicMaterial {
         case .p384(let k): return k.pemRepresentation + "\n"
         case .p521(let k): return k.pemRepresentation + "\n"
         case .rsa(let k, _): return k.pemRepresentation + "\n"
+        case .mldsa44(let k): return GoBase64.encode(k.rawRepresentation)
         case .mldsa65(let k): return GoBase64.encode(k.rawRepresentation)
         case .mldsa87(let k): return GoBase64.encode(k.rawRepresentation)
         }
@@ -194,6 +201,7 @@ extension PublicMaterial {
         case .p384(let k): return Array(k.derRepresentation)
         case .p521(let k): return Array(k.derRepresentation)
         case .rsa(let k, _): return Array(k.derRepresentation)
+        case .mldsa44(let k): return k.rawRepresentation
         case .mldsa65(let k): return Array(k.rawRepresentation)
         case .mldsa87(let k): return Array(k.rawRepresentation)
         }

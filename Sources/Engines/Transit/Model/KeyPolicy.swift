@@ -6,6 +6,8 @@ enum KeyType: String, Sendable, CaseIterable {
     case aes128GCM96 = "aes128-gcm96"
     case aes256GCM96 = "aes256-gcm96"
     case chacha20Poly1305 = "chacha20-poly1305"
+    /// ChaCha20-Poly1305 with a 24-byte nonce (BoringSSL's, through the shim).
+    case xchacha20Poly1305 = "xchacha20-poly1305"
     case ed25519 = "ed25519"
     case ecdsaP256 = "ecdsa-p256"
     case ecdsaP384 = "ecdsa-p384"
@@ -14,15 +16,20 @@ enum KeyType: String, Sendable, CaseIterable {
     case rsa3072 = "rsa-3072"
     case rsa4096 = "rsa-4096"
     case hmac = "hmac"
+    /// ML-DSA-44 (BoringSSL's, through the shim; swift-crypto wraps only ML-DSA-65 and -87).
+    case mldsa44 = "mldsa-44"
     case mldsa65 = "mldsa-65"
     case mldsa87 = "mldsa-87"
     /// X-Wing (ML-KEM-768 + X25519) KEM, with AES-256-GCM under the encapsulated secret.
     case xwing = "xwing-mlkem768-x25519"
 
-    var isSymmetricAEAD: Bool { self == .aes128GCM96 || self == .aes256GCM96 || self == .chacha20Poly1305 }
+    var isSymmetricAEAD: Bool { self == .aes128GCM96 || self == .aes256GCM96 || isChaCha }
+    var isChaCha: Bool { self == .chacha20Poly1305 || self == .xchacha20Poly1305 }
+    /// The nonce length of a symmetric AEAD type (the nonce leads its ciphertexts).
+    var nonceSize: Int { self == .xchacha20Poly1305 ? 24 : 12 }
     var isRSA: Bool { self == .rsa2048 || self == .rsa3072 || self == .rsa4096 }
     var isECDSA: Bool { self == .ecdsaP256 || self == .ecdsaP384 || self == .ecdsaP521 }
-    var isMLDSA: Bool { self == .mldsa65 || self == .mldsa87 }
+    var isMLDSA: Bool { self == .mldsa44 || self == .mldsa65 || self == .mldsa87 }
     /// Types whose read response lists public keys rather than creation times.
     var isAsymmetric: Bool { isRSA || isECDSA || isMLDSA || self == .ed25519 || self == .xwing }
 

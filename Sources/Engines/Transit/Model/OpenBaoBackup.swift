@@ -10,7 +10,8 @@ import _CryptoExtras
 enum OpenBaoBackup {
     static let typeNumbers: [Int64: KeyType] = [
         0: .aes256GCM96, 1: .ecdsaP256, 2: .ed25519, 3: .rsa2048, 4: .rsa4096, 5: .chacha20Poly1305, 6: .ecdsaP384,
-        7: .ecdsaP521, 8: .aes128GCM96, 9: .rsa3072, 10: .hmac, 13: .mldsa65, 14: .mldsa87,
+        7: .ecdsaP521, 8: .aes128GCM96, 9: .rsa3072, 10: .hmac, 11: .xchacha20Poly1305, 12: .mldsa44, 13: .mldsa65,
+        14: .mldsa87,
     ]
 
     /// Quotes integer literals of 16 digits or more that follow `:`, `[` or `,` (never inside base64 or times).
@@ -53,14 +54,14 @@ enum OpenBaoBackup {
     /// The key material of one OpenBao key entry in Coffer's stored form.
     static func material(_ entry: JSONValue, type: KeyType) throws -> [UInt8]? {
         switch type {
-        case .aes128GCM96, .aes256GCM96, .chacha20Poly1305, .hmac:
+        case .aes128GCM96, .aes256GCM96, .chacha20Poly1305, .xchacha20Poly1305, .hmac:
             guard let k = entry["key"]?.stringValue else { return nil }
             return try? GoBase64.decode(k)
         case .ed25519:
             // Go's ed25519.PrivateKey: 32-byte seed followed by the public key.
             guard let k = entry["key"]?.stringValue, let raw = try? GoBase64.decode(k), raw.count >= 32 else { return nil }
             return Array(raw.prefix(32))
-        case .mldsa65, .mldsa87:
+        case .mldsa44, .mldsa65, .mldsa87:
             guard let k = entry["key"]?.stringValue, let raw = try? GoBase64.decode(k) else { return nil }
             return raw.count == 32 ? raw : nil
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:

@@ -20,7 +20,7 @@ extension TransitEngine {
         case "signing-key":
             guard p.type.supportsSigning else { throw LogicalError.invalidRequest("signing not supported for the key") }
         case "public-key":
-            guard p.type.isAsymmetric else { throw LogicalError.invalidRequest("public key not available for key type \(p.type.rawValue)") }
+            guard p.type.isAsymmetric else { throw TransitErrors.multi("unknown key type \(p.type.rawValue) for export type public-key") }
         default: break
         }
         var selected: [Int] = []
@@ -57,6 +57,7 @@ extension TransitEngine {
         case .p384(let k): return pem(k.pemRepresentation)
         case .p521(let k): return pem(k.pemRepresentation)
         case .rsa(let k, _): return pem(k.pemRepresentation)
+        case .mldsa44(let k): return GoBase64.encode(k.seedRepresentation)
         case .mldsa65(let k): return GoBase64.encode(k.seedRepresentation)
         case .mldsa87(let k): return GoBase64.encode(k.seedRepresentation)
         case .xwing(let k): return GoBase64.encode(k.seedRepresentation)
