@@ -106,10 +106,9 @@ func strings(_ list: [String]) -> JSONValue { .array(list.map { .string($0) }) }
 
 /// A random UUID-formatted identifier (role ids, secret ids, accessors), lowercase as OpenBao prints them.
 func randomUUID() -> String {
-    var bytes = [UInt8](repeating: 0, count: 16)
     var rng = SystemRandomNumberGenerator()
-    for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-    let hex = bytes.map { String(format: "%02x", $0) }.joined()
+    var words = (rng.next() as UInt64, rng.next() as UInt64)
+    let hex = withUnsafeBytes(of: &words) { hexEncoded($0) }
     let c = Array(hex)
     return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
         + String(c[20..<32])
@@ -165,8 +164,10 @@ struct AppRoleStore {
     }
 
     static func hmac(_ value: String, key: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        var mac = HMAC<SHA256>(key: key)
+        var value = value
+        value.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return hexEncoded(mac.finalize())
     }
 
     /// Finds a secret-ID entry under a role by the secret, comparing the stored HMAC in constant time.
