@@ -1,6 +1,7 @@
 import CofferSDK
 import Crypto
 import Foundation
+import Synchronization
 
 /// A role as stored at `role/<name>`.
 struct RoleEntry: Codable, Equatable {
@@ -124,9 +125,29 @@ enum Layout {
     static func accessor(_ accessor: String) -> String { "accessor/" + accessor }
 }
 
+/// Decoded records of one mount by storage key. A record is reused only while the stored bytes are exactly the bytes
+/// it was decoded from, so a write can never leave a stale record behind and nothing has to be invalidated. It lives
+/// with the engine instance, which is dropped on seal.
+final class DecodedRecords: Sendable {
+    private let entries = Mutex<[String: (raw: Data, value: any Sendable)]>([:])
+    static let limit = 4096
+
+    func decode<T: Decodable & Sendable>(_ type: T.Type, _ key: String, _ data: Data, with decoder: JSONDecoder) throws -> T {
+        if let e = entries.withLock({ $0[key] }), e.raw == data, let value = e.value as? T { return value }
+        let value = try decoder.decode(T.self, from: data)
+        entries.withLock {
+            if $0.count >= Self.limit { $0.removeAll() }
+            $0[key] = (data, value)
+        }
+        return value
+    }
+}
+
 /// Typed storage access for a request.
 struct AppRoleStore {
     let storage: any LogicalStorage
+    /// Where login reuses decoded records; nil elsewhere.
+    var records: DecodedRecords? = nil
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -140,8 +161,9 @@ struct AppRoleStore {
         return d
     }()
 
-    func load<T: Decodable>(_ type: T.Type, _ key: String) async throws -> T? {
+    func load<T: Decodable & Sendable>(_ type: T.Type, _ key: String) async throws -> T? {
         guard let data = try await storage.get(key) else { return nil }
+        if let records { return try records.decode(T.self, key, data, with: Self.decoder) }
         return try Self.decoder.decode(T.self, from: data)
     }
 
