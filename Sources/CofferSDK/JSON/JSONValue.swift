@@ -343,12 +343,13 @@ private struct JSONParser {
         }
     }
 
-    mutating func expectLiteral(_ lit: String) throws {
-        let l = Array(lit.utf8)
-        guard index + l.count <= bytes.count, Array(bytes[index..<index + l.count]) == l else {
+    mutating func expectLiteral(_ lit: StaticString) throws {
+        let n = lit.utf8CodeUnitCount
+        guard index + n <= bytes.count else { throw JSONParseError("invalid character at offset \(index)") }
+        for j in 0..<n where bytes[index + j] != lit.utf8Start[j] {
             throw JSONParseError("invalid character at offset \(index)")
         }
-        index += l.count
+        index += n
     }
 
     mutating func parseNumber() throws -> JSONValue {
@@ -370,6 +371,12 @@ private struct JSONParser {
             }
         }
         guard index > digitsStart else { throw JSONParseError("invalid character looking for beginning of value at offset \(start)") }
+        if !isFloat && index - digitsStart <= 18 {
+            // Up to 18 digits always fit an Int64: no text to build.
+            var v: Int64 = 0
+            for j in digitsStart..<index { v = v &* 10 &+ Int64(bytes[j] &- UInt8(ascii: "0")) }
+            return .int(start == digitsStart ? v : -v)
+        }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if !isFloat, let i = Int64(text) { return .int(i) }
         guard let d = Double(text) else { throw JSONParseError("invalid number literal \"\(text.prefix(32))\"") }
