@@ -42,10 +42,10 @@ extension LogicalRequest {
         guard let v = data[key] else { return nil }
         switch v {
         case .string(let s):
-            return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return s.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         case .array(let a):
             return a.compactMap {
-                if case .string(let s) = $0 { return s.trimmingCharacters(in: .whitespaces) }
+                if case .string(let s) = $0 { return s.trimmingWhitespace() }
                 if case .int(let i) = $0 { return String(i) }
                 return nil
             }
@@ -150,4 +150,27 @@ public func parseVaultTime(_ s: String) -> Date? {
     let head = String(s[..<dot]) + String(s[z...])
     guard let base = f.date(from: head), let frac = Double("0" + s[dot..<z]) else { return nil }
     return base.addingTimeInterval(frac)
+}
+
+extension StringProtocol {
+    /// `trimmingCharacters(in: .whitespaces)` without the trip through Foundation for ASCII text (policy names, TTLs,
+    /// comma lists on the request path). Text with other characters takes Foundation's path, so the result is the same.
+    public func trimmingWhitespace() -> String {
+        let u = utf8
+        var first: String.Index? = nil
+        var lastEnd = u.startIndex
+        var i = u.startIndex
+        while i < u.endIndex {
+            let b = u[i]
+            if b >= 0x80 { return trimmingCharacters(in: .whitespaces) }
+            let next = u.index(after: i)
+            if b != 0x20 && b != 0x09 {
+                if first == nil { first = i }
+                lastEnd = next
+            }
+            i = next
+        }
+        guard let first else { return "" }
+        return String(self[first..<lastEnd])
+    }
 }
