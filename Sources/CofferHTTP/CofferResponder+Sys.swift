@@ -115,6 +115,6 @@ extension CofferResponder {
             body["cluster_id"] = .string(s.clusterID)
             body["standby"] = false
         }
-        return Self.json(status: status, JSONValue.object(body).serialized())
+        return Self.json(status: status, bytes: ByteBuffer(bytes: JSONValue.object(body).serializedBytes()))
     }
 }

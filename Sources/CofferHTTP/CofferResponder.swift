@@ -25,7 +25,7 @@ public struct CofferResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = Self.requestID()
         do {
             let response = try await route(request, requestID: requestID, remoteAddress: context.remoteAddress?.ipAddress)
             logger.trace("request", metadata: ["coffer.request_id": "\(requestID)", "coffer.method": "\(request.method)", "coffer.status": "\(response.status.code)"])
@@ -42,6 +42,32 @@ public struct CofferResponder: HTTPResponder {
             return Self.errorResponse(LogicalError.internalError(Core.multiError("internal error")))
         }
     }
+
+    /// A random (version 4) UUID in lower case, without Foundation's UUID string round trip.
+    static func requestID() -> String {
+        var rng = SystemRandomNumberGenerator()
+        var bytes = (rng.next() as UInt64, rng.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bytes) { b in
+            b[6] = (b[6] & 0x0F) | 0x40
+            b[8] = (b[8] & 0x3F) | 0x80
+            let h = Array(hexEncoded(b).utf8)
+            var out: [UInt8] = []
+            out.reserveCapacity(36)
+            out += h[0..<8]
+            out.append(UInt8(ascii: "-"))
+            out += h[8..<12]
+            out.append(UInt8(ascii: "-"))
+            out += h[12..<16]
+            out.append(UInt8(ascii: "-"))
+            out += h[16..<20]
+            out.append(UInt8(ascii: "-"))
+            out += h[20..<32]
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    static let vaultTokenHeader = HTTPField.Name("X-Vault-Token")!
+    static let wrapTTLHeader = HTTPField.Name("X-Vault-Wrap-TTL")!
 
     static func status(_ code: LogicalError.Code) -> Int {
         switch code {
@@ -67,10 +93,15 @@ public struct CofferResponder: HTTPResponder {
     }
 
     static func json(status: Int, _ text: String) -> Response {
+        json(status: status, bytes: ByteBuffer(string: text))
+    }
+
+    static func json(status: Int, bytes: ByteBuffer) -> Response {
         var headers = HTTPFields()
+        headers.reserveCapacity(2)
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: bytes))
     }
 
     static func noContent() -> Response {
@@ -87,7 +118,7 @@ public struct CofferResponder: HTTPResponder {
             throw LogicalError(.unsupportedPath, messages: [])
         }
         var path = String(rawPath.dropFirst(4))
-        path = path.removingPercentEncoding ?? path
+        if path.utf8.contains(UInt8(ascii: "%")) { path = path.removingPercentEncoding ?? path }
         let method = request.method
 
         // Endpoints that work while sealed or uninitialized.
@@ -160,7 +191,7 @@ public struct CofferResponder: HTTPResponder {
     }
 
     func wrapTTL(_ request: Request) throws -> Int64? {
-        guard let h = request.headers[HTTPField.Name("X-Vault-Wrap-TTL")!], !h.isEmpty else { return nil }
+        guard let h = request.headers[Self.wrapTTLHeader], !h.isEmpty else { return nil }
         guard let ttl = parseDurationSeconds(h), ttl > 0 else {
             throw LogicalError.invalidRequest("error parsing wrap TTL")
         }
@@ -168,7 +199,7 @@ public struct CofferResponder: HTTPResponder {
     }
 
     func token(_ request: Request) -> String? {
-        if let t = request.headers[HTTPField.Name("X-Vault-Token")!], !t.isEmpty { return t }
+        if let t = request.headers[Self.vaultTokenHeader], !t.isEmpty { return t }
         if let a = request.headers[.authorization], a.lowercased().hasPrefix("bearer ") {
             return String(a.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         }
@@ -214,28 +245,36 @@ public struct CofferResponder: HTTPResponder {
             headers[.cacheControl] = "no-store"
             return Response(status: .init(code: status), headers: headers)
         }
-        var out = "{"
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(UInt8(ascii: "{"))
         if r.duplicateDataAtTopLevel, let d = r.data {
-            for k in d.keys.sorted() where !Self.envelopeKeys.contains(k) {
+            for (k, v) in d.sorted(by: { $0.key < $1.key }) where !Self.envelopeKeys.contains(k) {
                 JSONValue.writeStringPublic(k, to: &out)
-                out += ":"
-                d[k]!.write(to: &out)
-                out += ","
+                out.append(UInt8(ascii: ":"))
+                v.write(to: &out)
+                out.append(UInt8(ascii: ","))
             }
         }
         // A wrapped response carries no request id, as OpenBao answers.
-        out += "\"request_id\":\"\(r.wrapInfo == nil ? requestID : "")\",\"lease_id\":"
+        out += "\"request_id\":\"".utf8
+        if r.wrapInfo == nil { out += requestID.utf8 }
+        out += "\",\"lease_id\":".utf8
         JSONValue.writeStringPublic(r.leaseID, to: &out)
-        out += ",\"renewable\":\(r.renewable),\"lease_duration\":\(r.leaseDuration),\"data\":"
-        if let d = r.data { JSONValue.object(d).write(to: &out) } else { out += "null" }
-        out += ",\"wrap_info\":"
-        if let w = r.wrapInfo { w.write(to: &out) } else { out += "null" }
-        out += ",\"warnings\":"
-        if r.warnings.isEmpty { out += "null" } else { JSONValue.array(r.warnings.map { .string($0) }).write(to: &out) }
-        out += ",\"auth\":"
-        if let a = r.auth { a.write(to: &out) } else { out += "null" }
-        out += "}"
-        return Self.json(status: r.httpStatus ?? 200, out)
+        out += ",\"renewable\":".utf8
+        out += (r.renewable ? "true" : "false").utf8
+        out += ",\"lease_duration\":".utf8
+        JSONValue.int(r.leaseDuration).write(to: &out)
+        out += ",\"data\":".utf8
+        if let d = r.data { JSONValue.object(d).write(to: &out) } else { out += "null".utf8 }
+        out += ",\"wrap_info\":".utf8
+        if let w = r.wrapInfo { w.write(to: &out) } else { out += "null".utf8 }
+        out += ",\"warnings\":".utf8
+        if r.warnings.isEmpty { out += "null".utf8 } else { JSONValue.array(r.warnings.map { .string($0) }).write(to: &out) }
+        out += ",\"auth\":".utf8
+        if let a = r.auth { a.write(to: &out) } else { out += "null".utf8 }
+        out.append(UInt8(ascii: "}"))
+        return Self.json(status: r.httpStatus ?? 200, bytes: ByteBuffer(bytes: out))
     }
 
     static let envelopeKeys: Set<String> = ["request_id", "lease_id", "renewable", "lease_duration", "data", "wrap_info", "warnings", "auth"]

@@ -37,7 +37,7 @@ extension Core {
     /// Creates and stores a token; returns the token and its `auth` block.
     func issueToken(_ r: TokenRequest, parent: TokenEntry?, mount: MountEntry?) async throws -> (String, JSONValue) {
         let now = self.now()
-        var policies = Array(Set(r.policies.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }))
+        var policies = Array(Set(r.policies.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty }))
         if !r.noDefaultPolicy, !policies.contains("root"), !policies.contains("default") { policies.append("default") }
         policies.sort()
         let sysMax = (mount?.maxLeaseTTL ?? 0) > 0 ? mount!.maxLeaseTTL : configuration.maxLeaseTTL

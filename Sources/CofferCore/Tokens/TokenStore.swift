@@ -12,17 +12,22 @@ enum RandomID {
         var rng = SystemRandomNumberGenerator()
         var out = [UInt8]()
         out.reserveCapacity(count)
+        // Eight random bytes per draw: each draw is a getrandom(2) call.
         while out.count < count {
-            let b = UInt8.random(in: 0...255, using: &rng)
-            if b < 248 { out.append(alphabet[Int(b % 62)]) }
+            var word = rng.next()
+            for _ in 0..<8 where out.count < count {
+                let b = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if b < 248 { out.append(alphabet[Int(b % 62)]) }
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }
 
     static func uuid() -> String {
         var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        var words = (rng.next() as UInt64, rng.next() as UInt64)
+        let hex = withUnsafeBytes(of: &words) { hexEncoded($0) }
         let c = Array(hex)
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
             + String(c[20..<32])
@@ -30,7 +35,10 @@ enum RandomID {
 
     static func hex(_ bytes: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes + 7)
+        while out.count < bytes { withUnsafeBytes(of: rng.next() as UInt64) { out += $0 } }
+        return hexEncoded(out.prefix(bytes))
     }
 }
 
@@ -46,7 +54,8 @@ public final class TokenStore: Sendable {
     static let saltPath = "sys/token/salt"
 
     let storage: any LogicalStorage
-    private let salt = Mutex<SymmetricKey?>(nil)
+    /// HMAC-SHA256 keyed with the salt, its key already absorbed: each hash copies it (the state is a value).
+    private let salt = Mutex<HMAC<SHA256>?>(nil)
     private let cache = Mutex<[String: TokenEntry]>([:])
     /// Expiry time of every token that has one, so the sweeper never scans storage.
     private let expiries = Mutex<[String: Date]>([:])
@@ -76,7 +85,7 @@ public final class TokenStore: Sendable {
             key = SymmetricKey(size: .bits256)
             try await storage.put(Self.saltPath, key.withUnsafeBytes { Data($0) })
         }
-        salt.withLock { $0 = key }
+        salt.withLock { $0 = HMAC<SHA256>(key: key) }
         cache.withLock { $0.removeAll() }
         var index: [String: Date] = [:]
         for h in try await storage.list(prefix: Self.idPrefix) where !h.hasSuffix("/") {
@@ -101,9 +110,10 @@ public final class TokenStore: Sendable {
 
     /// HMAC-SHA256 of an identifier under the store's salt, hex encoded.
     public func hash(_ id: String) throws -> String {
-        guard let key = salt.withLock({ $0 }) else { throw LogicalError.sealed }
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(id.utf8), using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        guard var mac = salt.withLock({ $0 }) else { throw LogicalError.sealed }
+        var id = id
+        id.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return hexEncoded(mac.finalize())
     }
 
     func lookup(hash h: String) async throws -> TokenEntry? {

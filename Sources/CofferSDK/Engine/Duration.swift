@@ -13,7 +13,7 @@ public func parseDurationSeconds(_ value: JSONValue) -> Int64? {
 }
 
 public func parseDurationSeconds(_ text: String) -> Int64? {
-    let s = text.trimmingCharacters(in: .whitespaces)
+    let s = text.trimmingWhitespace()
     if s.isEmpty { return 0 }
     if let i = Int64(s) { return i }
     var total = 0.0

@@ -42,10 +42,10 @@ extension LogicalRequest {
         guard let v = data[key] else { return nil }
         switch v {
         case .string(let s):
-            return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return s.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         case .array(let a):
             return a.compactMap {
-                if case .string(let s) = $0 { return s.trimmingCharacters(in: .whitespaces) }
+                if case .string(let s) = $0 { return s.trimmingWhitespace() }
                 if case .int(let i) = $0 { return String(i) }
                 return nil
             }
@@ -91,6 +91,44 @@ public func formatVaultTime(_ date: Date) -> String {
     var tm = tm()
     var s = time_t(secs)
     gmtime_r(&s, &tm)
+    let year = Int(tm.tm_year) + 1900
+    guard (0...9999).contains(year), (0..<1_000_000_000).contains(nanos) else {
+        return formatVaultTimeWithFormat(tm: tm, nanos: nanos)
+    }
+    // Written by hand: this runs for every token lookup and KV read, and String(format:) is slow.
+    var out: [UInt8] = []
+    out.reserveCapacity(30)
+    func digits(_ v: Int, _ width: Int) {
+        var d = 1
+        for _ in 1..<width { d *= 10 }
+        var v = v
+        while d > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(v / d))
+            v %= d
+            d /= 10
+        }
+    }
+    digits(year, 4)
+    out.append(UInt8(ascii: "-"))
+    digits(Int(tm.tm_mon) + 1, 2)
+    out.append(UInt8(ascii: "-"))
+    digits(Int(tm.tm_mday), 2)
+    out.append(UInt8(ascii: "T"))
+    digits(Int(tm.tm_hour), 2)
+    out.append(UInt8(ascii: ":"))
+    digits(Int(tm.tm_min), 2)
+    out.append(UInt8(ascii: ":"))
+    digits(Int(tm.tm_sec), 2)
+    if nanos != 0 {
+        out.append(UInt8(ascii: "."))
+        digits(Int(nanos), 9)
+        while out.last == UInt8(ascii: "0") { out.removeLast() }
+    }
+    out.append(UInt8(ascii: "Z"))
+    return String(decoding: out, as: UTF8.self)
+}
+
+private func formatVaultTimeWithFormat(tm: tm, nanos: Int64) -> String {
     let base = String(
         format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday), Int(tm.tm_hour),
         Int(tm.tm_min), Int(tm.tm_sec))
@@ -112,4 +150,27 @@ public func parseVaultTime(_ s: String) -> Date? {
     let head = String(s[..<dot]) + String(s[z...])
     guard let base = f.date(from: head), let frac = Double("0" + s[dot..<z]) else { return nil }
     return base.addingTimeInterval(frac)
+}
+
+extension StringProtocol {
+    /// `trimmingCharacters(in: .whitespaces)` without the trip through Foundation for ASCII text (policy names, TTLs,
+    /// comma lists on the request path). Text with other characters takes Foundation's path, so the result is the same.
+    public func trimmingWhitespace() -> String {
+        let u = utf8
+        var first: String.Index? = nil
+        var lastEnd = u.startIndex
+        var i = u.startIndex
+        while i < u.endIndex {
+            let b = u[i]
+            if b >= 0x80 { return trimmingCharacters(in: .whitespaces) }
+            let next = u.index(after: i)
+            if b != 0x20 && b != 0x09 {
+                if first == nil { first = i }
+                lastEnd = next
+            }
+            i = next
+        }
+        guard let first else { return "" }
+        return String(self[first..<lastEnd])
+    }
 }

@@ -130,86 +130,128 @@ extension JSONValue {
 
     /// Serializes compactly with object keys sorted, as Go's encoding/json does for maps.
     public func serialized() -> String {
-        var out = ""
+        String(decoding: serializedBytes(), as: UTF8.self)
+    }
+
+    public func serializedData() -> Data { Data(serializedBytes()) }
+
+    /// The UTF-8 bytes of ``serialized()``.
+    public func serializedBytes() -> [UInt8] {
+        var out: [UInt8] = []
         out.reserveCapacity(256)
         write(to: &out)
         return out
     }
 
-    public func serializedData() -> Data { Data(serialized().utf8) }
-
     public func write(to out: inout String) {
+        out += String(decoding: serializedBytes(), as: UTF8.self)
+    }
+
+    /// Appends the compact serialization (object keys sorted) as UTF-8.
+    public func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .null: Self.append("null", to: &out)
+        case .bool(let b): Self.append(b ? "true" : "false", to: &out)
+        case .int(let i): Self.writeInt(i, to: &out)
         case .double(let d):
             if d.isFinite, d == d.rounded(), abs(d) < 1e15 {
-                out += String(Int64(d))
+                Self.writeInt(Int64(d), to: &out)
             } else if d.isFinite {
-                out += "\(d)"
+                out.append(contentsOf: "\(d)".utf8)
             } else {
-                out += "null"
+                Self.append("null", to: &out)
             }
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let a):
-            out += "["
+            out.append(UInt8(ascii: "["))
             var first = true
             for v in a {
-                if !first { out += "," }
+                if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 v.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             var first = true
-            for k in o.keys.sorted() {
-                if !first { out += "," }
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) {
+                if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 Self.writeString(k, to: &out)
-                out += ":"
-                o[k]!.write(to: &out)
+                out.append(UInt8(ascii: ":"))
+                v.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    @inline(__always)
+    static func append(_ s: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    static func writeInt(_ i: Int64, to out: inout [UInt8]) {
+        if i >= 0 && i < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(i))
+            return
+        }
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: 20 digits and a sign fit
+        var v = i.magnitude
+        withUnsafeMutableBytes(of: &scratch) { buf in
+            var p = buf.count
+            while v > 0 {
+                p -= 1
+                buf[p] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            if i < 0 {
+                p -= 1
+                buf[p] = UInt8(ascii: "-")
+            }
+            out.append(contentsOf: buf[p...])
         }
     }
 
     /// Appends `s` as a JSON string literal, escaped as Go's encoder does.
-    public static func writeStringPublic(_ s: String, to out: inout String) { writeString(s, to: &out) }
+    public static func writeStringPublic(_ s: String, to out: inout String) {
+        var b: [UInt8] = []
+        writeString(s, to: &b)
+        out += String(decoding: b, as: UTF8.self)
+    }
 
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        var needsEscape = false
-        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26 {
-            needsEscape = true
-            break
-        }
-        if !needsEscape {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+    /// Appends `s` as a JSON string literal (UTF-8), escaped as Go's encoder does.
+    public static func writeStringPublic(_ s: String, to out: inout [UInt8]) { writeString(s, to: &out) }
+
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { u in
+            out.reserveCapacity(out.count + u.count + 2)
+            out.append(UInt8(ascii: "\""))
+            var runStart = 0
+            for j in 0..<u.count {
+                let b = u[j]
+                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26 else { continue }
+                if j > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<j])) }
+                runStart = j + 1
+                switch b {
+                case 0x22: append("\\\"", to: &out)
+                case 0x5C: append("\\\\", to: &out)
+                case 0x0A: append("\\n", to: &out)
+                case 0x0D: append("\\r", to: &out)
+                case 0x09: append("\\t", to: &out)
+                case 0x3C: append("\\u003c", to: &out)
+                case 0x3E: append("\\u003e", to: &out)
+                case 0x26: append("\\u0026", to: &out)
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    append("\\u00", to: &out)
+                    out.append(hex.utf8Start[Int(b >> 4)])
+                    out.append(hex.utf8Start[Int(b & 0x0F)])
                 }
             }
+            if u.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<u.count])) }
+            out.append(UInt8(ascii: "\""))
         }
-        out += "\""
     }
 }
 
@@ -301,12 +343,13 @@ private struct JSONParser {
         }
     }
 
-    mutating func expectLiteral(_ lit: String) throws {
-        let l = Array(lit.utf8)
-        guard index + l.count <= bytes.count, Array(bytes[index..<index + l.count]) == l else {
+    mutating func expectLiteral(_ lit: StaticString) throws {
+        let n = lit.utf8CodeUnitCount
+        guard index + n <= bytes.count else { throw JSONParseError("invalid character at offset \(index)") }
+        for j in 0..<n where bytes[index + j] != lit.utf8Start[j] {
             throw JSONParseError("invalid character at offset \(index)")
         }
-        index += l.count
+        index += n
     }
 
     mutating func parseNumber() throws -> JSONValue {
@@ -328,6 +371,12 @@ private struct JSONParser {
             }
         }
         guard index > digitsStart else { throw JSONParseError("invalid character looking for beginning of value at offset \(start)") }
+        if !isFloat && index - digitsStart <= 18 {
+            // Up to 18 digits always fit an Int64: no text to build.
+            var v: Int64 = 0
+            for j in digitsStart..<index { v = v &* 10 &+ Int64(bytes[j] &- UInt8(ascii: "0")) }
+            return .int(start == digitsStart ? v : -v)
+        }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if !isFloat, let i = Int64(text) { return .int(i) }
         guard let d = Double(text) else { throw JSONParseError("invalid number literal \"\(text.prefix(32))\"") }
@@ -336,7 +385,18 @@ private struct JSONParser {
 
     mutating func parseString() throws -> String {
         index += 1  // opening quote
-        var buf: [UInt8] = []
+        // Most strings have no escapes: take them as one slice.
+        let start = index
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                index += 1
+                return String(decoding: bytes[start..<(index - 1)], as: UTF8.self)
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            index += 1
+        }
+        var buf = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw JSONParseError("unexpected end of JSON input in string literal") }
             let b = bytes[index]

@@ -13,6 +13,8 @@ import Foundation
 struct AppRoleAuth: SecretsEngine {
     /// Serialises every read-modify-write of roles, secret IDs and their use counts on this mount.
     let lock = AsyncLock()
+    /// Decoded roles and secret IDs for logins.
+    let records = DecodedRecords()
 
     enum Route: Equatable {
         case login

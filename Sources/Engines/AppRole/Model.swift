@@ -1,6 +1,7 @@
 import CofferSDK
 import Crypto
 import Foundation
+import Synchronization
 
 /// A role as stored at `role/<name>`.
 struct RoleEntry: Codable, Equatable {
@@ -106,10 +107,9 @@ func strings(_ list: [String]) -> JSONValue { .array(list.map { .string($0) }) }
 
 /// A random UUID-formatted identifier (role ids, secret ids, accessors), lowercase as OpenBao prints them.
 func randomUUID() -> String {
-    var bytes = [UInt8](repeating: 0, count: 16)
     var rng = SystemRandomNumberGenerator()
-    for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-    let hex = bytes.map { String(format: "%02x", $0) }.joined()
+    var words = (rng.next() as UInt64, rng.next() as UInt64)
+    let hex = withUnsafeBytes(of: &words) { hexEncoded($0) }
     let c = Array(hex)
     return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
         + String(c[20..<32])
@@ -125,9 +125,29 @@ enum Layout {
     static func accessor(_ accessor: String) -> String { "accessor/" + accessor }
 }
 
+/// Decoded records of one mount by storage key. A record is reused only while the stored bytes are exactly the bytes
+/// it was decoded from, so a write can never leave a stale record behind and nothing has to be invalidated. It lives
+/// with the engine instance, which is dropped on seal.
+final class DecodedRecords: Sendable {
+    private let entries = Mutex<[String: (raw: Data, value: any Sendable)]>([:])
+    static let limit = 4096
+
+    func decode<T: Decodable & Sendable>(_ type: T.Type, _ key: String, _ data: Data, with decoder: JSONDecoder) throws -> T {
+        if let e = entries.withLock({ $0[key] }), e.raw == data, let value = e.value as? T { return value }
+        let value = try decoder.decode(T.self, from: data)
+        entries.withLock {
+            if $0.count >= Self.limit { $0.removeAll() }
+            $0[key] = (data, value)
+        }
+        return value
+    }
+}
+
 /// Typed storage access for a request.
 struct AppRoleStore {
     let storage: any LogicalStorage
+    /// Where login reuses decoded records; nil elsewhere.
+    var records: DecodedRecords? = nil
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -141,8 +161,9 @@ struct AppRoleStore {
         return d
     }()
 
-    func load<T: Decodable>(_ type: T.Type, _ key: String) async throws -> T? {
+    func load<T: Decodable & Sendable>(_ type: T.Type, _ key: String) async throws -> T? {
         guard let data = try await storage.get(key) else { return nil }
+        if let records { return try records.decode(T.self, key, data, with: Self.decoder) }
         return try Self.decoder.decode(T.self, from: data)
     }
 
@@ -165,8 +186,10 @@ struct AppRoleStore {
     }
 
     static func hmac(_ value: String, key: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        var mac = HMAC<SHA256>(key: key)
+        var value = value
+        value.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return hexEncoded(mac.finalize())
     }
 
     /// Finds a secret-ID entry under a role by the secret, comparing the stored HMAC in constant time.
