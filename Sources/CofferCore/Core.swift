@@ -199,11 +199,16 @@ public final class Core: Sendable {
         audit.onFailure.withLock { [metrics] in $0 = { type, kind in metrics.auditFailure(deviceType: type, kind: kind.rawValue) } }
         tokens.setRevokeHook { [unowned self] hash in
             // Destroy the cubbyhole of the revoked token in every cubbyhole mount, and any response it wrapped.
+            // The operations join the token's own deletion in one transaction.
             let cubbies = self.router.withLock { $0?.mounts.values.filter { $0.entry.type == "cubbyhole" } ?? [] }
+            var ops: [StorageOperation] = [.delete(Core.wrappingPrefix + hash)]
             for m in cubbies {
-                try await PrefixedStorage(base: self.barrier, prefix: "logical/\(m.entry.uuid)/\(hash)/").deletePrefix("")
+                let prefix = "logical/\(m.entry.uuid)/\(hash)/"
+                for key in try await PrefixedStorage(base: self.barrier, prefix: prefix).listRecursive(prefix: "") {
+                    ops.append(.delete(prefix + key))
+                }
             }
-            try await self.barrier.delete(Core.wrappingPrefix + hash)
+            return ops
         }
     }
 

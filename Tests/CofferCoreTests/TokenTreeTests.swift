@@ -91,6 +91,76 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         #expect(!(await Self.lookupSelf(core, t)))
     }
+
+    @Test func revokingALargeTreeCommitsInBatchesAndDestroysCubbyholes() async throws {
+        let physical = TransactionCountingBackend()
+        let core = Core(
+            configuration: CoreConfiguration(), physical: physical, engines: ["cubbyhole": { _ in StoringEngine() }], logger: Logger(label: "test"))
+        try await core.loadSealConfig()
+        let r = try await core.initialize(shares: 1, threshold: 1)
+        _ = try await core.unseal(keyBytes: r.keys[0], reset: false)
+        let parent = try await Self.create(core, token: r.rootToken)
+        var children: [String] = []
+        for _ in 0..<300 { children.append(try await Self.create(core, token: parent)) }
+        var grandchildren: [String] = []
+        for c in children.prefix(300) { grandchildren.append(try await Self.create(core, token: c)) }
+        for t in [children[0], children[299], grandchildren[150]] {
+            _ = try await core.handle(CoreRequest(id: "t", operation: .update, path: "cubbyhole/secret", data: ["v": "x"], token: t))
+        }
+        let cubbyKeys = try await physical.list(prefix: "logical/").count
+        #expect(cubbyKeys > 0)
+        let before = physical.transactions
+        _ = try await core.handle(CoreRequest(id: "t", operation: .update, path: "auth/token/revoke", data: ["token": .string(parent)], token: r.rootToken))
+        let commits = physical.transactions - before
+        // 601 tokens in batches of 256: three transactions (plus none per token).
+        #expect(commits <= 4, "revoking 601 tokens took \(commits) commits")
+        for t in [parent, children[0], children[299], grandchildren[0], grandchildren[299]] {
+            #expect(!(await Self.lookupSelf(core, t)))
+        }
+        let leftTokens = try await physical.list(prefix: "sys/token/id/").count
+        let leftLinks = try await physical.list(prefix: "sys/token/parent/").count
+        #expect(leftTokens == 1, "only the root token remains")
+        #expect(leftLinks == 0)
+        // Every cubbyhole entry of the revoked tokens is gone from storage.
+        var remaining: [String] = []
+        var queue = ["logical/"]
+        while let p = queue.popLast() {
+            for k in try await physical.list(prefix: p) {
+                if k.hasSuffix("/") { queue.append(p + k) } else { remaining.append(p + k) }
+            }
+        }
+        #expect(remaining.isEmpty, "left: \(remaining)")
+    }
+}
+
+/// Writes each update's data under its path: enough of a cubbyhole to give revoked tokens something to lose.
+struct StoringEngine: SecretsEngine {
+    func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
+        try await request.storage.put(request.path, JSONValue.object(request.data).serializedData())
+        return nil
+    }
+}
+
+/// Counts the transactions that reach storage.
+final class TransactionCountingBackend: PhysicalBackend {
+    let base = InMemoryPhysicalBackend()
+    private let count = Mutex(0)
+    var transactions: Int { count.withLock { $0 } }
+    func get(_ key: String) async throws -> Data? { try await base.get(key) }
+    func put(_ key: String, _ value: Data) async throws {
+        count.withLock { $0 += 1 }
+        try await base.put(key, value)
+    }
+    func delete(_ key: String) async throws {
+        count.withLock { $0 += 1 }
+        try await base.delete(key)
+    }
+    func list(prefix: String) async throws -> [String] { try await base.list(prefix: prefix) }
+    func transaction(_ operations: [StorageOperation]) async throws {
+        count.withLock { $0 += 1 }
+        try await base.transaction(operations)
+    }
+    func close() async throws {}
 }
 
 /// An engine that counts how often the core runs its periodic function.
