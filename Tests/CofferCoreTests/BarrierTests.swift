@@ -102,4 +102,39 @@ import Testing
         try await barrier.unseal(unsealKey: unsealKey)
         await #expect(throws: BarrierError.self) { try await barrier.get("j") }
     }
+
+    @Test func decodedValuesAreReusedUntilTheirBytesChange() async throws {
+        let barrier = AESGCMBarrier(physical: InMemoryPhysicalBackend())
+        let unsealKey = SymmetricKey(size: .bits256)
+        try await barrier.initialize(rootKey: SymmetricKey(size: .bits256), unsealKey: unsealKey, now: Date())
+        try await barrier.unseal(unsealKey: unsealKey)
+        let decodes = Counter()
+        @Sendable func load() async throws -> String? {
+            try await barrier.getDecoded("k", as: String.self) { data in
+                decodes.add()
+                return String(decoding: data, as: UTF8.self).uppercased()
+            }
+        }
+        try await barrier.put("k", Data("one".utf8))
+        #expect(try await load() == "ONE")
+        #expect(try await load() == "ONE")
+        #expect(decodes.current == 1, "the second load reuses the decoded value")
+        try await barrier.put("k", Data("two".utf8))
+        #expect(try await load() == "TWO", "a write drops the decoded value")
+        #expect(decodes.current == 2)
+        // A value decoded as another type is decoded anew, and does not disturb the first.
+        #expect(try await barrier.getDecoded("k", as: Int.self) { $0.count } == 3)
+        // A transaction can hand over the decoded form of what it writes.
+        try await barrier.transaction([.put("k", Data("three".utf8))], decoded: ["k": "THREE"])
+        #expect(try await load() == "THREE")
+        #expect(decodes.current == 2, "the decoded form written with the transaction was used")
+        try await barrier.delete("k")
+        #expect(try await load() == nil)
+        // Through a prefixed view the same cache is used, under the full key.
+        let view = PrefixedStorage(base: barrier, prefix: "logical/m/")
+        try await view.transaction([.put("x", Data("{}".utf8))], decoded: ["x": "X"])
+        #expect(try await barrier.getDecoded("logical/m/x", as: String.self) { _ in "parsed" } == "X")
+        barrier.seal()
+        await #expect(throws: BarrierError.self) { _ = try await load() }
+    }
 }

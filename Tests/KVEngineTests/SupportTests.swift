@@ -30,4 +30,22 @@ import Testing
         #expect(jsonMergePatch(target: ["a": 1], patch: "x") == "x")
         #expect(jsonMergePatch(target: "x", patch: ["a": ["b": nil]]) == ["a": [:]])
     }
+
+    @Test func metadataEncoderWritesWhatTheGenericEncoderWrites() throws {
+        var meta = KeyMetadata(now: "2026-11-29T10:00:00.123456789Z")
+        #expect(meta.serializedBytes() == meta.json.serializedBytes())
+        meta.customMetadata = ["b": "x\"y\u{1}<>&", "a": "ünï", "": "empty"]
+        meta.casRequired = true
+        meta.deleteVersionAfter = 3600
+        meta.maxVersions = -1
+        meta.currentMetadataVersion = 7
+        for n in Int64(1)...12 {
+            meta.versions[n] = VersionInfo(createdTime: "t\(n)", deletionTime: n % 3 == 0 ? "d\(n)" : "", destroyed: n == 5)
+        }
+        meta.currentVersion = 12
+        meta.oldestVersion = 1
+        let bytes = meta.serializedBytes()
+        #expect(bytes == meta.json.serializedBytes())
+        #expect(KeyMetadata(json: try JSONValue.parse(bytes)) == meta)
+    }
 }

@@ -36,10 +36,17 @@ public final class AESGCMBarrier: LogicalStorage {
 
     /// Decrypted entries, so a hot read costs no storage round trip and no AES. Cleared on seal. A read only fills
     /// the cache when no write ran meanwhile (`writes` unchanged), so it can never resurrect an overwritten value.
+    /// An entry may also hold the value decoded from its bytes (``getDecoded(_:as:decode:)``).
     private struct ReadCache {
-        var entries: [String: Data] = [:]
+        var entries: [String: CachedEntry] = [:]
         var bytes = 0
         var writes: UInt64 = 0
+    }
+    private struct CachedEntry {
+        var data: Data
+        var decoded: (any Sendable)?
+        /// What the entry counts against the cap: a decoded value is reckoned at twice its bytes.
+        var cost: Int { decoded == nil ? data.count : data.count * 3 }
     }
     private let cache = Mutex(ReadCache())
     static let cacheMaxBytes = 16 * 1024 * 1024
@@ -123,28 +130,29 @@ public final class AESGCMBarrier: LogicalStorage {
     private func beginWrite(_ keys: [String]) {
         cache.withLock { c in
             c.writes &+= 1
-            for k in keys { if let old = c.entries.removeValue(forKey: k) { c.bytes -= old.count } }
+            for k in keys { if let old = c.entries.removeValue(forKey: k) { c.bytes -= old.cost } }
         }
     }
 
-    private func endWrite(_ values: [(String, Data?)]) {
+    private func endWrite(_ values: [(String, Data?)], decoded: [String: any Sendable] = [:]) {
         cache.withLock { c in
             c.writes &+= 1
             for (k, v) in values {
-                if let old = c.entries.removeValue(forKey: k) { c.bytes -= old.count }
-                if let v { Self.insert(&c, k, v) }
+                if let old = c.entries.removeValue(forKey: k) { c.bytes -= old.cost }
+                if let v { Self.insert(&c, k, CachedEntry(data: v, decoded: decoded[k])) }
             }
         }
     }
 
-    private static func insert(_ c: inout ReadCache, _ key: String, _ value: Data) {
-        guard value.count <= cacheMaxEntry else { return }
-        if c.bytes + value.count > cacheMaxBytes {
+    private static func insert(_ c: inout ReadCache, _ key: String, _ entry: CachedEntry) {
+        guard entry.data.count <= cacheMaxEntry else { return }
+        if let old = c.entries.removeValue(forKey: key) { c.bytes -= old.cost }
+        if c.bytes + entry.cost > cacheMaxBytes {
             c.entries.removeAll(keepingCapacity: true)
             c.bytes = 0
         }
-        c.entries[key] = value
-        c.bytes += value.count
+        c.entries[key] = entry
+        c.bytes += entry.cost
     }
 
     /// Installs a new active term; entries written under older terms stay readable.
@@ -172,17 +180,37 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     public func get(_ key: String) async throws -> Data? {
+        try await cachedEntry(key)?.data
+    }
+
+    public func getDecoded<T: Sendable>(_ key: String, as type: T.Type, decode: (Data) throws -> T) async throws -> T? {
+        guard let entry = try await cachedEntry(key) else { return nil }
+        if let value = entry.decoded as? T { return value }
+        let value = try decode(entry.data)
+        cache.withLock { c in
+            // Attach only to the very bytes decoded: a write meanwhile replaced or dropped the entry.
+            if var current = c.entries[key], current.data == entry.data {
+                current.decoded = value
+                Self.insert(&c, key, current)
+            }
+        }
+        return value
+    }
+
+    /// The cached entry for `key`, or its value read from storage and decrypted (and cached when no write ran
+    /// meanwhile).
+    private func cachedEntry(_ key: String) async throws -> CachedEntry? {
         let ring = try currentRing()
         let (hit, writesBefore) = cache.withLock { ($0.entries[key], $0.writes) }
         if let hit { return hit }
         guard let blob = try await physical.get(key) else { return nil }
         guard let term = Self.term(of: blob) else { throw BarrierError.corrupt("entry at \"\(key)\" has an invalid header") }
         guard let k = ring.terms[term] else { throw BarrierError.unknownTerm(term) }
-        let plaintext = try Self.decrypt(blob, path: key, key: k.key)
+        let entry = CachedEntry(data: try Self.decrypt(blob, path: key, key: k.key))
         cache.withLock { c in
-            if c.writes == writesBefore, c.entries[key] == nil { Self.insert(&c, key, plaintext) }
+            if c.writes == writesBefore, c.entries[key] == nil { Self.insert(&c, key, entry) }
         }
-        return plaintext
+        return entry
     }
 
     private func seal(_ value: Data, path: String, ring: Keyring) throws -> Data {
@@ -217,6 +245,10 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     public func transaction(_ operations: [StorageOperation]) async throws {
+        try await transaction(operations, decoded: [:])
+    }
+
+    public func transaction(_ operations: [StorageOperation], decoded: [String: any Sendable]) async throws {
         let ring = try currentRing()
         let sealed = try operations.map { op -> StorageOperation in
             switch op {
@@ -232,11 +264,12 @@ public final class AESGCMBarrier: LogicalStorage {
             endWrite(keys.map { ($0, nil) })
             throw error
         }
-        endWrite(operations.map { op in
-            switch op {
-            case .put(let k, let v): return (k, v)
-            case .delete(let k): return (k, nil)
-            }
-        })
+        endWrite(
+            operations.map { op in
+                switch op {
+                case .put(let k, let v): return (k, v)
+                case .delete(let k): return (k, nil)
+                }
+            }, decoded: decoded)
     }
 }

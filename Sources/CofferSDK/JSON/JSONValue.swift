@@ -190,6 +190,9 @@ extension JSONValue {
         out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
+    /// Appends `i` in decimal: for hand-written encoders of fixed records.
+    public static func writeIntPublic(_ i: Int64, to out: inout [UInt8]) { writeInt(i, to: &out) }
+
     static func writeInt(_ i: Int64, to out: inout [UInt8]) {
         if i >= 0 && i < 10 {
             out.append(UInt8(ascii: "0") + UInt8(i))

@@ -27,6 +27,27 @@ public protocol LogicalStorage: Sendable {
     func list(prefix: String) async throws -> [String]
     /// Applies every operation or none.
     func transaction(_ operations: [StorageOperation]) async throws
+
+    /// The value at `key` turned into `T` by `decode`. A storage that caches (the barrier) keeps the decoded
+    /// value beside the bytes it came from and reuses it while those bytes are unchanged, so a hot record is
+    /// parsed once, not on every request. `decode` must be a pure function of the bytes.
+    func getDecoded<T: Sendable>(_ key: String, as type: T.Type, decode: (Data) throws -> T) async throws -> T?
+
+    /// ``transaction(_:)``, with the decoded form of some of the values written: a caching storage keeps them,
+    /// so the next ``getDecoded(_:as:decode:)`` of those keys needs no parse. Each decoded value must equal what
+    /// `decode` would make of the bytes written.
+    func transaction(_ operations: [StorageOperation], decoded: [String: any Sendable]) async throws
+}
+
+extension LogicalStorage {
+    public func getDecoded<T: Sendable>(_ key: String, as type: T.Type, decode: (Data) throws -> T) async throws -> T? {
+        guard let d = try await get(key) else { return nil }
+        return try decode(d)
+    }
+
+    public func transaction(_ operations: [StorageOperation], decoded: [String: any Sendable]) async throws {
+        try await transaction(operations)
+    }
 }
 
 extension LogicalStorage {
@@ -42,9 +63,9 @@ extension LogicalStorage {
         return out.sorted()
     }
 
+    /// The JSON value at `key`, parsed once while its bytes are unchanged (see ``getDecoded(_:as:decode:)``).
     public func getJSON(_ key: String) async throws -> JSONValue? {
-        guard let d = try await get(key) else { return nil }
-        return try JSONValue.parse(d)
+        try await getDecoded(key, as: JSONValue.self) { try JSONValue.parse($0) }
     }
 
     public func putJSON(_ key: String, _ value: JSONValue) async throws {
@@ -74,13 +95,25 @@ public struct PrefixedStorage: LogicalStorage {
     public func delete(_ key: String) async throws { try await base.delete(prefix + key) }
     public func list(prefix p: String) async throws -> [String] { try await base.list(prefix: prefix + p) }
     public func transaction(_ operations: [StorageOperation]) async throws {
-        try await base.transaction(
-            operations.map {
-                switch $0 {
-                case .put(let k, let v): return .put(prefix + k, v)
-                case .delete(let k): return .delete(prefix + k)
-                }
+        try await base.transaction(prefixed(operations))
+    }
+
+    public func getDecoded<T: Sendable>(_ key: String, as type: T.Type, decode: (Data) throws -> T) async throws -> T? {
+        try await base.getDecoded(prefix + key, as: type, decode: decode)
+    }
+
+    public func transaction(_ operations: [StorageOperation], decoded: [String: any Sendable]) async throws {
+        var prefixedDecoded: [String: any Sendable] = [:]
+        for (k, v) in decoded { prefixedDecoded[prefix + k] = v }
+        try await base.transaction(prefixed(operations), decoded: prefixedDecoded)
+    }
+
+    private func prefixed(_ operations: [StorageOperation]) -> [StorageOperation] {
+        operations.map {
+            switch $0 {
+            case .put(let k, let v): return .put(prefix + k, v)
+            case .delete(let k): return .delete(prefix + k)
             }
-        )
+        }
     }
 }

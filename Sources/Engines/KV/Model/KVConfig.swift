@@ -41,8 +41,7 @@ struct KVConfig: Sendable, Equatable {
     }
 
     static func load(_ storage: any LogicalStorage) async throws -> KVConfig {
-        guard let json = try await storage.getJSON(storageKey) else { return KVConfig() }
-        return KVConfig(json: json)
+        try await storage.getDecoded(storageKey, as: KVConfig.self) { KVConfig(json: try JSONValue.parse($0)) } ?? KVConfig()
     }
 }
 

@@ -73,6 +73,56 @@ struct KeyMetadata: Sendable, Equatable {
         }
     }
 
+    /// The stored form: exactly `json.serializedBytes()` (keys sorted, as Go writes maps), written directly so
+    /// that a write does not build and sort a dictionary tree of every version.
+    func serializedBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(320 + versions.count * 96)
+        func key(_ k: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        }
+        func bool(_ b: Bool) { b ? key("true") : key("false") }
+        key("{\"cas_required\":")
+        bool(casRequired)
+        key(",\"created_time\":")
+        JSONValue.writeStringPublic(createdTime, to: &out)
+        key(",\"current_metadata_version\":")
+        JSONValue.writeIntPublic(currentMetadataVersion, to: &out)
+        key(",\"current_version\":")
+        JSONValue.writeIntPublic(currentVersion, to: &out)
+        key(",\"custom_metadata\":")
+        customMetadataJSON.write(to: &out)
+        key(",\"delete_version_after\":")
+        JSONValue.writeIntPublic(deleteVersionAfter, to: &out)
+        key(",\"max_versions\":")
+        JSONValue.writeIntPublic(maxVersions, to: &out)
+        key(",\"metadata_cas_required\":")
+        bool(metadataCASRequired)
+        key(",\"oldest_version\":")
+        JSONValue.writeIntPublic(oldestVersion, to: &out)
+        key(",\"updated_time\":")
+        JSONValue.writeStringPublic(updatedTime, to: &out)
+        key(",\"versions\":{")
+        var first = true
+        for (name, n) in versions.keys.map({ (String($0), $0) }).sorted(by: { $0.0 < $1.0 }) {
+            let v = versions[n]!
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONValue.writeStringPublic(name, to: &out)
+            key(":{\"created_time\":")
+            JSONValue.writeStringPublic(v.createdTime, to: &out)
+            key(",\"deletion_time\":")
+            JSONValue.writeStringPublic(v.deletionTime, to: &out)
+            key(",\"destroyed\":")
+            bool(v.destroyed)
+            out.append(UInt8(ascii: "}"))
+        }
+        key("}}")
+        return out
+    }
+
+    var serializedData: Data { Data(serializedBytes()) }
+
     var customMetadataJSON: JSONValue {
         guard let cm = customMetadata else { return .null }
         return .object(cm.mapValues { .string($0) })
@@ -172,9 +222,14 @@ enum KVLayout {
     static func metadataKey(_ path: String) -> String { metadataPrefix + path }
     static func versionKey(_ path: String, _ version: Int64) -> String { "ver/\(path)@\(version)" }
 
+    /// The key's metadata, decoded once while its stored bytes are unchanged.
     static func loadMetadata(_ storage: any LogicalStorage, _ path: String) async throws -> KeyMetadata? {
-        guard let json = try await storage.getJSON(metadataKey(path)) else { return nil }
-        return KeyMetadata(json: json)
+        try await storage.getDecoded(metadataKey(path), as: KeyMetadata.self) { KeyMetadata(json: try JSONValue.parse($0)) }
+    }
+
+    /// Stores metadata (and the decoded form, for the next load).
+    static func putMetadata(_ storage: any LogicalStorage, _ path: String, _ meta: KeyMetadata) async throws {
+        try await storage.transaction([.put(metadataKey(path), meta.serializedData)], decoded: [metadataKey(path): meta])
     }
 
     static func loadVersionData(_ storage: any LogicalStorage, _ path: String, _ version: Int64) async throws -> JSONValue? {

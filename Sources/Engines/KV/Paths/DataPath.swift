@@ -65,7 +65,7 @@ extension KVv2Engine {
             guard var info = meta.versions[meta.currentVersion], !info.destroyed, !info.isDeleted(at: now) else { return }
             info.deletionTime = formatVaultTime(now)
             meta.versions[meta.currentVersion] = info
-            try await request.storage.putJSON(KVLayout.metadataKey(path), meta.json)
+            try await KVLayout.putMetadata(request.storage, path, meta)
         }
         return nil
     }
@@ -86,10 +86,11 @@ extension KVv2Engine {
         let removed = meta.trimVersions(maxVersions: meta.effectiveMaxVersions(config))
         var ops: [StorageOperation] = [
             .put(KVLayout.versionKey(path, version), data.serializedData()),
-            .put(KVLayout.metadataKey(path), meta.json.serializedData()),
+            .put(KVLayout.metadataKey(path), meta.serializedData),
         ]
         ops += removed.map { .delete(KVLayout.versionKey(path, $0)) }
-        try await storage.transaction(ops)
+        // The decoded forms stay cached, so neither the next write nor a read parses them again.
+        try await storage.transaction(ops, decoded: [KVLayout.versionKey(path, version): data, KVLayout.metadataKey(path): meta])
         return version
     }
 

@@ -74,7 +74,7 @@ extension KVv2Engine {
             if let customMetadata { meta.customMetadata = customMetadata }
             meta.currentMetadataVersion += 1
             meta.updatedTime = now
-            try await request.storage.putJSON(KVLayout.metadataKey(path), meta.json)
+            try await KVLayout.putMetadata(request.storage, path, meta)
         }
         return nil
     }
@@ -101,7 +101,7 @@ extension KVv2Engine {
             update.apply(to: &meta)
             meta.currentMetadataVersion += 1
             meta.updatedTime = formatVaultTime(Date())
-            try await request.storage.putJSON(KVLayout.metadataKey(path), meta.json)
+            try await KVLayout.putMetadata(request.storage, path, meta)
             return nil
         }
     }

@@ -40,7 +40,7 @@ extension KVv2Engine {
                 }
                 meta.versions[version] = info
             }
-            ops.append(.put(KVLayout.metadataKey(path), meta.json.serializedData()))
+            ops.append(.put(KVLayout.metadataKey(path), meta.serializedData))
             try await request.storage.transaction(ops)
         }
         return nil
