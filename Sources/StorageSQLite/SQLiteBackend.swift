@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// - Writes (`put`, `delete`, `transaction`) are queued and applied by a single writer with **group commit**:
 ///   every batch queued while the previous commit was in flight is applied in one `BEGIN IMMEDIATE … COMMIT`,
-///   then every waiter is resumed. A write returns only once its commit is durable. If a group fails, each
+///   then every waiter is resumed. The commit runs on the writer thread through SQLite's C API
+///   (``SQLiteWriteConnection``), with prepared statements reused, and resumes the waiters from there. A write returns only once its commit is durable. If a group fails, each
 ///   batch is retried in its own transaction so one bad batch fails only its own caller.
 /// - Reads use separate read-only connections and never queue behind the writer (WAL readers see the last
 ///   committed state, which includes every acknowledged write).
@@ -32,7 +33,7 @@ public final class SQLiteBackend: PhysicalBackend {
     public let path: String
 
     private let logger: Logger
-    private let writer: SQLiteConnection
+    private let writer: SQLiteWriteConnection
     private let readers: [SQLiteConnection]
     private let writerPool: NIOThreadPool
     private let readerPool: NIOThreadPool
@@ -40,8 +41,6 @@ public final class SQLiteBackend: PhysicalBackend {
 
     /// Rows fetched per query by `list(prefix:)`.
     static let listPageSize = 512
-    /// Most rows in one multi-row `INSERT` / `DELETE … IN` statement.
-    static let statementChunk = 200
 
     private struct PendingWrite: Sendable {
         var operations: [StorageOperation]
@@ -93,24 +92,22 @@ public final class SQLiteBackend: PhysicalBackend {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
 
         var opened: [SQLiteConnection] = []
+        var writer: SQLiteWriteConnection?
         do {
-            let writer = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: writerPool, logger: logger, on: eventLoop
-            )
-            opened.append(writer)
+            let w = try SQLiteWriteConnection(path: path)
+            writer = w
             if isNewFile {
                 // Before the WAL exists, so -wal/-shm inherit the same mode.
                 try? fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             }
-            _ = try await writer.query("PRAGMA busy_timeout = 10000")
-            let mode = try await writer.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+            try w.execute("PRAGMA busy_timeout = 10000")
+            let mode = try w.scalarText("PRAGMA journal_mode = WAL")
             guard mode?.lowercased() == "wal" else {
                 throw PhysicalError("sqlite: could not enable WAL journal mode on \(path) (got \(mode ?? "nothing"))")
             }
-            _ = try await writer.query("PRAGMA synchronous = FULL")
-            _ = try await writer.query(
-                "CREATE TABLE IF NOT EXISTS entries (key TEXT NOT NULL PRIMARY KEY, value BLOB NOT NULL)"
-            )
+            // Per connection: every commit of this (the only writing) connection is fsynced before it returns.
+            try w.execute("PRAGMA synchronous = FULL")
+            try w.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT NOT NULL PRIMARY KEY, value BLOB NOT NULL)")
 
             var readers: [SQLiteConnection] = []
             for _ in 0..<readConnections {
@@ -122,12 +119,13 @@ public final class SQLiteBackend: PhysicalBackend {
                 _ = try await reader.query("PRAGMA query_only = 1")
                 readers.append(reader)
             }
-            self.writer = writer
+            self.writer = w
             self.readers = readers
             self.writerPool = writerPool
             self.readerPool = readerPool
         } catch {
             for connection in opened.reversed() { try? await connection.close() }
+            writer?.close()
             try? await writerPool.shutdownGracefully()
             try? await readerPool.shutdownGracefully()
             throw error
@@ -147,7 +145,7 @@ public final class SQLiteBackend: PhysicalBackend {
             let writer = writer, readers = readers, writerPool = writerPool, readerPool = readerPool
             Task {
                 for reader in readers { try? await reader.close() }
-                try? await writer.close()
+                writer.close()
                 try? await readerPool.shutdownGracefully()
                 try? await writerPool.shutdownGracefully()
             }
@@ -211,7 +209,8 @@ public final class SQLiteBackend: PhysicalBackend {
             do { try await reader.close() } catch { firstError = firstError ?? error }
         }
         // The writer closes last: as the last connection it checkpoints the WAL into the main file.
-        do { try await writer.close() } catch { firstError = firstError ?? error }
+        // Idle: no writer job runs, so closing from here cannot race the writer thread.
+        writer.close()
         do { try await readerPool.shutdownGracefully() } catch { firstError = firstError ?? error }
         do { try await writerPool.shutdownGracefully() } catch { firstError = firstError ?? error }
         logger.debug("sqlite backend closed", metadata: ["path": .string(path)])
@@ -327,14 +326,15 @@ public final class SQLiteBackend: PhysicalBackend {
             case .queued:
                 break
             case .startWriter:
-                // Unstructured on purpose: a caller's cancellation must not abort a shared commit.
-                Task { await self.runWriter() }
+                // A job on the writer thread, not a task: a caller's cancellation must not abort a shared commit,
+                // and the commit and the waiters' wake-ups happen without hopping threads.
+                writerPool.submit { _ in self.runWriter() }
             }
         }
     }
 
-    /// The single writer: commits everything queued, repeatedly, until the queue is empty.
-    private func runWriter() async {
+    /// The single writer, on the writer thread: commits everything queued, repeatedly, until the queue is empty.
+    private func runWriter() {
         while true {
             let next = state.withLock { s -> (batch: [PendingWrite], idleWaiters: [CheckedContinuation<Void, Never>]) in
                 if s.queue.isEmpty {
@@ -349,14 +349,14 @@ public final class SQLiteBackend: PhysicalBackend {
                 for waiter in next.idleWaiters { waiter.resume() }
                 return
             }
-            await commitGroup(next.batch)
+            commitGroup(next.batch)
         }
     }
 
-    private func commitGroup(_ batch: [PendingWrite]) async {
+    private func commitGroup(_ batch: [PendingWrite]) {
         let operations = batch.count == 1 ? batch[0].operations : batch.flatMap(\.operations)
         do {
-            try await applyInTransaction(operations)
+            try writer.apply(operations)
             state.withLock { $0.commits += 1 }
             for write in batch { write.continuation.resume() }
             return
@@ -372,63 +372,12 @@ public final class SQLiteBackend: PhysicalBackend {
         }
         for write in batch {
             do {
-                try await applyInTransaction(write.operations)
+                try writer.apply(write.operations)
                 state.withLock { $0.commits += 1 }
                 write.continuation.resume()
             } catch {
                 write.continuation.resume(throwing: error)
             }
-        }
-    }
-
-    /// Applies `operations` in order in one durable transaction, or rolls back and throws.
-    private func applyInTransaction(_ operations: [StorageOperation]) async throws {
-        if operations.isEmpty { return }
-        do {
-            _ = try await writer.query("BEGIN IMMEDIATE")
-        } catch {
-            // Self-heal if a previous failure left a transaction open on the writer, then try once more.
-            _ = try? await writer.query("ROLLBACK")
-            _ = try await writer.query("BEGIN IMMEDIATE")
-        }
-        do {
-            var index = operations.startIndex
-            while index < operations.endIndex {
-                // Runs of consecutive puts (or deletes) become multi-row statements; order is preserved.
-                switch operations[index] {
-                case .put:
-                    var binds: [SQLiteData] = []
-                    var rows: [String] = []
-                    while index < operations.endIndex, rows.count < Self.statementChunk,
-                        case .put(let key, let value) = operations[index]
-                    {
-                        rows.append("(?\(binds.count + 1), coalesce(?\(binds.count + 2), x''))")
-                        binds.append(.text(key))
-                        binds.append(.blob(ByteBuffer(bytes: value)))
-                        index += 1
-                    }
-                    _ = try await writer.query(
-                        "INSERT INTO entries (key, value) VALUES \(rows.joined(separator: ", "))"
-                            + " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        binds
-                    )
-                case .delete:
-                    var binds: [SQLiteData] = []
-                    while index < operations.endIndex, binds.count < Self.statementChunk,
-                        case .delete(let key) = operations[index]
-                    {
-                        binds.append(.text(key))
-                        index += 1
-                    }
-                    let placeholders = (1...binds.count).map { "?\($0)" }.joined(separator: ", ")
-                    _ = try await writer.query("DELETE FROM entries WHERE key IN (\(placeholders))", binds)
-                }
-            }
-            _ = try await writer.query("COMMIT")
-        } catch {
-            // Some errors already rolled the transaction back; then this fails harmlessly.
-            _ = try? await writer.query("ROLLBACK")
-            throw error
         }
     }
 }
