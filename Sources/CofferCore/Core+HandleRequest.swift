@@ -30,6 +30,7 @@ extension Core {
     /// Handles one logical request. With audit devices enabled, the request is recorded before anything is done
     /// for it and refused when no device could record it; the response is recorded before it is returned.
     public func handle(_ req: CoreRequest) async throws -> CoreResponse {
+        requestCounter.add(1, ordering: .relaxed)
         let start = DispatchTime.now().uptimeNanoseconds
         let devices = audit.all
         var ctx: AuditContext? = AuditContext(request: req, devices: devices)

@@ -167,6 +167,9 @@ public final class Core: Sendable {
     let policies: PolicyStore
     let audit = AuditBroker()
     public let metrics = CofferMetrics()
+    /// Requests begun so far: the server's housekeeping uses it to notice when a burst is over.
+    let requestCounter = Atomic<Int>(0)
+    public var requestsBegun: Int { requestCounter.load(ordering: .relaxed) }
     let auditLock = AsyncLock()
 
     /// Builds the identity store over its storage view; it gets a way to list auth mounts by accessor.

@@ -75,8 +75,8 @@ public enum CofferServer {
     }
 
     public static func run(_ options: ServerOptions) async throws {
-        // glibc gives each thread that allocates its own arena (up to 8 per core); two keep the heap compact.
-        coffer_limit_malloc_arenas(2)
+        // The arena count is set before main (coffer_system.c); this only repeats it for embedders.
+        coffer_limit_malloc_arenas(1)
         var config: ServerConfiguration
         var warnings: [String] = []
         if let path = options.configPath {
@@ -223,14 +223,22 @@ struct ExpirySweeper: Service {
 
     func run() async throws {
         var ticks = 0
+        var seen = core.requestsBegun
+        var trimmedAt = seen
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .seconds(1))
             ticks += 1
             if !core.isSealed, ticks % 30 == 0 {
                 await core.runPeriodicFunctions()
             }
-            // Hand memory freed after a burst back to the system.
-            if ticks % 10 == 0 { coffer_trim_heap() }
+            // Hand memory freed after a burst back to the system: once no request began for a second after some
+            // did, and every 30 seconds under steady load.
+            let now = core.requestsBegun
+            if (now == seen && now != trimmedAt) || ticks % 30 == 0 {
+                coffer_trim_heap()
+                trimmedAt = now
+            }
+            seen = now
             if !core.isSealed {
                 do {
                     _ = try await core.revokeExpiredTokens()

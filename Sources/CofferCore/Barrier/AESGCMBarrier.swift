@@ -45,12 +45,17 @@ public final class AESGCMBarrier: LogicalStorage {
     private struct CachedEntry {
         var data: Data
         var decoded: (any Sendable)?
+        /// The key's length plus the dictionary slot, `Data` object and allocator headers, set on insertion.
+        var overhead = 0
         /// What the entry counts against the cap: a decoded value is reckoned at twice its bytes.
-        var cost: Int { decoded == nil ? data.count : data.count * 3 }
+        var cost: Int { (decoded == nil ? data.count : data.count * 3) + overhead }
     }
     private let cache = Mutex(ReadCache())
     static let cacheMaxBytes = 16 * 1024 * 1024
     static let cacheMaxEntry = 64 * 1024
+    /// Not cached here: the token store keeps its own cache of decoded entries, and tokens come and go in
+    /// bursts of tens of thousands that would otherwise fill (and fragment) the heap twice.
+    static let uncachedPrefix = "sys/token/"
 
     public init(physical: any PhysicalBackend) {
         self.physical = physical
@@ -131,6 +136,7 @@ public final class AESGCMBarrier: LogicalStorage {
         cache.withLock { c in
             c.writes &+= 1
             for k in keys { if let old = c.entries.removeValue(forKey: k) { c.bytes -= old.cost } }
+            c.entries.releaseCapacityIfSparse()
         }
     }
 
@@ -145,10 +151,12 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     private static func insert(_ c: inout ReadCache, _ key: String, _ entry: CachedEntry) {
-        guard entry.data.count <= cacheMaxEntry else { return }
+        guard entry.data.count <= cacheMaxEntry, !key.hasPrefix(uncachedPrefix) else { return }
+        var entry = entry
+        entry.overhead = key.utf8.count + 160
         if let old = c.entries.removeValue(forKey: key) { c.bytes -= old.cost }
         if c.bytes + entry.cost > cacheMaxBytes {
-            c.entries.removeAll(keepingCapacity: true)
+            c.entries.removeAll()
             c.bytes = 0
         }
         c.entries[key] = entry

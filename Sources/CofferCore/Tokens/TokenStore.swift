@@ -213,8 +213,14 @@ public final class TokenStore: Sendable {
         ops.reserveCapacity(batch.count * 4)
         for h in batch { try await ops += revokeOperations(hash: h) }
         try await storage.transaction(ops)
-        cache.withLock { c in for h in batch { c.removeValue(forKey: h) } }
-        expiries.withLock { e in for h in batch { e.removeValue(forKey: h) } }
+        cache.withLock { c in
+            for h in batch { c.removeValue(forKey: h) }
+            c.releaseCapacityIfSparse()
+        }
+        expiries.withLock { e in
+            for h in batch { e.removeValue(forKey: h) }
+            e.releaseCapacityIfSparse()
+        }
     }
 
     /// The storage operations that delete one token: its entry, accessor index, link under its parent and the
