@@ -231,9 +231,10 @@ extension JSONValue {
             out.reserveCapacity(out.count + u.count + 2)
             out.append(UInt8(ascii: "\""))
             var runStart = 0
+            let escape = jsonEscapeTable
             for j in 0..<u.count {
                 let b = u[j]
-                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26 else { continue }
+                guard escape[Int(b)] else { continue }
                 if j > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<j])) }
                 runStart = j + 1
                 switch b {
@@ -257,6 +258,15 @@ extension JSONValue {
         }
     }
 }
+
+/// Bytes a JSON string cannot hold literally in Go's encoding: control characters, `"`, `\`, and the HTML
+/// characters `<`, `>`, `&` that Go escapes.
+private let jsonEscapeTable: [Bool] = (0..<256).map { b in
+    b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26
+}
+
+/// Bytes that end the escape-free run of a string literal: the closing quote, a backslash, a control character.
+private let jsonStringStopTable: [Bool] = (0..<256).map { b in b < 0x20 || b == 0x22 || b == 0x5C }
 
 private struct JSONParser {
     let bytes: [UInt8]
@@ -390,14 +400,17 @@ private struct JSONParser {
         index += 1  // opening quote
         // Most strings have no escapes: take them as one slice.
         let start = index
-        while index < bytes.count {
-            let b = bytes[index]
-            if b == UInt8(ascii: "\"") {
-                index += 1
-                return String(decoding: bytes[start..<(index - 1)], as: UTF8.self)
-            }
-            if b == UInt8(ascii: "\\") || b < 0x20 { break }
+        // One table load per byte, without bounds checks: base64 payloads run to kilobytes.
+        let stop = bytes.withUnsafeBufferPointer { u -> Int in
+            let special = jsonStringStopTable
+            var i = start
+            while i < u.count, !special[Int(u[i])] { i += 1 }
+            return i
+        }
+        index = stop
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
             index += 1
+            return String(decoding: bytes[start..<(index - 1)], as: UTF8.self)
         }
         var buf = Array(bytes[start..<index])
         while true {
