@@ -199,7 +199,7 @@ public final class Core: Sendable {
         self.policies = PolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/policy/"))
         self.tokens = TokenStore(storage: barrier)
         metrics.registerDefaults()
-        audit.onFailure.withLock { [metrics] in $0 = { type, kind in metrics.auditFailure(deviceType: type, kind: kind.rawValue) } }
+        audit.setOnFailure { [metrics] type, kind in metrics.auditFailure(deviceType: type, kind: kind.rawValue) }
         tokens.setRevokeHook { [unowned self] hash in
             // Destroy the cubbyhole of the revoked token in every cubbyhole mount, and any response it wrapped.
             // The operations join the token's own deletion in one transaction.

@@ -158,7 +158,7 @@ final class MemorySink: AuditSink {
         let good = MemorySink(blocking: true)
         let bad = MemorySink(failing: true, blocking: true)
         let failures = Atomic<Int>(0)
-        broker.onFailure.withLock { $0 = { _, _ in failures.add(1, ordering: .relaxed) } }
+        broker.setOnFailure { _, _ in failures.add(1, ordering: .relaxed) }
         let devices = [Self.device(bad, path: "bad/"), Self.device(good, path: "good/")]
         broker.set(devices)
         #expect(await broker.log(Self.record(), to: devices))

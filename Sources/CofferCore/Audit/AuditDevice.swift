@@ -287,8 +287,19 @@ struct AuditRecord: Sendable {
 final class AuditBroker: Sendable {
     private let devices = Mutex<[AuditDevice]>([])
     /// Called once per device that failed to record a line: (device type, request or response).
-    let onFailure = Mutex<(@Sendable (String, AuditRecord.Kind) -> Void)?>(nil)
-    let onSuccess = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Called when a device fails to record (for the metrics). Held through a class: a closure kept directly in a
+    /// `Mutex` gains two reabstraction thunks on every `withLock` access, so each audited request made the next
+    /// call slower.
+    private let onFailure = Mutex<FailureHook?>(nil)
+    private final class FailureHook: Sendable {
+        let run: @Sendable (String, AuditRecord.Kind) -> Void
+        init(_ run: @escaping @Sendable (String, AuditRecord.Kind) -> Void) { self.run = run }
+    }
+
+    func setOnFailure(_ hook: @escaping @Sendable (String, AuditRecord.Kind) -> Void) {
+        let boxed = FailureHook(hook)
+        onFailure.withLock { $0 = boxed }
+    }
 
     var isEnabled: Bool { devices.withLock { !$0.isEmpty } }
     var all: [AuditDevice] { devices.withLock { $0 } }
@@ -308,7 +319,7 @@ final class AuditBroker: Sendable {
     /// its response go to the same devices). True when at least one wrote it, or when the list is empty.
     func log(_ r: AuditRecord, to list: [AuditDevice]) async -> Bool {
         if list.isEmpty { return true }
-        let failure = onFailure.withLock { $0 }
+        let failure = onFailure.withLock { $0 }?.run
         // One local device: write inline, the fast path.
         if list.count == 1, !list[0].sink.mayBlock {
             do {

@@ -63,7 +63,15 @@ public final class TokenStore: Sendable {
     private let retries = Mutex<[String: (attempt: Int, next: Date)]>([:])
     /// Called with each revoked token's hash; answers the storage operations that destroy what belongs to it
     /// (cubbyhole, wrapped response), which commit in the same transaction as the token's own deletion.
-    private let revokeHook = Mutex<(@Sendable (String) async throws -> [StorageOperation])?>(nil)
+    ///
+    /// Held through a class: a closure kept directly in a `Mutex` is re-wrapped in a pair of reabstraction thunks
+    /// on every `withLock` access (the write-back of the `inout` value), so the chain of thunks, and the cost of
+    /// each call, grew with every revocation until revoking one token of a large tree took milliseconds.
+    private let revokeHook = Mutex<RevokeHook?>(nil)
+    private final class RevokeHook: Sendable {
+        let run: @Sendable (String) async throws -> [StorageOperation]
+        init(_ run: @escaping @Sendable (String) async throws -> [StorageOperation]) { self.run = run }
+    }
     /// Tokens revoked per storage transaction when a tree is revoked: one commit (one fsync on SQLite) per batch
     /// instead of one per token.
     static let revokeBatch = 256
@@ -73,12 +81,13 @@ public final class TokenStore: Sendable {
     }
 
     func setRevokeHook(_ hook: @escaping @Sendable (String) async throws -> [StorageOperation]) {
-        revokeHook.withLock { $0 = hook }
+        let boxed = RevokeHook(hook)
+        revokeHook.withLock { $0 = boxed }
     }
 
     private func revokeHookOperations(_ hash: String) async throws -> [StorageOperation] {
         guard let hook = revokeHook.withLock({ $0 }) else { return [] }
-        return try await hook(hash)
+        return try await hook.run(hash)
     }
 
     /// Loads (or creates) the salt after unseal.

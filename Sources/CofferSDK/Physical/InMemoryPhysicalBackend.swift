@@ -31,13 +31,17 @@ public final class InMemoryPhysicalBackend: PhysicalBackend, LogicalStorage {
                 let end = slash.map { utf8.index(after: $0) } ?? utf8.endIndex
                 let folder = String(key[..<start])
                 let child = String(key[start..<end])
-                let n = (folders[folder]?[child] ?? 0) + delta
+                // Move the folder's table out, change it, put it back: it is then never shared while it changes.
+                // (Reading `folders[folder]?[child]` first kept a second reference alive, and every change copied
+                // the whole table: revoking the 25k children of one token took minutes.)
+                var children = folders.removeValue(forKey: folder) ?? [:]
+                let n = (children[child] ?? 0) + delta
                 if n > 0 {
-                    folders[folder, default: [:]][child] = n
+                    children[child] = n
                 } else {
-                    folders[folder]?.removeValue(forKey: child)
-                    if folders[folder]?.isEmpty == true { folders.removeValue(forKey: folder) }
+                    children.removeValue(forKey: child)
                 }
+                if !children.isEmpty { folders[folder] = children }
                 guard slash != nil, end != utf8.endIndex else { return }
                 start = end
             }
