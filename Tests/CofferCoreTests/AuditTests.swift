@@ -12,17 +12,18 @@ final class MemorySink: AuditSink {
     let lines = Mutex<[[UInt8]]>([])
     let failing = Atomic<Bool>(false)
     let blocking: Bool
-    let delay: Double
+    /// When set, a write waits until the test signals it, so "still writing" does not depend on timing.
+    let gate: DispatchSemaphore?
 
-    init(failing: Bool = false, blocking: Bool = false, delay: Double = 0) {
+    init(failing: Bool = false, blocking: Bool = false, gated: Bool = false) {
         self.failing.store(failing, ordering: .relaxed)
         self.blocking = blocking
-        self.delay = delay
+        self.gate = gated ? DispatchSemaphore(value: 0) : nil
     }
 
     var mayBlock: Bool { blocking }
     func write(_ line: [UInt8]) throws {
-        if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+        gate?.wait()
         if failing.load(ordering: .relaxed) { throw AuditSinkError("write failed") }
         lines.withLock { $0.append(line) }
     }
@@ -170,15 +171,20 @@ final class MemorySink: AuditSink {
 
     @Test func aSlowDeviceDoesNotHoldUpARequestAnotherRecorded() async throws {
         let broker = AuditBroker()
-        let slow = MemorySink(blocking: true, delay: 5)
+        let slow = MemorySink(blocking: true, gated: true)
         let fast = MemorySink(blocking: true)
         let devices = [Self.device(slow, path: "slow/"), Self.device(fast, path: "fast/")]
+        // The slow device's write cannot finish until the gate opens below, so the broker must answer on the fast one.
+        // A broker that waited for every device would hang here; the fallback opens the gate so the test fails instead.
+        let fallback = DispatchWorkItem { slow.gate?.signal() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: fallback)
+        defer { fallback.cancel() }
         #expect(await broker.log(Self.record(), to: devices))
-        // The broker answered once the fast device had the line, while the slow one was still writing.
         #expect(fast.all.count == 1)
         #expect(slow.all.isEmpty)
-        // The slow device still gets its line, later.
-        for _ in 0..<100 where slow.all.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        // The slow device still gets its line once its write can go on.
+        slow.gate?.signal()
+        for _ in 0..<300 where slow.all.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
         #expect(slow.all.count == 1)
     }
 

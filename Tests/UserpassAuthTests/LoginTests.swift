@@ -74,8 +74,12 @@ import Testing
         try await h.send(.create, "users/eve", ["password": "secretpw"])
         let clock = ContinuousClock()
         _ = await h.error(.update, "login/nobody", ["password": "x"])  // warm the dummy hash
-        let unknown = await clock.measure { _ = await h.error(.update, "login/nobody", ["password": "wrongpw"]) }
-        let wrong = await clock.measure { _ = await h.error(.update, "login/eve", ["password": "wrongpw"]) }
+        // The fastest of three runs of each, so that a busy machine (tests run in parallel) does not skew one side.
+        var unknown = Duration.seconds(3600), wrong = Duration.seconds(3600)
+        for _ in 0..<3 {
+            unknown = min(unknown, await clock.measure { _ = await h.error(.update, "login/nobody", ["password": "wrongpw"]) })
+            wrong = min(wrong, await clock.measure { _ = await h.error(.update, "login/eve", ["password": "wrongpw"]) })
+        }
         #expect(unknown > .milliseconds(10))
         #expect(unknown > wrong / 3 && unknown < wrong * 3)
     }
