@@ -66,9 +66,7 @@ struct CofferLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
+        formatVaultTime(Date(), milliseconds: true)
     }
 
     static func quote(_ s: String) -> String {

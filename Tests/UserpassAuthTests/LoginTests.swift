@@ -1,6 +1,9 @@
 import CofferSDK
 import Foundation
+import Synchronization
 import Testing
+
+@testable import UserpassAuth
 
 @Suite struct LoginTests {
     let h = Harness()
@@ -72,16 +75,18 @@ import Testing
 
     @Test func unknownUserCostsABcryptCheck() async throws {
         try await h.send(.create, "users/eve", ["password": "secretpw"])
-        let clock = ContinuousClock()
-        _ = await h.error(.update, "login/nobody", ["password": "x"])  // warm the dummy hash
-        // The fastest of three runs of each, so that a busy machine (tests run in parallel) does not skew one side.
-        var unknown = Duration.seconds(3600), wrong = Duration.seconds(3600)
-        for _ in 0..<3 {
-            unknown = min(unknown, await clock.measure { _ = await h.error(.update, "login/nobody", ["password": "wrongpw"]) })
-            wrong = min(wrong, await clock.measure { _ = await h.error(.update, "login/eve", ["password": "wrongpw"]) })
+        // Which hashes each failed login checked, recorded in this task only (other tests hash in parallel).
+        let seen = Mutex<[String]>([])
+        await PasswordHasher.$checked.withValue({ hash in seen.withLock { $0.append(hash) } }) {
+            #expect(await h.error(.update, "login/nobody", ["password": "wrongpw"])?.messages == ["invalid username or password"])
+            #expect(await h.error(.update, "login/eve", ["password": "wrongpw"])?.messages == ["invalid username or password"])
         }
-        #expect(unknown > .milliseconds(10))
-        #expect(unknown > wrong / 3 && unknown < wrong * 3)
+        let hashes = seen.withLock { $0 }
+        try #require(hashes.count == 2, "one bcrypt check for each login")
+        // Both checks are bcrypt at the same cost: "$2b$10$" followed by 53 characters of salt and hash.
+        let cost = "$2b$\(PasswordHasher.cost)$"
+        #expect(hashes.allSatisfy { $0.hasPrefix(cost) && $0.utf8.count == 60 }, "\(hashes.map { $0.prefix(7) })")
+        #expect(hashes[0] == PasswordHasher.dummyHash && hashes[1] != hashes[0])
     }
 
     @Test func boundCIDRs() async throws {
