@@ -77,6 +77,10 @@ public enum CofferServer {
     public static func run(_ options: ServerOptions) async throws {
         // The arena count is set before main (coffer_system.c); this only repeats it for embedders.
         coffer_limit_malloc_arenas(1)
+        // Everything the server writes is UTC (formatVaultTime, logs). Hummingbird's Date-header cache builds a
+        // Gregorian calendar in the current time zone; "GMT" is the zone Foundation resolves without ICU, so naming it
+        // keeps ICU's time-zone tables (about 2 MiB) out of memory. Nothing here reads local time.
+        setenv("TZ", "GMT", 1)
         var config: ServerConfiguration
         var warnings: [String] = []
         if let path = options.configPath {
