@@ -80,5 +80,20 @@ import Testing
         #expect(throws: GoBase64.DecodeError(offset: 0)) { try GoBase64.decode("!!") }
         #expect(throws: GoBase64.DecodeError(offset: 4)) { try GoBase64.decode("aGVsbG8") }
         #expect(try GoBase64.decode("") == [])
+        #expect(throws: GoBase64.DecodeError(offset: 4)) { try GoBase64.decode("ab==cdef") }  // as Go: input after padding
+        #expect(throws: GoBase64.DecodeError(offset: 1)) { try GoBase64.decode("a===") }
+        #expect(try GoBase64.decode("aGVs\nbG8=") == Array("hello".utf8))  // line breaks take the slow path
+    }
+
+    /// The hand-written encoder and the quick decoding path agree with Foundation on every length and on random bytes.
+    @Test func base64AgreesWithFoundation() throws {
+        var rng = SystemRandomNumberGenerator()
+        for length in Array(0...40) + [1023, 1024, 1025, 4096] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let text = GoBase64.encode(bytes)
+            #expect(text == Data(bytes).base64EncodedString(), "length \(length)")
+            #expect(try GoBase64.decode(text) == bytes, "length \(length)")
+            #expect(GoBase64.encode(Data(bytes)) == text)
+        }
     }
 }
