@@ -11,9 +11,7 @@ enum GoBase64 {
 
     private static let table: [Int16] = {
         var t = [Int16](repeating: -1, count: 256)
-        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
-            t[Int(c)] = Int16(i)
-        }
+        for i in 0..<alphabet.utf8CodeUnitCount { t[Int(alphabet.utf8Start[i])] = Int16(i) }
         return t
     }()
 
@@ -176,7 +174,7 @@ enum GoBase64 {
 
     /// Unpadded base64url, as JWS signatures are written.
     static func encodeURL(_ bytes: some DataProtocol) -> String {
-        var s = Data(bytes).base64EncodedString()
+        var s = encode(bytes)
         s = s.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         while s.hasSuffix("=") { s.removeLast() }
         return s
