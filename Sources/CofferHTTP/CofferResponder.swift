@@ -104,6 +104,16 @@ public struct CofferResponder: HTTPResponder {
         return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: bytes))
     }
 
+    /// 307 to the canonical form of a path, keeping the query (Go's ServeMux answer to an unclean path).
+    static func redirect(to path: String, query: String?) -> Response {
+        var headers = HTTPFields()
+        var location = path
+        if let q = query, !q.isEmpty { location += "?" + q }
+        headers[.location] = location
+        headers[.cacheControl] = "no-store"
+        return Response(status: .temporaryRedirect, headers: headers)
+    }
+
     static func noContent() -> Response {
         var headers = HTTPFields()
         headers[.cacheControl] = "no-store"
@@ -118,8 +128,25 @@ public struct CofferResponder: HTTPResponder {
             throw LogicalError(.unsupportedPath, messages: [])
         }
         var path = String(rawPath.dropFirst(4))
-        if path.utf8.contains(UInt8(ascii: "%")) { path = path.removingPercentEncoding ?? path }
+        let encoded = path.utf8.contains(UInt8(ascii: "%"))
+        if encoded {
+            guard let decoded = path.removingPercentEncoding else { throw LogicalError.invalidRequest("invalid request path") }
+            path = decoded
+        }
         let method = request.method
+        // Canonical paths before anything else (RequestPath): `a//b`, `./` and `../` are redirected to the clean
+        // path as OpenBao's mux does; a control character (`%00`) or a traversal spelled with escapes is refused.
+        switch RequestPath.verdict(path) {
+        case .canonical:
+            break
+        case .redirect(let clean) where !encoded:
+            return Self.redirect(to: clean, query: request.uri.query)
+        case .redirect, .invalid:
+            throw LogicalError.invalidRequest("invalid request path")
+        }
+        if path.hasSuffix("/"), method == .post || method == .put || method == .patch || method == .delete {
+            throw LogicalError.invalidRequest("cannot write to a path ending in '/'")
+        }
 
         // Endpoints that work while sealed or uninitialized.
         switch path {

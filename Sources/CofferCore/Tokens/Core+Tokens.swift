@@ -24,6 +24,8 @@ struct TokenRequest: Sendable {
     /// Lifetime cap from an auth method's role.
     var maxTTL: Int64 = 0
     var identityPolicies: [String] = []
+    /// Who asks for the token: ``TokenPolicyGate`` checks the policies against it.
+    var origin: TokenOrigin
 }
 
 /// The token store's HTTP-facing paths (`auth/token/...`) and token issuing.
@@ -38,6 +40,7 @@ extension Core {
     func issueToken(_ r: TokenRequest, parent: TokenEntry?, mount: MountEntry?) async throws -> (String, JSONValue) {
         let now = self.now()
         var policies = Array(Set(r.policies.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty }))
+        try TokenPolicyGate.authorize(policies, origin: r.origin)
         if !r.noDefaultPolicy, !policies.contains("root"), !policies.contains("default") { policies.append("default") }
         policies.sort()
         let sysMax = (mount?.maxLeaseTTL ?? 0) > 0 ? mount!.maxLeaseTTL : configuration.maxLeaseTTL
@@ -292,12 +295,6 @@ extension Core {
         } else {
             policies = requested ?? []
             if policies.isEmpty { policies = caller.policies }
-            if !caller.isRoot && !sudo {
-                let parentSet = Set(caller.policies)
-                for p in policies where p != "default" && !parentSet.contains(p) {
-                    throw LogicalError.invalidRequest("child policies must be subset of parent")
-                }
-            }
         }
         var displayName = "token"
         if let dn = lr.string("display_name"), !dn.isEmpty {
@@ -310,7 +307,10 @@ extension Core {
         let tr = TokenRequest(
             policies: policies, meta: (meta?.isEmpty ?? true) ? nil : meta, displayName: displayName, ttl: ttl, explicitMaxTTL: explicitMax,
             period: period, numUses: Int(numUses), renewable: renewable, noDefaultPolicy: noDefault, path: pathSuffix,
-            customID: (customID?.isEmpty ?? true) ? nil : customID, role: roleName ?? "")
+            customID: (customID?.isEmpty ?? true) ? nil : customID, role: roleName ?? "",
+            origin: .tokenStore(
+                caller: caller, sudo: sudo,
+                roleAllowedPolicies: role.map { $0["allowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? [] }))
         let (_, block) = try await issueToken(tr, parent: orphan ? nil : caller, mount: tokenMount)
         var warnings: [String] = []
         if let t = ttl, t > configuration.maxLeaseTTL, (period ?? 0) == 0 {
