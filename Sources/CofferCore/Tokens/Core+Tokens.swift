@@ -39,7 +39,7 @@ extension Core {
     /// Creates and stores a token; returns the token and its `auth` block.
     func issueToken(_ r: TokenRequest, parent: TokenEntry?, mount: MountEntry?) async throws -> (String, JSONValue) {
         let now = self.now()
-        var policies = Array(Set(r.policies.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty }))
+        var policies = TokenPolicyGate.sanitize(Array(Set(r.policies.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty })))
         try TokenPolicyGate.authorize(policies, origin: r.origin)
         if !r.noDefaultPolicy, !policies.contains("root"), !policies.contains("default") { policies.append("default") }
         policies.sort()
@@ -252,10 +252,6 @@ extension Core {
         }
         let noParent = try lr.bool("no_parent") ?? false
         var orphan = orphanPath || (role?["orphan"]?.boolValue ?? false)
-        if noParent {
-            guard sudo else { throw LogicalError.invalidRequest("root or sudo privileges required to create orphan token") }
-            orphan = true
-        }
         let customID = lr.string("id")
         if let c = customID, !c.isEmpty, !sudo { throw LogicalError.invalidRequest("root or sudo privileges required to specify token id") }
         let numUses = try lr.int("num_uses") ?? 0
@@ -270,31 +266,42 @@ extension Core {
         let noDefault = try lr.bool("no_default_policy") ?? (role?["token_no_default_policy"]?.boolValue ?? false)
         var requested = lr.stringList("policies")
         var policies: [String]
+        var boundByRole = false
         if let role {
-            let allowed = role["allowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let allowed = TokenPolicyGate.sanitize(role["allowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             let disallowed = role["disallowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            boundByRole = !allowed.isEmpty || !disallowed.isEmpty
             if let rp = role["token_period"]?.intValue, rp > 0 { period = rp }
             if let rm = role["token_explicit_max_ttl"]?.intValue, rm > 0 { explicitMax = min(explicitMax ?? rm, rm) }
             if requested == nil || requested!.isEmpty {
-                requested = allowed.isEmpty ? caller.policies.filter { $0 != "root" } : allowed
+                requested = allowed.isEmpty ? caller.policies : allowed
             }
+            requested = TokenPolicyGate.sanitize(requested!)
             var withDefault = Set(requested!)
-            if !noDefault { withDefault.insert("default") }
+            if !noDefault, !withDefault.contains(Policy.rootName) { withDefault.insert("default") }
             if !allowed.isEmpty {
-                let allowedSet = Set(allowed + ["default"])
+                let allowedSet = Set(TokenPolicyGate.sanitize(allowed + ["default"]))
                 if !withDefault.isSubset(of: allowedSet) {
                     let fmt: ([String]) -> String = { "[" + $0.sorted().map { "\"\($0)\"" }.joined(separator: " ") + "]" }
                     throw LogicalError.invalidRequest(
                         "token policies (\(fmt(Array(withDefault)))) must be subset of the role's allowed policies (\(fmt(Array(allowedSet)))) or glob policies ([])")
                 }
             }
-            for p in withDefault where disallowed.contains(p) {
+            for p in withDefault.sorted() where disallowed.contains(p) {
                 throw LogicalError.invalidRequest("token policy \(p) is disallowed by this role")
             }
             policies = requested!
         } else {
             policies = requested ?? []
             if policies.isEmpty { policies = caller.policies }
+            policies = TokenPolicyGate.sanitize(policies)
+        }
+        let origin = TokenOrigin.tokenStore(caller: caller, sudo: sudo, boundByRole: boundByRole)
+        // The policies are judged before the other privileged options, as OpenBao orders its checks.
+        try TokenPolicyGate.authorize(policies, origin: origin)
+        if noParent {
+            guard sudo else { throw LogicalError.invalidRequest("root or sudo privileges required to create orphan token") }
+            orphan = true
         }
         var displayName = "token"
         if let dn = lr.string("display_name"), !dn.isEmpty {
@@ -308,9 +315,7 @@ extension Core {
             policies: policies, meta: (meta?.isEmpty ?? true) ? nil : meta, displayName: displayName, ttl: ttl, explicitMaxTTL: explicitMax,
             period: period, numUses: Int(numUses), renewable: renewable, noDefaultPolicy: noDefault, path: pathSuffix,
             customID: (customID?.isEmpty ?? true) ? nil : customID, role: roleName ?? "",
-            origin: .tokenStore(
-                caller: caller, sudo: sudo,
-                roleAllowedPolicies: role.map { $0["allowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? [] }))
+            origin: origin)
         let (_, block) = try await issueToken(tr, parent: orphan ? nil : caller, mount: tokenMount)
         var warnings: [String] = []
         if let t = ttl, t > configuration.maxLeaseTTL, (period ?? 0) == 0 {

@@ -4,8 +4,9 @@ import CofferSDK
 /// it which policies the token may carry.
 enum TokenOrigin: Sendable {
     /// `auth/token/create`, `create-orphan` and `create/:role`: a caller token, whether it holds `sudo` on the path,
-    /// and the role's allowed policies (empty: none set, the caller's own policies bound the child).
-    case tokenStore(caller: TokenEntry, sudo: Bool, roleAllowedPolicies: [String]?)
+    /// and whether a token role bounds the policies instead of the caller's own (it names allowed or disallowed
+    /// policies, checked by the caller before).
+    case tokenStore(caller: TokenEntry, sudo: Bool, boundByRole: Bool)
     /// A login through an auth method (userpass, AppRole, JWT/OIDC, ...).
     case authMethod(mountPath: String)
     /// The server itself: the initial root token, root-token generation.
@@ -29,8 +30,7 @@ enum TokenPolicyGate {
         case .authMethod:
             if policies.contains(Policy.rootName) { throw LogicalError.invalidRequest("auth methods cannot create root tokens") }
             try refuseNonAssignable(policies)
-        case .tokenStore(let caller, let sudo, let roleAllowed):
-            let boundByRole = !(roleAllowed ?? []).isEmpty
+        case .tokenStore(let caller, let sudo, let boundByRole):
             if !caller.isRoot, !sudo, !boundByRole {
                 let parent = Set(caller.policies).union(["default"])
                 if policies.contains(where: { !parent.contains($0) }) {
@@ -42,6 +42,12 @@ enum TokenPolicyGate {
                 throw LogicalError.invalidRequest("root tokens may not be created without parent token being root")
             }
         }
+    }
+
+    /// A set holding `root` is `root` alone (Vault's policy sanitizing): root grants everything, and no other policy
+    /// may ride along with it.
+    static func sanitize(_ policies: [String]) -> [String] {
+        policies.contains(Policy.rootName) ? [Policy.rootName] : policies
     }
 
     static func refuseNonAssignable(_ policies: [String]) throws {
