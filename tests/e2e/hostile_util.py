@@ -204,8 +204,12 @@ def target_is_bao():
 
 
 def make_server(args, addr, log_path):
+    import os
     from conftest import Server
-    return (BaoServer if target_is_bao() else Server)(args, addr, log_path)
+    if target_is_bao():
+        return BaoServer(args, addr, log_path)
+    # No backtrace on a trap: the crash is what the tests look for, and symbolication takes seconds per crash.
+    return Server(args, addr, log_path, env=dict(os.environ, SWIFT_BACKTRACE="enable=no"))
 
 
 def dev_unseal_key(log_path, timeout=10):
@@ -224,9 +228,11 @@ class DevServer:
     unseals it when it was sealed, recording both, so one broken item does not cascade into every later test;
     `pid0` is the PID it started with, for the final same-process check."""
 
-    def __init__(self, tmp_dir):
+    def __init__(self, tmp_dir, config=None):
+        """`config`: a config-file text with {port} for the listener address; None for a dev server."""
         from conftest import free_port
         self.tmp = tmp_dir
+        self.config = config
         self.port = free_port()
         self.addr = f"http://127.0.0.1:{self.port}"
         self.root = "root"
@@ -239,10 +245,15 @@ class DevServer:
     def _start(self):
         self._n += 1
         log = self.tmp / f"server{self._n}.log"
-        self.server = make_server(["server", "-dev", "-dev-root-token-id=root",
-                                   f"-dev-listen-address=127.0.0.1:{self.port}"], self.addr, log)
+        if self.config is None:
+            args = ["server", "-dev", "-dev-root-token-id=root", f"-dev-listen-address=127.0.0.1:{self.port}"]
+        else:
+            cfg = self.tmp / "server.hcl"
+            cfg.write_text(self.config.replace("{port}", str(self.port)))
+            args = ["server", f"-config={cfg}"]
+        self.server = make_server(args, self.addr, log)
         self.server.start()
-        self.unseal_key = dev_unseal_key(log)
+        self.unseal_key = dev_unseal_key(log) if self.config is None else None
         return self
 
     def start(self):
@@ -269,7 +280,7 @@ class DevServer:
             # Alive but not answering: give it a moment (a slow request may still run).
             time.sleep(2)
         st = call(self.addr, "GET", "sys/seal-status", timeout=5)
-        if st.status == 200 and st.json and st.json.get("sealed"):
+        if self.config is None and st.status == 200 and st.json and st.json.get("sealed"):
             self.sealed_by.append(test_name)
             if self.unseal_key:
                 call(self.addr, "PUT", "sys/unseal", {"key": self.unseal_key})

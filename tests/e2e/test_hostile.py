@@ -39,23 +39,21 @@ def srv(tmp_path_factory):
     s.stop()
 
 
-@pytest.fixture(scope="module")
-def cfg_srv(tmp_path_factory):
-    """A server from a config file (uninitialised, in-memory) with http_read_header_timeout = "1s"."""
-    tmp = tmp_path_factory.mktemp("hostile-cfg")
-    port = free_port()
-    cfg = tmp / "coffer.hcl"
-    cfg.write_text(f'''
-storage "inmem" {{}}
-listener "tcp" {{
+CONFIG = '''
+storage "inmem" {}
+listener "tcp" {
   address                  = "127.0.0.1:{port}"
   tls_disable              = true
   http_read_header_timeout = "1s"
-}}
+}
 disable_mlock = true
-''')
-    s = make_server(["server", f"-config={cfg}"], f"http://127.0.0.1:{port}", tmp / "server.log").start()
-    s.pid0 = s.proc.pid
+'''
+
+
+@pytest.fixture(scope="module")
+def cfg_srv(tmp_path_factory):
+    """A server from a config file (uninitialised, in-memory) with http_read_header_timeout = "1s"."""
+    s = DevServer(tmp_path_factory.mktemp("hostile-cfg"), config=CONFIG).start()
     yield s
     s.stop()
 
@@ -63,8 +61,9 @@ disable_mlock = true
 @pytest.fixture(autouse=True)
 def _repair(request):
     yield
-    if "srv" in request.fixturenames:
-        request.getfixturevalue("srv").ensure(request.node.name)
+    for name in ("srv", "cfg_srv"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).ensure(request.node.name)
 
 
 def alive(s):
@@ -159,7 +158,7 @@ def test_02_health_code_on_uninitialised_server_no_crash(cfg_srv, param, value):
         assert r.status in (400, None), r
     else:
         assert r.status in (400, 501, None), r
-    assert cfg_srv.proc.poll() is None and server_alive(cfg_srv.addr)
+    alive(cfg_srv)
 
 
 # ---------------------------------------------------------------- 3. chunk sizes (raw socket, before HTTP parsing)
@@ -284,8 +283,7 @@ def test_04_jwt_login_baseline_works(srv, jwt_auth):
     assert r.status == 200 and r.auth["policies"] == ["default"], r
 
 
-@pytest.mark.parametrize("claims", [{"exp": 1e300}, {"exp": -1e300}, {"exp": 1e19}, {"exp": 9223372036854775807},
-                                    {"exp": 1e300, "nbf": 1e300, "iat": 1e300}])
+@pytest.mark.parametrize("claims", [{"exp": 1e300}, {"exp": -1e300}, {"exp": 1e19}, {"exp": 1e300, "nbf": 1e300, "iat": 1e300}])
 def test_04_jwt_exp_out_of_range_is_400(srv, jwt_auth, claims):
     # OpenBao: 400 "error validating token: invalid expiration time (exp) claim: token is expired" (Go's int64
     # conversion of an out-of-range float gives the minimum, so the token counts as expired).
@@ -296,10 +294,12 @@ def test_04_jwt_exp_out_of_range_is_400(srv, jwt_auth, claims):
     alive(srv)
 
 
-@pytest.mark.parametrize("claims", [{"nbf": 1e300}, {"iat": 1e300}, {"nbf": -1e300}, {"iat": -1e300}])
+@pytest.mark.parametrize("claims", [{"nbf": 1e300}, {"iat": 1e300}, {"nbf": -1e300}, {"iat": -1e300},
+                                    {"exp": 9223372036854775807}])
 def test_04_jwt_nbf_iat_out_of_range_no_crash(srv, jwt_auth, claims):
     # OpenBao answers 200 here (the out-of-range float becomes math.MinInt64, i.e. "long ago"); refusing (400,
     # "not yet valid" / "issued in the future") is the better answer. Either way: no crash, no other status.
+    # (exp = 2^63-1 as an integer: OpenBao 400 "token is expired" through an overflow; 200 is the honest answer.)
     ok(jwt_auth.role("r"))
     r = jwt_auth.login("r", **claims)
     assert r.status in (200, 400), r
@@ -500,11 +500,13 @@ def test_09_sudo_bypass_audit_enable(srv, tmp_path, path):
     name = "x" + uid()
     log = tmp_path / "raw.log"
     r = call(srv.addr, "PUT", path.format(n=name), {"type": "file", "options": {"file_path": str(log), "log_raw": True}}, t)
+    devices = call(srv.addr, "GET", "sys/audit", token=srv.root).json or {}
+    devices = devices.get("data", devices)
+    enabled = [k for k in devices if name in k]
+    for k in enabled:  # clean up before asserting: a raw device would log every later request in clear
+        call(srv.addr, "DELETE", f"sys/audit/{k.rstrip('/')}", token=srv.root)
+    assert not enabled, f"a token without sudo enabled audit device(s) {enabled}"
     _no_success(r)
-    devices = call(srv.addr, "GET", "sys/audit", token=srv.root).data or {}
-    assert name + "/" not in devices and not any(name in k for k in devices), devices
-    if devices.get(name + "/"):
-        call(srv.addr, "DELETE", f"sys/audit/{name}", token=srv.root)
     # And the canonical path is refused for lack of sudo (OpenBao: 403 permission denied).
     r = call(srv.addr, "PUT", f"sys/audit/{name}", {"type": "file", "options": {"file_path": str(log)}}, t)
     assert r.status == 403, r
@@ -734,7 +736,7 @@ def _burst(addr, make_request, n=BURST, timeout=15):
     return statuses
 
 
-def _bursts(srv, setup, request_for, rounds=20, budget=60):
+def _bursts(srv, setup, request_for, rounds=40, budget=60):
     deadline = time.time() + budget
     results = []
     for _ in range(rounds):
@@ -781,7 +783,7 @@ def test_13_wrapping_token_unwraps_once_body_form(srv):
 
     results, winners = _bursts(
         srv, setup, lambda w, i: ("POST", "/v1/sys/wrapping/unwrap", json.dumps({"token": w}),
-                                  {"X-Vault-Token": srv.root, "Content-Type": "application/json"}), rounds=10)
+                                  {"X-Vault-Token": srv.root, "Content-Type": "application/json"}), rounds=20)
     assert all(w == 1 for w in winners), f"successes per burst: {winners}"
 
 
@@ -924,13 +926,17 @@ def test_15_unfinished_headers_time_out_configured(cfg_srv):
         if closed_after is None:
             s.settimeout(3)
             try:
-                closed_after = time.time() - start if not s.recv(4096) or True else None
+                while s.recv(4096):  # a 408 before the close is fine
+                    pass
+                closed_after = time.time() - start
+            except socket.timeout:
+                closed_after = None
             except OSError:
                 closed_after = time.time() - start
     finally:
         s.close()
     assert closed_after is not None and closed_after <= 6, closed_after
-    assert cfg_srv.proc.poll() is None and server_alive(cfg_srv.addr)
+    alive(cfg_srv)
 
 
 # ---------------------------------------------------------------- 16. tokens in request paths are not audited in clear
@@ -1026,7 +1032,10 @@ def _safe_raw(r):
     csp = r.headers.get("content-security-policy", "").lower()
     nosniff = r.headers.get("x-content-type-options", "").lower() == "nosniff"
     protected = "sandbox" in csp and nosniff
-    assert protected or (ct not in ACTIVE_TYPES and ct != "" and nosniff), (
+    # A type a browser renders as a document, a missing type, or text/plain (sniffed without nosniff) needs the
+    # protection headers; another type (application/json, application/octet-stream, ...) is safe as it is.
+    inert = ct not in ACTIVE_TYPES and ct not in ("", "text/plain")
+    assert protected or inert, (
         f"user data served as {r.headers.get('content-type')!r} without CSP sandbox + nosniff: {r}")
 
 
@@ -1069,4 +1078,6 @@ def test_zz_server_survived_the_whole_module(srv, cfg_srv):
     assert not srv.crashes, f"the server died during: {srv.crashes}"
     assert srv.proc.pid == srv.pid0 and srv.proc.poll() is None
     alive(srv)
-    assert cfg_srv.proc.pid == cfg_srv.pid0 and cfg_srv.proc.poll() is None and server_alive(cfg_srv.addr)
+    assert not cfg_srv.crashes, f"the config-file server died during: {cfg_srv.crashes}"
+    assert cfg_srv.proc.pid == cfg_srv.pid0
+    alive(cfg_srv)
