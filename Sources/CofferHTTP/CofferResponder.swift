@@ -101,7 +101,7 @@ public struct CofferResponder: HTTPResponder {
         headers.reserveCapacity(2)
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: bytes))
+        return response(status: serverStatus(status), headers: headers, body: bytes)
     }
 
     /// 307 to the canonical form of a path, keeping the query (Go's ServeMux answer to an unclean path).
@@ -219,10 +219,22 @@ public struct CofferResponder: HTTPResponder {
 
     func wrapTTL(_ request: Request) throws -> Int64? {
         guard let h = request.headers[Self.wrapTTLHeader], !h.isEmpty else { return nil }
-        guard let ttl = parseDurationSeconds(h), ttl > 0 else {
+        // Whether the duration parser returns nil or throws for a value it can't represent, the answer is a 400.
+        let parsed: Int64?
+        do {
+            parsed = try Self.parseWrapTTL(h)
+        } catch {
+            throw LogicalError.invalidRequest("error parsing wrap TTL")
+        }
+        guard let ttl = parsed, ttl > 0 else {
             throw LogicalError.invalidRequest("error parsing wrap TTL")
         }
         return ttl
+    }
+
+    @inline(__always)
+    static func parseWrapTTL(_ h: String) throws -> Int64? {
+        try parseDurationSeconds(h)
     }
 
     func token(_ request: Request) -> String? {
@@ -237,8 +249,12 @@ public struct CofferResponder: HTTPResponder {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: Self.maxRequestSize)
-        } catch {
+        } catch let e as any HTTPResponseError where e.status == .contentTooLarge {
+            // NIOTooManyBytesError (Hummingbird makes it an HTTPResponseError) or an HTTPError saying the same.
             throw LogicalError(.payloadTooLarge, "http: request body too large")
+        } catch {
+            // The body could not be read (malformed framing, a closed connection): the connection is failed too.
+            throw LogicalError.invalidRequest("error reading request body")
         }
         guard buffer.readableBytes > 0 else { return [:] }
         let bytes = buffer.readableBytesView
@@ -259,18 +275,14 @@ public struct CofferResponder: HTTPResponder {
     func envelope(_ r: CoreResponse, requestID: String) -> Response {
         if r.isEmpty { return Self.noContent() }
         if let d = r.data, let status = d["http_status_code"]?.intValue, d["http_raw_body"] != nil || d["http_content_type"] != nil {
-            // Raw responses (OIDC discovery, JWKS, introspection): the body is sent as the engine gave it.
-            var headers = HTTPFields()
-            headers[.contentType] = d["http_content_type"]?.stringValue ?? "application/json"
-            headers[.cacheControl] = "no-store"
-            let body = d["http_raw_body"]?.stringValue ?? ""
-            return Response(status: .init(code: Int(status)), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            // Raw responses (OIDC discovery, JWKS, metrics): the body is sent as the engine gave it, within limits.
+            return Self.rawResponse(d, statusCode: status)
         }
         if let status = r.httpStatus, r.data == nil, r.auth == nil, r.warnings.isEmpty, r.wrapInfo == nil {
             // A bare status (kv v2 PATCH of a missing secret answers 404 with no body).
             var headers = HTTPFields()
             headers[.cacheControl] = "no-store"
-            return Response(status: .init(code: status), headers: headers)
+            return Response(status: Self.serverStatus(status), headers: headers)
         }
         var out: [UInt8] = []
         out.reserveCapacity(512)
