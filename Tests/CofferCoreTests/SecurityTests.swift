@@ -64,7 +64,15 @@ import Testing
             _ = try await C.create(core, token: creator, ["policies": ["root"]], path: "auth/token/create/named")
         }
         #expect(m == "root tokens may not be created without parent token being root")
-        _ = try await C.create(core, token: creator, ["policies": ["p2"]], path: "auth/token/create/named")
+        // A role's allowed list holding root is root alone (as OpenBao sanitizes it): nothing else is allowed.
+        let m2 = await Self.message {
+            _ = try await C.create(core, token: creator, ["policies": ["p2"]], path: "auth/token/create/named")
+        }
+        #expect(m2?.hasPrefix("token policies ([\"default\" \"p2\"]) must be subset of the role's allowed policies ([\"root\"])") == true)
+        // A role that names its allowed policies lets the caller hand out policies it does not hold itself.
+        _ = try await Self.write(core, root, "auth/token/roles/bounded", ["allowed_policies": ["p2"]])
+        let bounded = try await Self.write(core, creator, "auth/token/create/bounded", ["policies": ["p2"]])
+        #expect(bounded.auth?["policies"]?.arrayValue?.compactMap(\.stringValue) == ["default", "p2"])
     }
 
     @Test func internalPoliciesCannotBeAssigned() async throws {
