@@ -264,7 +264,7 @@ extension Core {
             throw LogicalError.invalidRequest("root or sudo privileges required to create periodic token")
         }
         let noDefault = try lr.bool("no_default_policy") ?? (role?["token_no_default_policy"]?.boolValue ?? false)
-        var requested = lr.stringList("policies")
+        var requested = try lr.strings("policies")
         var policies: [String]
         var boundByRole = false
         if let role {
@@ -348,9 +348,9 @@ extension Core {
                 "token_type": "default-service",
             ]
             for k in ["allowed_policies", "disallowed_policies", "allowed_policies_glob", "disallowed_policies_glob"] {
-                if let l = lr.stringList(k) { r[k] = .array(l.map { .string($0) }) }
+                if let l = try lr.strings(k) { r[k] = .array(l.map { .string($0) }) }
             }
-            if let l = lr.stringList("allowed_entity_aliases") { r["allowed_entity_aliases"] = .array(l.map { .string($0) }) }
+            if let l = try lr.strings("allowed_entity_aliases") { r["allowed_entity_aliases"] = .array(l.map { .string($0) }) }
             if let b = try lr.bool("orphan") { r["orphan"] = .bool(b) }
             if let b = try lr.bool("renewable") { r["renewable"] = .bool(b) }
             if let b = try lr.bool("token_no_default_policy") { r["token_no_default_policy"] = .bool(b) }
