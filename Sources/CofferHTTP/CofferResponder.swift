@@ -217,24 +217,17 @@ public struct CofferResponder: HTTPResponder {
         return envelope(resp, requestID: requestID)
     }
 
+    /// `X-Vault-Wrap-TTL`, parsed before authentication as OpenBao does: whole seconds or a Go duration; 0 means no
+    /// wrapping; anything the parser cannot represent is a 400, never a trap.
     func wrapTTL(_ request: Request) throws -> Int64? {
         guard let h = request.headers[Self.wrapTTLHeader], !h.isEmpty else { return nil }
-        // Whether the duration parser returns nil or throws for a value it can't represent, the answer is a 400.
-        let parsed: Int64?
-        do {
-            parsed = try Self.parseWrapTTL(h)
-        } catch {
-            throw LogicalError.invalidRequest("error parsing wrap TTL")
+        switch GoDuration.parseSeconds(h) {
+        case .failure(let e):
+            throw LogicalError.invalidRequest("error parsing X-Vault-Wrap-TTL header: " + e.message)
+        case .success(let ttl):
+            if ttl < 0 { throw LogicalError.invalidRequest("error parsing X-Vault-Wrap-TTL header: requested wrap ttl cannot be negative") }
+            return ttl == 0 ? nil : ttl
         }
-        guard let ttl = parsed, ttl > 0 else {
-            throw LogicalError.invalidRequest("error parsing wrap TTL")
-        }
-        return ttl
-    }
-
-    @inline(__always)
-    static func parseWrapTTL(_ h: String) throws -> Int64? {
-        try parseDurationSeconds(h)
     }
 
     func token(_ request: Request) -> String? {

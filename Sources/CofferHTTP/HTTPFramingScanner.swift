@@ -22,6 +22,10 @@ struct HTTPFramingScanner {
     /// A client's own `BIND` becomes `LINK`, which the responder refuses (405) as OpenBao refuses `BIND`: otherwise a
     /// `BIND` request would be served as a LIST.
     static let bindSubstitute: [UInt8] = Array("LINK".utf8)
+    /// A request's `Upgrade` header is renamed to this inert name of the same length: Coffer upgrades to nothing, and
+    /// llhttp would otherwise stop parsing the connection after an `Upgrade` + `Connection: upgrade` request.
+    static let upgradeRename: [UInt8] = Array("Ignored".utf8)
+    static let upgradeName: [UInt8] = Array("upgrade:".utf8)
 
     enum Phase: Equatable {
         case method
@@ -82,6 +86,12 @@ struct HTTPFramingScanner {
     private var chunked = false
     private var connectionUpgrade = false
     private var upgradeHeader = false
+    /// Set by the `Upgrade` header line just ended: the scan renames it (``upgradeRename``) when it can.
+    private var upgradeNameToRename = false
+    /// The header line in progress (begun in an earlier read) was already renamed from `Upgrade`.
+    private var lineRenamed = false
+    /// The first bytes of a header line, withheld from the previous read because they may start `Upgrade:`.
+    private var carry: [UInt8] = []
     private var isConnect = false
     private var upgrading = false
 
@@ -100,7 +110,33 @@ struct HTTPFramingScanner {
     private static let ht = UInt8(ascii: "\t")
 
     /// Scans one read. Returns `nil` when it is to be forwarded unchanged.
+    ///
+    /// Bytes withheld from the previous read (the start of a header line that may be `Upgrade:`) are scanned again
+    /// in front of this read, and the edit is mapped back: those bytes go out as the edit's prefix.
     mutating func scan(_ p: UnsafeRawBufferPointer) -> Edit? {
+        if carry.isEmpty { return scanRead(p) }
+        let c = carry.count
+        var joined = carry
+        carry = []
+        joined.append(contentsOf: p)
+        let e = joined.withUnsafeBytes { scanRead($0) } ?? Edit(forwardEnd: joined.count)
+        var out = Edit(forwardEnd: max(0, e.forwardEnd - c), failure: e.failure)
+        var prefix = Array(joined[0..<min(c, e.forwardEnd)])
+        for r in e.replacements {
+            for (k, b) in r.bytes.enumerated() {
+                let at = r.offset + k
+                if at < c {
+                    if at < prefix.count { prefix[at] = b }
+                } else {
+                    out.replacements.append(Replacement(offset: at - c, bytes: [b]))
+                }
+            }
+        }
+        out.prefix = e.prefix + prefix
+        return out
+    }
+
+    private mutating func scanRead(_ p: UnsafeRawBufferPointer) -> Edit? {
         let n = p.count
         if phase == .failed { return Edit(forwardEnd: 0) }
         var edit: Edit? = nil
@@ -164,6 +200,27 @@ struct HTTPFramingScanner {
             case .headers, .chunkSize, .trailers:
                 if lineLength == 0 { lineStart = i }
                 guard let lf = Self.firstLF(p, from: i) else {
+                    if phase == .headers, lineLength == 0 {
+                        // A header line starts here and goes on in the next read. If it is (or may be) `Upgrade:`,
+                        // rename it now, or withhold its first bytes until its name is known.
+                        let avail = n - i
+                        let probe = min(avail, Self.upgradeName.count)
+                        if Self.equalsLowerPrefix(UnsafeRawBufferPointer(rebasing: p[i..<(i + probe)]), Self.upgradeName) {
+                            if avail >= Self.upgradeName.count {
+                                var e = edit ?? Edit(forwardEnd: n)
+                                e.replacements.append(Replacement(offset: i, bytes: Self.upgradeRename))
+                                edit = e
+                                lineRenamed = true
+                            } else {
+                                carry = Array(UnsafeRawBufferPointer(rebasing: p[i..<n]))
+                                var e = edit ?? Edit(forwardEnd: n)
+                                e.forwardEnd = min(e.forwardEnd, i)
+                                edit = e
+                                i = n
+                                continue
+                            }
+                        }
+                    }
                     // The line goes on in the next read: keep its start.
                     if line.count < Self.lineLimit {
                         let keep = min(n - i, Self.lineLimit - line.count)
@@ -177,6 +234,14 @@ struct HTTPFramingScanner {
                 let failure: HTTPParserError?
                 if lineLength == 0 {
                     failure = endOfLine(UnsafeRawBufferPointer(rebasing: p[i..<lf]), length: length)
+                    if upgradeNameToRename {
+                        // The whole line is in this read: rename the header so llhttp never takes the request for a
+                        // protocol upgrade, and the connection goes on as with OpenBao (Go ignores `Upgrade`).
+                        upgradeNameToRename = false
+                        var e = edit ?? Edit(forwardEnd: n)
+                        e.replacements.append(Replacement(offset: i, bytes: Self.upgradeRename))
+                        edit = e
+                    }
                 } else {
                     var joined = line
                     if joined.count < Self.lineLimit {
@@ -185,6 +250,13 @@ struct HTTPFramingScanner {
                     }
                     line.removeAll(keepingCapacity: true)
                     failure = joined.withUnsafeBytes { endOfLine($0, length: length) }
+                    if upgradeNameToRename {
+                        // Renamed when its name arrived (lineRenamed); otherwise too late to rename it, so the request
+                        // stays an upgrade for llhttp and anything after it fails the connection.
+                        upgradeNameToRename = false
+                        if !lineRenamed { upgradeHeader = true }
+                    }
+                    lineRenamed = false
                 }
                 lineLength = 0
                 if let failure { return fail(&edit, at: lineStart, n: n, failure) }
@@ -226,6 +298,9 @@ struct HTTPFramingScanner {
         e.failure = error
         phase = .failed
         held = []
+        carry = []
+        lineRenamed = false
+        upgradeNameToRename = false
         line = []
         lineLength = 0
         return e
@@ -351,7 +426,7 @@ struct HTTPFramingScanner {
                 if Self.equalsLower(token, "upgrade") { connectionUpgrade = true }
             }
         case .upgrade:
-            upgradeHeader = true
+            upgradeNameToRename = true
         }
         return nil
     }
@@ -427,6 +502,16 @@ struct HTTPFramingScanner {
     }
 
     /// Compares ASCII case-insensitively with a lower-case literal.
+    /// Whether `bytes` (ASCII, any case) are the first `bytes.count` bytes of `lower`.
+    static func equalsLowerPrefix(_ bytes: UnsafeRawBufferPointer, _ lower: [UInt8]) -> Bool {
+        guard bytes.count <= lower.count else { return false }
+        for (k, b) in bytes.enumerated() {
+            let l = (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) ? b + 32 : b
+            if l != lower[k] { return false }
+        }
+        return true
+    }
+
     private static func equalsLower(_ s: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
         guard s.count == lower.utf8CodeUnitCount else { return false }
         let l = lower.utf8Start

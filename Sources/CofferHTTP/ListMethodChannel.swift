@@ -143,9 +143,19 @@ extension ListMethodRewriter {
             whole.bytes[0..<common] == split.bytes[0..<common] && (whole.failure != nil || whole.bytes.count == split.bytes.count),
             "the LIST shim's output depends on read boundaries")
         precondition(whole.bytes.count <= input.count, "the LIST shim forwarded more bytes than it read")
+        // Header names renamed from `Upgrade` (HTTPFramingScanner.upgradeRename).
+        var renamedHeader = Set<Int>()
+        let rename = HTTPFramingScanner.upgradeRename
+        let name = HTTPFramingScanner.upgradeName
+        if input.count >= name.count {
+            for s in 0...(input.count - name.count) where whole.bytes.count >= s + rename.count {
+                let matches = input[s..<(s + name.count)].withUnsafeBytes { HTTPFramingScanner.equalsLowerPrefix($0, name) }
+                if matches, Array(whole.bytes[s..<(s + rename.count)]) == rename { renamedHeader.formUnion(s..<(s + rename.count)) }
+            }
+        }
         for (j, b) in whole.bytes.enumerated() where b != input[j] {
-            // Only a renamed method differs: LIST -> BIND, BIND -> LINK.
-            let renamed = "BINDLINK".utf8.contains(b) && "LISTBIND".utf8.contains(input[j])
+            // Only a renamed method differs (LIST -> BIND, BIND -> LINK), or a renamed `Upgrade` header name.
+            let renamed = ("BINDLINK".utf8.contains(b) && "LISTBIND".utf8.contains(input[j])) || renamedHeader.contains(j)
             precondition(renamed, "the LIST shim changed a byte it should not have")
         }
 

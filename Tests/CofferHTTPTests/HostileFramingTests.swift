@@ -128,9 +128,22 @@ import Testing
         }
     }
 
-    /// llhttp stops parsing after a real upgrade: anything more fails the connection instead of hanging it.
+    /// An `Upgrade` header is renamed before llhttp sees it, however the reads cut it: the request is served as an
+    /// ordinary one and the connection goes on (as OpenBao's Go server ignores it).
     @Test(arguments: [
         "GET /v1/sys/health HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n",
+        "GET /v1/sys/health HTTP/1.1\r\nUPGRADE:websocket\r\nConnection: upgrade\r\n\r\n",
+        "GET /v1/sys/health HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nupgrade: " + String(repeating: "x", count: 900) + "\r\n\r\n",
+    ])
+    func upgradeRequestsKeepTheConnection(_ upgrade: String) throws {
+        for d in try Self.decodeEverySplit(upgrade + Self.list) {
+            #expect(d.error == nil)
+            #expect(d.methods == ["GET", "BIND"])
+        }
+    }
+
+    /// llhttp stops parsing after CONNECT: anything more fails the connection instead of hanging it.
+    @Test(arguments: [
         "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
     ])
     func bytesAfterAnUpgradeFailTheConnection(_ upgrade: String) throws {

@@ -64,7 +64,13 @@ import Testing
         // llhttp upgrades only with `Connection: upgrade` as well; without it the connection goes on, and so does the
         // scan (the old scanner stopped here, so the next LIST was answered 400 and the connection closed).
         let s = "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\nLIST /v1/x HTTP/1.1\r\n\r\n"
-        #expect(Self.run([ArraySlice(Array(s.utf8))]) == s.replacingOccurrences(of: "LIST /v1/x", with: "BIND /v1/x"))
+        // The header itself is renamed (Coffer upgrades to nothing), so llhttp never stops at it either.
+        let renamed = s.replacingOccurrences(of: "LIST /v1/x", with: "BIND /v1/x").replacingOccurrences(of: "Upgrade:", with: "Ignored:")
+        #expect(Self.run([ArraySlice(Array(s.utf8))]) == renamed)
+        let bytes = Array(s.utf8)
+        for cut in 0...bytes.count {
+            #expect(Self.run([bytes[0..<cut], bytes[cut...]]) == renamed, "cut at \(cut)")
+        }
         let c = "GET /ws HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\n\r\nLIST /v1/x HTTP/1.1\r\n\r\n"
         #expect(Self.run([ArraySlice(Array(c.utf8))]) == c.replacingOccurrences(of: "LIST /v1/x", with: "BIND /v1/x"))
     }

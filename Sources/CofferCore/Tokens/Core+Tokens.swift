@@ -157,6 +157,10 @@ extension Core {
             }
             guard let entry = target else { throw LogicalError.invalidRequest("token not found") }
             let increment = try d["increment"].map { try parseTTL($0, field: "increment") } ?? 0
+            if increment < 0 {
+                throw LogicalError.invalidRequest(
+                    "Field validation failed: error converting input for field \"increment\": cannot provide negative value '\(increment)'")
+            }
             let renewed = try await renew(entry, increment: increment)
             let ttl = renewed.expireTime.map { max(0, Int64($0.timeIntervalSince(now()).rounded())) } ?? 0
             var block = authBlock(token: tokenValue, entry: renewed, leaseDuration: ttl)
