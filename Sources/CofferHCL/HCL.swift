@@ -12,11 +12,18 @@ import Foundation
 /// // {"path":{"secret/*":{"capabilities":["read"]}}}
 /// ```
 public enum HCL {
+    /// How deeply lists, objects and block labels may nest, as levels of the resulting JSON document (its top-level
+    /// object is level 1), the limit of ``JSONValue/parse(_:)`` too. Deeper text fails with `exceeded max depth` at the
+    /// bracket or brace that goes too deep. Each key of a block counts two levels (its object, and the list a repeated
+    /// block becomes), so blocks nest up to 255 deep.
+    public static let maxDepth = 512
+
     /// Parses HCL text into a ``JSONValue`` object.
     ///
     /// - Parameter text: HCL1 source.
     /// - Returns: Always a `.object`.
-    /// - Throws: ``HCLError`` naming the line and column of the first syntax error.
+    /// - Throws: ``HCLError`` naming the line and column of the first syntax error, or of the list or object that nests
+    ///   deeper than ``maxDepth``.
     public static func parse(_ text: String) throws(HCLError) -> JSONValue {
         try parseWithSourceMap(text).value
     }
@@ -35,7 +42,7 @@ public enum HCL {
         var parser = HCLParser(tokens: tokens)
         let items = try parser.parseDocument()
         var sourceMap = HCLSourceMap()
-        let value = HCLObjectBuilder.build(items, keyPath: [], sourceMap: &sourceMap)
+        let value = HCLObjectBuilder.build(items, sourceMap: &sourceMap)
         return (value, sourceMap)
     }
 }
@@ -95,14 +102,32 @@ public struct HCLError: Error, Sendable, Hashable, CustomStringConvertible {
 /// Key paths are the keys of the resulting JSON, labels included: `path "a" { foo = 1 }` records
 /// `["path"]`, `["path", "a"]` and `["path", "a", "foo"]`.
 public struct HCLSourceMap: Sendable, Hashable {
-    var lines: [[String]: Int] = [:]
+    /// A trie of the keys, so that recording a key costs the same at any depth: node 0 is the document.
+    struct Node: Sendable, Hashable {
+        var line: Int?
+        var children: [String: Int] = [:]
+    }
+
+    static let root = 0
+    var nodes: [Node] = [Node(line: nil)]
 
     public init() {}
 
     /// The 1-based line where the key at `keyPath` was first written, or nil if unknown.
-    public func line(of keyPath: [String]) -> Int? { lines[keyPath] }
+    public func line(of keyPath: [String]) -> Int? {
+        var node = Self.root
+        for key in keyPath {
+            guard let child = nodes[node].children[key] else { return nil }
+            node = child
+        }
+        return nodes[node].line
+    }
 
-    mutating func record(_ keyPath: [String], line: Int) {
-        if lines[keyPath] == nil { lines[keyPath] = line }
+    /// Records `key` below the key at node `parent` (first line wins) and returns its node.
+    mutating func record(_ key: String, under parent: Int, line: Int) -> Int {
+        if let child = nodes[parent].children[key] { return child }
+        nodes.append(Node(line: line))
+        nodes[parent].children[key] = nodes.count - 1
+        return nodes.count - 1
     }
 }
