@@ -20,16 +20,7 @@ struct Fields {
         return .invalidRequest(validated ? "Field validation failed: " + text : text)
     }
 
-    static func goTypeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "<nil>"
-        case .bool: return "bool"
-        case .int, .double: return "json.Number"
-        case .string: return "string"
-        case .array: return "[]interface {}"
-        case .object: return "map[string]interface {}"
-        }
-    }
+    static func goTypeName(_ value: JSONValue) -> String { FieldDecoding.goTypeName(value) }
 
     func string(_ field: String) throws -> String? {
         guard let v = data[field] else { return nil }

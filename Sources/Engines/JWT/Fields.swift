@@ -171,16 +171,7 @@ extension LogicalRequest {
     }
 }
 
-func goTypeName(_ v: JSONValue) -> String {
-    switch v {
-    case .null: return "<nil>"
-    case .bool: return "bool"
-    case .int, .double: return "json.Number"
-    case .string: return "string"
-    case .array: return "[]interface {}"
-    case .object: return "map[string]interface {}"
-    }
-}
+func goTypeName(_ v: JSONValue) -> String { FieldDecoding.goTypeName(v) }
 
 /// `parseutil.ParseAddrs`: CIDRs or single addresses, shown back as go-sockaddr prints them
 /// (a full-length prefix is dropped).

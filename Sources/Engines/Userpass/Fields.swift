@@ -11,16 +11,7 @@ struct Fields {
     func has(_ key: String) -> Bool { data[key] != nil }
 
     /// The Go type name the decoder reports for a JSON value.
-    static func goTypeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "<nil>"
-        case .bool: return "bool"
-        case .int, .double: return "json.Number"
-        case .string: return "string"
-        case .array: return "[]interface {}"
-        case .object: return "map[string]interface {}"
-        }
-    }
+    static func goTypeName(_ value: JSONValue) -> String { FieldDecoding.goTypeName(value) }
 
     /// A value as Go's `%v` prints a decoded JSON value.
     static func goText(_ value: JSONValue) -> String {

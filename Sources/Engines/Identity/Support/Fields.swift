@@ -122,17 +122,7 @@ struct IdentityFields {
         }
     }
 
-    func goTypeName(_ v: JSONValue) -> String {
-        switch v {
-        case .null: return "<nil>"
-        case .bool: return "bool"
-        case .int: return "json.Number"
-        case .double: return "json.Number"
-        case .string: return "string"
-        case .array: return "[]interface {}"
-        case .object: return "map[string]interface {}"
-        }
-    }
+    func goTypeName(_ v: JSONValue) -> String { FieldDecoding.goTypeName(v) }
 }
 
 /// Removes duplicates keeping the first occurrence.

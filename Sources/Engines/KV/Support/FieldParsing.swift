@@ -21,16 +21,7 @@ struct FieldParser {
     }
 
     /// The Go type name the decoder reports for a JSON value.
-    static func goTypeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "<nil>"
-        case .bool: return "bool"
-        case .int, .double: return "json.Number"
-        case .string: return "string"
-        case .array: return "[]interface {}"
-        case .object: return "map[string]interface {}"
-        }
-    }
+    static func goTypeName(_ value: JSONValue) -> String { FieldDecoding.goTypeName(value) }
 
     static let invalidIntSyntax = "'' cannot parse value as 'int': strconv.ParseInt: invalid syntax"
     static let invalidBoolSyntax = "'' cannot parse value as 'bool': strconv.ParseBool: invalid syntax"

@@ -14,16 +14,7 @@ struct Fields {
         .invalidRequest("Field validation failed: error converting input for field \"\(field)\": \(detail)")
     }
 
-    static func goTypeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "<nil>"
-        case .bool: return "bool"
-        case .int, .double: return "json.Number"
-        case .string: return "string"
-        case .array: return "[]interface {}"
-        case .object: return "map[string]interface {}"
-        }
-    }
+    static func goTypeName(_ value: JSONValue) -> String { FieldDecoding.goTypeName(value) }
 
     func string(_ field: String) throws -> String? {
         guard let v = data[field] else { return nil }
