@@ -30,6 +30,7 @@ extension Core {
     /// Handles one logical request. With audit devices enabled, the request is recorded before anything is done
     /// for it and refused when no device could record it; the response is recorded before it is returned.
     public func handle(_ req: CoreRequest) async throws -> CoreResponse {
+        try Self.checkPath(req)
         requestCounter.add(1, ordering: .relaxed)
         let start = DispatchTime.now().uptimeNanoseconds
         let devices = audit.all
@@ -51,6 +52,19 @@ extension Core {
         }
         recordRequestMetrics(ctx!, start: start, status: resp.httpStatus ?? 200)
         return resp
+    }
+
+    /// Refuses a path that is not canonical (the edge redirects or refuses those first; this guards every other
+    /// caller), and a write or delete of a folder (a handler that trims the slash would act on a path the ACL never
+    /// saw), before any routing, policy or sudo decision is made on it.
+    static func checkPath(_ req: CoreRequest) throws {
+        guard RequestPath.isCanonical(req.path) else { throw LogicalError.invalidRequest("invalid request path") }
+        switch req.operation {
+        case .create, .update, .patch, .delete:
+            if req.path.hasSuffix("/") { throw LogicalError.invalidRequest("cannot write to a path ending in '/'") }
+        default:
+            break
+        }
     }
 
     func recordRequestMetrics(_ ctx: AuditContext, start: UInt64, status: Int) {
@@ -123,7 +137,9 @@ extension Core {
             if audit != nil { audit!.operation = operation }
             try await auditRequest(&audit)
             if entry.numUses > 0 {
-                entry = try await tokens.useToken(entry)
+                // One winner per use: a concurrent request that lost the last use is refused.
+                guard let used = try await tokens.takeUse(hash: entry.idHash) else { throw LogicalError.permissionDenied }
+                entry = used
                 tokenEntry = entry
             }
         } else {
@@ -177,7 +193,7 @@ extension Core {
     }
 
     static let sysRootPaths = [
-        "auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "rotate/*", "config/*", "revoke-prefix/*",
+        "auth/*", "remount", "remount/*", "audit", "audit/*", "seal", "raw", "raw/*", "rotate", "rotate/*", "config/*", "revoke-prefix/*",
         "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*", "leases", "plugins/catalog/*",
         "internal/inspect/*", "storage/raft/*", "audit-chain/*",
     ]
@@ -187,7 +203,9 @@ extension Core {
         case .system(let sub):
             return Self.sysRootPaths.contains { Self.matchSpecial($0, sub) }
         case .token(let sub):
-            return sub == "accessors" || sub.hasPrefix("accessors/") || sub == "revoke-orphan" || sub == "tidy"
+            // The path form (`revoke-orphan/<token>`) is root-protected as much as the body form.
+            return sub == "accessors" || sub.hasPrefix("accessors/") || sub == "revoke-orphan" || sub.hasPrefix("revoke-orphan/")
+                || sub == "tidy"
         case .engine(let m, let sub):
             return m.engine.specialPaths.root.contains { Self.matchSpecial($0, sub) }
         }

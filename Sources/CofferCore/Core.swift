@@ -200,7 +200,9 @@ public final class Core: Sendable {
         self.tokens = TokenStore(storage: barrier)
         metrics.registerDefaults()
         audit.setOnFailure { [metrics] type, kind in metrics.auditFailure(deviceType: type, kind: kind.rawValue) }
-        tokens.setRevokeHook { [unowned self] hash in
+        // Weak: a background revocation (a token's last use, an expired token found on lookup) may outlive the core.
+        tokens.setRevokeHook { [weak self] hash in
+            guard let self else { throw CancellationError() }
             // Destroy the cubbyhole of the revoked token in every cubbyhole mount, and any response it wrapped.
             // The operations join the token's own deletion in one transaction.
             let cubbies = self.router.withLock { $0?.mounts.values.filter { $0.entry.type == "cubbyhole" } ?? [] }
@@ -438,8 +440,9 @@ public final class Core: Sendable {
         let storage = PrefixedStorage(base: barrier, prefix: prefix)
         if entry.type == "identity" && !isAuth {
             guard let identityFactory else { return nil }
-            let engine = identityFactory(storage) { [unowned self] in
+            let engine = identityFactory(storage) { [weak self] in
                 var out: [String: (type: String, path: String)] = [:]
+                guard let self else { return out }
                 for m in self.router.withLock({ $0?.authTable ?? [] }) { out[m.accessor] = (m.type, "auth/" + m.path) }
                 return out
             }

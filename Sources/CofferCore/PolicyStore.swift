@@ -68,7 +68,13 @@ final class PolicyStore: Sendable {
 
     /// The compiled ACL for a set of policy names; unknown names are skipped, as Vault does.
     func acl(for names: [String], templateValues: [String: String] = [:], cacheScope: String = "") async throws -> ACL {
-        let key = cacheScope + "\u{1}" + Set(names).sorted().joined(separator: "\u{0}")
+        // Template values are part of the key: a metadata change applies to the very next request.
+        var key = cacheScope + "\u{1}" + Set(names).sorted().joined(separator: "\u{0}")
+        if !templateValues.isEmpty {
+            for (k, v) in templateValues.sorted(by: { $0.key < $1.key }) {
+                key += "\u{2}" + k + "\u{3}" + v
+            }
+        }
         if let acl = cache.withLock({ $0.acls[key] }) { return acl }
         var list: [Policy] = []
         for n in names {

@@ -32,8 +32,8 @@ extension CofferResponder {
             if let p = lr.stringList("pgp_keys"), !p.isEmpty {
                 throw LogicalError.invalidRequest("PGP-encrypted unseal keys are not supported by this server")
             }
-            let shares = Int(try lr.int("secret_shares") ?? 0)
-            let threshold = Int(try lr.int("secret_threshold") ?? 0)
+            let shares = Int(clamping: try lr.int("secret_shares") ?? 0)
+            let threshold = Int(clamping: try lr.int("secret_threshold") ?? 0)
             let result = try await core.initialize(shares: shares, threshold: threshold)
             let hex = result.keys.map { JSONValue.string($0.map { String(format: "%02x", $0) }.joined()) }
             let b64 = result.keys.map { JSONValue.string(Data($0).base64EncodedString()) }
@@ -83,27 +83,34 @@ extension CofferResponder {
     func health(_ request: Request) async throws -> Response {
         guard request.method == .get || request.method == .head else { throw LogicalError(.unsupportedOperation, messages: []) }
         let q = request.uri.queryParameters
-        func code(_ name: String, _ def: Int) -> Int {
-            guard let v = q[Substring(name)], let i = Int(v) else { return def }
-            return i
+        // OpenBao parses these four (a value that is not an integer is a 400 with no message) and writes the code as
+        // the status; one HTTP can't carry (outside 200-599) is refused here rather than trapping.
+        func code(_ name: String, _ fallback: Int) throws -> Int {
+            guard let v = q[Substring(name)] else { return fallback }
+            return try Self.healthCode(name: name, value: v)
         }
+        let uninitCode = try code("uninitcode", 501)
+        let sealedCode = try code("sealedcode", 503)
+        _ = try code("standbycode", 429)
+        let activeCode = try code("activecode", 200)
         let s = core.sealStatus()
         // A single node is never a standby, a performance standby or a DR secondary, so `standbyok`,
         // `perfstandbyok`, `standbycode` (429), `performancestandbycode` (473) and `drsecondarycode` (472) never
         // select the answer here; they are accepted as Vault accepts them.
-        let status: Int
+        let code: Int
         if !s.initialized {
-            status = code("uninitcode", 501)
+            code = uninitCode
         } else if s.sealed {
-            status = code("sealedcode", 503)
+            code = sealedCode
         } else {
-            status = code("activecode", 200)
+            code = activeCode
         }
+        let status = Self.serverStatus(code)
         if request.method == .head {
             var headers = HTTPFields()
             headers[.cacheControl] = "no-store"
             headers[.contentType] = "application/json"
-            return Response(status: .init(code: status), headers: headers)
+            return Response(status: status, headers: headers)
         }
         var body: [String: JSONValue] = [
             "initialized": .bool(s.initialized), "sealed": .bool(s.sealed), "standby": .bool(s.sealed || !s.initialized),
@@ -115,6 +122,16 @@ extension CofferResponder {
             body["cluster_id"] = .string(s.clusterID)
             body["standby"] = false
         }
-        return Self.json(status: status, bytes: ByteBuffer(bytes: JSONValue.object(body).serializedBytes()))
+        return Self.json(status: code, bytes: ByteBuffer(bytes: JSONValue.object(body).serializedBytes()))
+    }
+
+    /// A `*code` parameter of `sys/health`: an integer (Go's `strconv.Atoi`: optional sign, digits) within
+    /// ``validStatusCodes``.
+    static func healthCode(name: String, value: Substring) throws -> Int {
+        guard let code = Int(value) else { throw LogicalError(.invalidRequest, messages: []) }
+        guard checkedStatus(code) != nil else {
+            throw LogicalError.invalidRequest("invalid value for \(name): \(code) is not a status code in 200-599")
+        }
+        return code
     }
 }

@@ -101,7 +101,17 @@ public struct CofferResponder: HTTPResponder {
         headers.reserveCapacity(2)
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: bytes))
+        return response(status: serverStatus(status), headers: headers, body: bytes)
+    }
+
+    /// 307 to the canonical form of a path, keeping the query (Go's ServeMux answer to an unclean path).
+    static func redirect(to path: String, query: String?) -> Response {
+        var headers = HTTPFields()
+        var location = path
+        if let q = query, !q.isEmpty { location += "?" + q }
+        headers[.location] = location
+        headers[.cacheControl] = "no-store"
+        return Response(status: .temporaryRedirect, headers: headers)
     }
 
     static func noContent() -> Response {
@@ -118,8 +128,25 @@ public struct CofferResponder: HTTPResponder {
             throw LogicalError(.unsupportedPath, messages: [])
         }
         var path = String(rawPath.dropFirst(4))
-        if path.utf8.contains(UInt8(ascii: "%")) { path = path.removingPercentEncoding ?? path }
+        let encoded = path.utf8.contains(UInt8(ascii: "%"))
+        if encoded {
+            guard let decoded = path.removingPercentEncoding else { throw LogicalError.invalidRequest("invalid request path") }
+            path = decoded
+        }
         let method = request.method
+        // Canonical paths before anything else (RequestPath): `a//b`, `./` and `../` are redirected to the clean
+        // path as OpenBao's mux does; a control character (`%00`) or a traversal spelled with escapes is refused.
+        switch RequestPath.verdict(path) {
+        case .canonical:
+            break
+        case .redirect(let clean) where !encoded:
+            return Self.redirect(to: clean, query: request.uri.query)
+        case .redirect, .invalid:
+            throw LogicalError.invalidRequest("invalid request path")
+        }
+        if path.hasSuffix("/"), method == .post || method == .put || method == .patch || method == .delete {
+            throw LogicalError.invalidRequest("cannot write to a path ending in '/'")
+        }
 
         // Endpoints that work while sealed or uninitialized.
         switch path {
@@ -190,12 +217,17 @@ public struct CofferResponder: HTTPResponder {
         return envelope(resp, requestID: requestID)
     }
 
+    /// `X-Vault-Wrap-TTL`, parsed before authentication as OpenBao does: whole seconds or a Go duration; 0 means no
+    /// wrapping; anything the parser cannot represent is a 400, never a trap.
     func wrapTTL(_ request: Request) throws -> Int64? {
         guard let h = request.headers[Self.wrapTTLHeader], !h.isEmpty else { return nil }
-        guard let ttl = parseDurationSeconds(h), ttl > 0 else {
-            throw LogicalError.invalidRequest("error parsing wrap TTL")
+        switch GoDuration.parseSeconds(h) {
+        case .failure(let e):
+            throw LogicalError.invalidRequest("error parsing X-Vault-Wrap-TTL header: " + e.message)
+        case .success(let ttl):
+            if ttl < 0 { throw LogicalError.invalidRequest("error parsing X-Vault-Wrap-TTL header: requested wrap ttl cannot be negative") }
+            return ttl == 0 ? nil : ttl
         }
-        return ttl
     }
 
     func token(_ request: Request) -> String? {
@@ -210,8 +242,12 @@ public struct CofferResponder: HTTPResponder {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: Self.maxRequestSize)
-        } catch {
+        } catch let e as any HTTPResponseError where e.status == .contentTooLarge {
+            // NIOTooManyBytesError (Hummingbird makes it an HTTPResponseError) or an HTTPError saying the same.
             throw LogicalError(.payloadTooLarge, "http: request body too large")
+        } catch {
+            // The body could not be read (malformed framing, a closed connection): the connection is failed too.
+            throw LogicalError.invalidRequest("error reading request body")
         }
         guard buffer.readableBytes > 0 else { return [:] }
         let bytes = buffer.readableBytesView
@@ -232,18 +268,14 @@ public struct CofferResponder: HTTPResponder {
     func envelope(_ r: CoreResponse, requestID: String) -> Response {
         if r.isEmpty { return Self.noContent() }
         if let d = r.data, let status = d["http_status_code"]?.intValue, d["http_raw_body"] != nil || d["http_content_type"] != nil {
-            // Raw responses (OIDC discovery, JWKS, introspection): the body is sent as the engine gave it.
-            var headers = HTTPFields()
-            headers[.contentType] = d["http_content_type"]?.stringValue ?? "application/json"
-            headers[.cacheControl] = "no-store"
-            let body = d["http_raw_body"]?.stringValue ?? ""
-            return Response(status: .init(code: Int(status)), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            // Raw responses (OIDC discovery, JWKS, metrics): the body is sent as the engine gave it, within limits.
+            return Self.rawResponse(d, statusCode: status)
         }
         if let status = r.httpStatus, r.data == nil, r.auth == nil, r.warnings.isEmpty, r.wrapInfo == nil {
             // A bare status (kv v2 PATCH of a missing secret answers 404 with no body).
             var headers = HTTPFields()
             headers[.cacheControl] = "no-store"
-            return Response(status: .init(code: status), headers: headers)
+            return Response(status: Self.serverStatus(status), headers: headers)
         }
         var out: [UInt8] = []
         out.reserveCapacity(512)

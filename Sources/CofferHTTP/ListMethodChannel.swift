@@ -1,36 +1,99 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOEmbedded
+import NIOHTTP1
 
-/// Vault clients send the non-standard `LIST` method, which NIO's HTTP parser (llhttp) rejects. This handler sits
-/// in front of the HTTP decoder, follows HTTP/1.1 message framing (Content-Length and chunked bodies), and renames
-/// `LIST` at the start of each request to `BIND` (a method llhttp accepts and Vault never uses); the responder maps it
-/// back to `.list`.
+/// Vault clients send the non-standard `LIST` method, which NIO's HTTP parser (llhttp, whose method table is fixed
+/// at compile time) rejects. This handler sits in front of the HTTP decoder, follows HTTP/1.1 message framing
+/// (``HTTPFramingScanner``), and renames `LIST` at the start of each request to `BIND` (a method llhttp accepts and
+/// Vault never uses); the responder maps it back to `.list`. A client's own `BIND` is renamed `LINK` and refused.
 ///
-/// Every request passes through here, so the bytes are scanned in place (``HTTPFramingScanner``) and a read is
-/// forwarded as it came unless a method has to be renamed or was split across reads.
-final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
+/// Every request passes through here, so the bytes are scanned in place and a read is forwarded as it came unless a
+/// method has to be renamed or was split across reads. When the framing can't be followed, what came before is
+/// forwarded, an `HTTPParserError` is fired (Hummingbird answers 400 with `Connection: close` after the responses
+/// already due) and nothing more is read from the connection.
+///
+/// It also enforces the listener's `http_read_header_timeout`: from the moment the connection is accepted, and from
+/// the first byte of each later request, the request head must be complete within the timeout or the connection is
+/// closed (as Go's `ReadHeaderTimeout`, which OpenBao sets to 10 s). The wait for the next request on an idle
+/// keep-alive connection is `http_idle_timeout`, enforced by Hummingbird's `HTTP1Channel` configuration.
+public final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
 
     static let substituteMethod = HTTPFramingScanner.substituteMethod
 
     private var scanner = HTTPFramingScanner()
+    private let readHeaderTimeout: TimeAmount?
+    private var headerTimer: Scheduled<Void>? = nil
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var scanner = self.scanner
-        let out = Self.rewrite(unwrapInboundIn(data), scanner: &scanner, allocator: context.channel.allocator)
-        self.scanner = scanner
-        if out.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(out)) }
+    init(readHeaderTimeout: TimeAmount? = nil) {
+        self.readHeaderTimeout = readHeaderTimeout
     }
 
-    /// The bytes to forward for one read.
-    static func rewrite(_ input: ByteBuffer, scanner: inout HTTPFramingScanner, allocator: ByteBufferAllocator) -> ByteBuffer {
+    public func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { armHeaderTimer(context: context) }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        cancelHeaderTimer()
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        armHeaderTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        cancelHeaderTimer()
+        context.fireChannelInactive()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let headsBefore = scanner.completedHeads
+        let (out, failure) = Self.rewrite(unwrapInboundIn(data), scanner: &scanner, allocator: context.channel.allocator)
+        if out.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(out)) }
+        if let failure {
+            cancelHeaderTimer()
+            context.fireErrorCaught(failure)
+            return
+        }
+        guard readHeaderTimeout != nil, scanner.phase != .failed else { return }
+        if scanner.isReadingHead {
+            // A head that began in this read after another ended gets its own deadline.
+            if scanner.completedHeads != headsBefore { cancelHeaderTimer() }
+            armHeaderTimer(context: context)
+        } else if scanner.completedHeads > 0 {
+            // Between requests (or in a body): the idle timeout, not this one, applies. Before the first request
+            // the timer armed at accept keeps running.
+            cancelHeaderTimer()
+        }
+    }
+
+    /// Starts the read-header timer unless it is already running (its deadline stays the first byte's).
+    private func armHeaderTimer(context: ChannelHandlerContext) {
+        guard let timeout = readHeaderTimeout, headerTimer == nil else { return }
+        headerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            self.headerTimer = nil
+            context.close(promise: nil)
+        }
+    }
+
+    private func cancelHeaderTimer() {
+        headerTimer?.cancel()
+        headerTimer = nil
+    }
+
+    /// The bytes to forward for one read, and the error to fail the connection with when the framing broke here.
+    static func rewrite(
+        _ input: ByteBuffer, scanner: inout HTTPFramingScanner, allocator: ByteBufferAllocator
+    ) -> (ByteBuffer, HTTPParserError?) {
         var buffer = input
-        guard let edit = buffer.withUnsafeReadableBytes({ scanner.scan($0) }) else { return buffer }
+        guard let edit = buffer.withUnsafeReadableBytes({ scanner.scan($0) }) else { return (buffer, nil) }
         for r in edit.replacements { buffer.setBytes(r.bytes, at: buffer.readerIndex + r.offset) }
         if edit.forwardEnd < buffer.readableBytes {
-            buffer = buffer.getSlice(at: buffer.readerIndex, length: edit.forwardEnd)!
+            buffer.moveWriterIndex(to: buffer.readerIndex + max(0, edit.forwardEnd))
         }
         if !edit.prefix.isEmpty {
             var out = allocator.buffer(capacity: edit.prefix.count + buffer.readableBytes)
@@ -38,229 +101,92 @@ final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
             out.writeBuffer(&buffer)
             buffer = out
         }
-        return buffer
+        return (buffer, edit.failure)
     }
 }
 
-/// Follows HTTP/1.1 request framing over a stream of reads and finds where each request's method is, so `LIST` can
-/// be renamed. A method split across reads is withheld until it is complete.
-struct HTTPFramingScanner {
-    static let substituteMethod = "BIND"
-    static let substituteBytes = Array(substituteMethod.utf8)
-
-    enum Phase {
-        case method
-        case headers
-        case body
-        case chunkSize
-        case chunkData
-        case chunkDataEnd
-        case trailers
-        case passthrough
-    }
-
-    /// How the bytes of one read must change before they are forwarded.
-    struct Edit: Equatable {
-        /// Bytes to send before this read's bytes: a method withheld from earlier reads, possibly renamed.
-        var prefix: [UInt8] = []
-        /// Bytes to overwrite in this read, at offsets from its first readable byte.
-        var replacements: [Replacement] = []
-        /// Only this read's bytes before this offset are forwarded now; the rest (an incomplete method) is withheld.
-        var forwardEnd: Int
-    }
-
-    struct Replacement: Equatable {
-        var offset: Int
-        var bytes: [UInt8]
-    }
-
-    private(set) var phase = Phase.method
-    /// Body or chunk bytes left, or the CRLF bytes left after a chunk.
-    private var remaining = 0
-    /// The method bytes seen in earlier reads and not yet forwarded.
-    private var held: [UInt8] = []
-    /// The start of a line that began in an earlier read (bounded, as only its start is looked at).
-    private var line: [UInt8] = []
-    private var contentLength = 0
-    private var chunked = false
-
-    static let headerLineLimit = 256
-    static let chunkLineLimit = 64
-
-    /// Scans one read. Returns `nil` when it is to be forwarded unchanged.
-    mutating func scan(_ p: UnsafeRawBufferPointer) -> Edit? {
-        let n = p.count
-        var edit: Edit? = nil
-        var i = 0
-        var methodStart = 0
-        while i < n {
-            switch phase {
-            case .passthrough:
-                i = n
-            case .method:
-                let b = p[i]
-                let count = held.count + (i - methodStart)
-                if b == UInt8(ascii: " ") || count >= 16 {
-                    if count == 4, Self.isLIST(held, UnsafeRawBufferPointer(rebasing: p[methodStart..<i])) {
-                        var e = edit ?? Edit(forwardEnd: n)
-                        if !held.isEmpty { e.prefix = Array(Self.substituteBytes[0..<held.count]) }
-                        e.replacements.append(Replacement(offset: methodStart, bytes: Array(Self.substituteBytes[held.count...])))
-                        edit = e
-                    } else if !held.isEmpty {
-                        var e = edit ?? Edit(forwardEnd: n)
-                        e.prefix = held
-                        edit = e
-                    }
-                    held = []
-                    line = []
-                    contentLength = 0
-                    chunked = false
-                    phase = .headers
-                } else if count == 0 && (b == UInt8(ascii: "\r") || b == UInt8(ascii: "\n")) {
-                    methodStart = i + 1  // stray CRLF between requests
-                }
-                i += 1
-            case .headers, .chunkSize, .trailers:
-                let limit = phase == .chunkSize ? Self.chunkLineLimit : Self.headerLineLimit
-                var lf = i
-                while lf < n && p[lf] != UInt8(ascii: "\n") { lf += 1 }
-                let end = min(lf, i + max(0, limit - line.count))
-                if lf == n {
-                    if end > i { line.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[i..<end])) }
-                    i = n
-                    continue
-                }
-                if line.isEmpty {
-                    endOfLine(UnsafeRawBufferPointer(rebasing: p[i..<end]))
-                } else {
-                    var joined = line
-                    line = []
-                    if end > i { joined.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[i..<end])) }
-                    joined.withUnsafeBytes { endOfLine($0) }
-                }
-                i = lf + 1
-                if phase == .method { methodStart = i }
-            case .body, .chunkData:
-                let k = min(remaining, n - i)
-                i += k
-                remaining -= k
-                if remaining == 0 {
-                    if phase == .body {
-                        phase = .method
-                        methodStart = i
-                    } else {
-                        phase = .chunkDataEnd
-                        remaining = 2
-                    }
-                }
-            case .chunkDataEnd:
-                i += 1
-                remaining -= 1
-                if remaining == 0 { phase = .chunkSize }
+extension ListMethodRewriter {
+    /// An entry point for a libFuzzer target over the LIST shim: call it from `LLVMFuzzerTestOneInput` with the
+    /// fuzzer's bytes (`swiftc -sanitize=fuzzer,address`). It traps (so the fuzzer records a crash) when:
+    /// - the scanner's output or failure depends on how the stream is split into reads (the bytes are fed whole, then
+    ///   cut at points derived from the input itself; after a failure one output may only be a prefix of the other);
+    /// - the output is not the input with methods renamed in place (same length up to the forwarded end, differing
+    ///   only where `LIST`/`BIND` were renamed);
+    /// and it feeds the bytes through the handler and NIO's HTTP request decoder on an `EmbeddedChannel`, which must
+    /// neither crash nor hang (decoder errors are expected and end the run).
+    ///
+    /// ```swift
+    /// @_cdecl("LLVMFuzzerTestOneInput")
+    /// func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    ///     ListMethodRewriter.fuzzOneInput(UnsafeRawBufferPointer(start: data, count: size))
+    ///     return 0
+    /// }
+    /// ```
+    public static func fuzzOneInput(_ bytes: UnsafeRawBufferPointer) {
+        let input = Array(bytes)
+        // Cut points: each input byte, read as a length 1...8, advances the next cut.
+        var cuts: [Int] = []
+        var at = 0
+        var k = 0
+        while at < input.count {
+            at += Int(input[k % max(1, input.count)] & 7) + 1
+            k += 1
+            cuts.append(min(at, input.count))
+        }
+        let whole = scanOnly(input, cuts: [input.count])
+        let split = scanOnly(input, cuts: cuts)
+        // On a failure, the start of the failing line may have been forwarded with an earlier read: one output is
+        // then a prefix of the other. Otherwise they are equal.
+        let common = min(whole.bytes.count, split.bytes.count)
+        precondition(whole.failure == split.failure, "the LIST shim fails depending on read boundaries")
+        precondition(
+            whole.bytes[0..<common] == split.bytes[0..<common] && (whole.failure != nil || whole.bytes.count == split.bytes.count),
+            "the LIST shim's output depends on read boundaries")
+        precondition(whole.bytes.count <= input.count, "the LIST shim forwarded more bytes than it read")
+        // Header names renamed from `Upgrade` (HTTPFramingScanner.upgradeRename).
+        var renamedHeader = Set<Int>()
+        let rename = HTTPFramingScanner.upgradeRename
+        let name = HTTPFramingScanner.upgradeName
+        if input.count >= name.count {
+            for s in 0...(input.count - name.count) where whole.bytes.count >= s + rename.count {
+                let matches = input[s..<(s + name.count)].withUnsafeBytes { HTTPFramingScanner.equalsLowerPrefix($0, name) }
+                if matches, Array(whole.bytes[s..<(s + rename.count)]) == rename { renamedHeader.formUnion(s..<(s + rename.count)) }
             }
         }
-        if phase == .method && n > methodStart {
-            held.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[methodStart..<n]))
-            var e = edit ?? Edit(forwardEnd: n)
-            e.forwardEnd = methodStart
-            edit = e
+        for (j, b) in whole.bytes.enumerated() where b != input[j] {
+            // Only a renamed method differs (LIST -> BIND, BIND -> LINK), or a renamed `Upgrade` header name.
+            let renamed = ("BINDLINK".utf8.contains(b) && "LISTBIND".utf8.contains(input[j])) || renamedHeader.contains(j)
+            precondition(renamed, "the LIST shim changed a byte it should not have")
         }
-        return edit
-    }
 
-    private static func isLIST(_ held: [UInt8], _ rest: UnsafeRawBufferPointer) -> Bool {
-        guard held.count + rest.count == 4 else { return false }
-        let list: [UInt8] = Array("LIST".utf8)
-        for (j, b) in held.enumerated() where b != list[j] { return false }
-        for (j, b) in rest.enumerated() where b != list[held.count + j] { return false }
-        return true
-    }
-
-    /// A complete line (without its LF, cut to the phase's limit).
-    private mutating func endOfLine(_ l: UnsafeRawBufferPointer) {
-        let blank = l.isEmpty || (l.count == 1 && l[0] == UInt8(ascii: "\r"))
-        switch phase {
-        case .headers:
-            if blank {
-                if chunked {
-                    phase = .chunkSize
-                } else if contentLength > 0 {
-                    phase = .body
-                    remaining = contentLength
-                } else {
-                    phase = .method
-                }
-            } else {
-                inspectHeader(l)
+        let channel = EmbeddedChannel()
+        do {
+            try channel.pipeline.syncOperations.addHandler(ListMethodRewriter())
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
+            var start = 0
+            for end in cuts where end > start {
+                try channel.writeInbound(ByteBuffer(bytes: input[start..<end]))
+                start = end
+                while let _ = try channel.readInbound(as: HTTPServerRequestPart.self) {}
             }
-        case .chunkSize:
-            var e = 0
-            while e < l.count && l[e] != UInt8(ascii: ";") && l[e] != UInt8(ascii: "\r") { e += 1 }
-            let text = Self.trimmed(UnsafeRawBufferPointer(rebasing: l[0..<e]))
-            guard let size = Int(String(decoding: text, as: UTF8.self), radix: 16) else {
-                phase = .passthrough  // let the HTTP decoder report the malformed body
-                return
-            }
-            if size == 0 {
-                phase = .trailers
-            } else {
-                phase = .chunkData
-                remaining = size
-            }
-        case .trailers:
-            if blank { phase = .method }
-        default:
-            break
+        } catch {
+            // A refused stream: the server answers 400 and closes.
         }
+        _ = try? channel.finish()
     }
 
-    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
-
-    private static func trimmed(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        var a = 0
-        var b = s.count
-        while a < b && isSpace(s[a]) { a += 1 }
-        while b > a && isSpace(s[b - 1]) { b -= 1 }
-        return UnsafeRawBufferPointer(rebasing: s[a..<b])
-    }
-
-    /// Compares ASCII case-insensitively with a lower-case literal.
-    private static func equalsLower(_ s: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
-        guard s.count == lower.utf8CodeUnitCount else { return false }
-        let l = lower.utf8Start
-        for j in 0..<s.count {
-            let c = s[j]
-            if (c >= 65 && c <= 90 ? c + 32 : c) != l[j] { return false }
+    static func scanOnly(_ input: [UInt8], cuts: [Int]) -> (bytes: [UInt8], failure: HTTPParserError?) {
+        var scanner = HTTPFramingScanner()
+        var out: [UInt8] = []
+        var failure: HTTPParserError? = nil
+        var start = 0
+        for end in cuts where end > start {
+            let (b, f) = rewrite(ByteBuffer(bytes: input[start..<end]), scanner: &scanner, allocator: ByteBufferAllocator())
+            out += b.readableBytesView
+            if let f { failure = f }
+            start = end
         }
-        return true
-    }
-
-    private static func containsLower(_ s: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
-        let m = lower.utf8CodeUnitCount
-        guard s.count >= m else { return false }
-        let l = lower.utf8Start
-        outer: for start in 0...(s.count - m) {
-            for j in 0..<m {
-                let c = s[start + j]
-                if (c >= 65 && c <= 90 ? c + 32 : c) != l[j] { continue outer }
-            }
-            return true
-        }
-        return false
-    }
-
-    private mutating func inspectHeader(_ l: UnsafeRawBufferPointer) {
-        guard let colon = l.firstIndex(of: UInt8(ascii: ":")) else { return }
-        let name = Self.trimmed(UnsafeRawBufferPointer(rebasing: l[0..<colon]))
-        let value = Self.trimmed(UnsafeRawBufferPointer(rebasing: l[(colon + 1)...]))
-        if Self.equalsLower(name, "content-length") {
-            contentLength = Int(String(decoding: value, as: UTF8.self)) ?? 0
-        } else if Self.equalsLower(name, "transfer-encoding") {
-            if Self.containsLower(value, "chunked") { chunked = true }
-        } else if Self.equalsLower(name, "upgrade") || (Self.equalsLower(name, "connection") && Self.containsLower(value, "upgrade")) {
-            // A protocol switch: stop interpreting bytes after this request.
-            phase = .passthrough
-        }
+        return (out, failure)
     }
 }
 
@@ -268,12 +194,20 @@ struct HTTPFramingScanner {
 public struct ListMethodChannel<Base: HTTPChannelHandler>: ServerChildChannel, HTTPChannelHandler {
     public typealias Value = Base.Value
     let base: Base
+    let readHeaderTimeout: TimeAmount?
 
-    public init(_ base: Base) { self.base = base }
+    /// - Parameters:
+    ///   - base: The HTTP channel (`HTTP1Channel`, whose configuration carries the idle timeout).
+    ///   - readHeaderTimeout: The listener's `http_read_header_timeout`; `nil` or zero for none.
+    public init(_ base: Base, readHeaderTimeout: Duration? = nil) {
+        self.base = base
+        self.readHeaderTimeout = readHeaderTimeout.flatMap { $0 > .zero ? TimeAmount($0) : nil }
+    }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ListMethodRewriter())
+        let timeout = readHeaderTimeout
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(ListMethodRewriter(readHeaderTimeout: timeout))
         }.flatMap {
             self.base.setup(channel: channel, logger: logger)
         }
@@ -285,4 +219,3 @@ public struct ListMethodChannel<Base: HTTPChannelHandler>: ServerChildChannel, H
 
     public var responder: HTTPChannelHandler.Responder { base.responder }
 }
-

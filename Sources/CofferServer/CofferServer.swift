@@ -11,6 +11,7 @@ import IdentityEngine
 import JWTAuth
 import KVEngine
 import Logging
+import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import UnixSignals
@@ -171,8 +172,11 @@ public enum CofferServer {
                 customAsyncVerificationCallback: { _ in .certificateVerified })
         }
         let tlsConfig = tlsChannelConfiguration
+        let readHeaderTimeout = listener.readHeaderTimeout
+        let idleTimeout = listener.idleTimeout.map { TimeAmount($0) }
         let serverBuilder = HTTPServerBuilder { responder in
-            let http = ListMethodChannel(HTTP1Channel(responder: responder))
+            let http = ListMethodChannel(
+                HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout)), readHeaderTimeout: readHeaderTimeout)
             if let tlsChannelConfiguration = tlsConfig { return try TLSChannel(http, configuration: tlsChannelConfiguration) }
             return http
         }
@@ -194,7 +198,7 @@ public enum CofferServer {
     }
 
     static func parseAddress(_ address: String) throws -> (String, Int) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
             throw StartupError(description: "invalid listener address \"\(address)\": expected host:port")
         }
         var host = String(address[..<colon])

@@ -155,6 +155,35 @@ struct ServerConfigurationTests {
         }
     }
 
+    @Test func listenerTimeouts() throws {
+        // Vault's defaults when unset: 10 s for the request head, 5 min between requests.
+        let (defaults, _) = try ServerConfiguration.parse(text: "listener \"tcp\" { tls_disable = true }")
+        #expect(defaults.listeners.first?.readHeaderTimeout == .seconds(10))
+        #expect(defaults.listeners.first?.idleTimeout == .seconds(300))
+        let text = """
+            listener "tcp" {
+              tls_disable              = true
+              http_read_header_timeout = "2s"
+              http_idle_timeout        = "1m30s"
+            }
+            """
+        let (config, warnings) = try ServerConfiguration.parse(text: text)
+        #expect(warnings.isEmpty)
+        #expect(config.listeners.first?.readHeaderTimeout == .seconds(2))
+        #expect(config.listeners.first?.idleTimeout == .seconds(90))
+        #expect(config.listeners.first?.options["http_read_header_timeout"] == nil)
+        // A number is seconds; 0 turns the timeout off.
+        let (numbers, _) = try ServerConfiguration.parse(
+            text: #"{"listener": {"tcp": {"tls_disable": true, "http_read_header_timeout": 3, "http_idle_timeout": 0}}}"#, fileName: "c.json")
+        #expect(numbers.listeners.first?.readHeaderTimeout == .seconds(3))
+        #expect(numbers.listeners.first?.idleTimeout == nil)
+        for bad in ["\"soon\"", "\"-5s\"", "\"99999999999s\"", "[1]"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") {
+                try ServerConfiguration.parse(text: "listener \"tcp\" {\n tls_disable = true\n http_idle_timeout = \(bad)\n}")
+            }
+        }
+    }
+
     @Test func loadReadsTheFile() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-config-\(UInt32.random(in: 0...UInt32.max)).json")
         try Data(#"{"storage": {"sqlite": {"path": "/tmp/x.db"}}, "ui": "true", "foo": 1}"#.utf8).write(to: url)

@@ -182,6 +182,26 @@ final class AuditDevice: Sendable {
 
 /// What an audit line says about one request or response, before a device hashes it with its own salt.
 struct AuditRecord: Sendable {
+    /// The token store's paths that carry a token or an accessor as a path segment
+    /// (`auth/token/revoke-orphan/<token>`): the audit log records that segment hashed like any token, so no
+    /// credential reaches a log in the clear, whatever form of the request was used.
+    static let tokenInPath: Set<Substring> = ["lookup", "renew", "revoke", "revoke-orphan", "renew-self", "revoke-self"]
+    static let accessorInPath: Set<Substring> = ["lookup-accessor", "renew-accessor", "revoke-accessor", "accessors"]
+
+    static func hashingCredentials(
+        in path: String, token: (String) -> String, accessor: (String) -> String
+    ) -> String {
+        guard path.hasPrefix("auth/token/") else { return path }
+        let rest = path.dropFirst("auth/token/".count)
+        guard let slash = rest.firstIndex(of: "/") else { return path }
+        let head = rest[..<slash]
+        let value = String(rest[rest.index(after: slash)...])
+        guard !value.isEmpty else { return path }
+        if tokenInPath.contains(head) { return "auth/token/" + head + "/" + token(value) }
+        if accessorInPath.contains(head) { return "auth/token/" + head + "/" + accessor(value) }
+        return path
+    }
+
     enum Kind: String, Sendable { case request, response }
     var kind: Kind
     var time: Date
@@ -230,7 +250,8 @@ struct AuditRecord: Sendable {
 
         var req: [String: JSONValue] = [
             "id": .string(request.id), "operation": .string(operation.rawValue), "namespace": ["id": "root"],
-            "path": .string(request.path),
+            "path": .string(raw ? request.path : Self.hashingCredentials(in: request.path, token: { device.hash($0) },
+                accessor: { device.hmacAccessor ? device.hash($0) : $0 })),
         ]
         if let m = mount {
             req["mount_point"] = .string(m.point)

@@ -209,6 +209,14 @@ public struct ACL: Sendable {
         }
     }
 
+    /// Whether an identity value may be put into a policy path. Entity and alias metadata and mapped claims are
+    /// data, not patterns: a value holding a glob (`*`, `+`), braces, an empty, `.` or `..` segment, or a control
+    /// character would widen or bend the rule, so the rule is skipped instead (as a template that cannot be filled).
+    static func isSafeTemplateValue(_ value: String) -> Bool {
+        guard !value.isEmpty, RequestPath.isCanonical(value), !value.hasPrefix("/"), !value.hasSuffix("/") else { return false }
+        return !value.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }
+    }
+
     private static func resolveTemplates(_ path: String, values: [String: String]) -> String? {
         guard path.contains("{{") else { return path }
         var out = ""
@@ -217,7 +225,7 @@ public struct ACL: Sendable {
             out += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].range(of: "}}") else { return nil }
             let key = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            guard let value = values[key], !value.isEmpty else { return nil }
+            guard let value = values[key], isSafeTemplateValue(value) else { return nil }
             out += value
             rest = rest[close.upperBound...]
         }

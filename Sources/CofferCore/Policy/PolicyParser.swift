@@ -168,9 +168,10 @@ public enum PolicyParser {
 
         for key in ["min_wrapping_ttl", "max_wrapping_ttl"] {
             guard let value = fields[key] else { continue }
-            guard let seconds = parseDurationSeconds(value) else {
-                let text = value.stringValue ?? value.serialized()
-                throw PolicyParseError(prefix + "error parsing \(key): time: invalid duration \"\(text)\"")
+            let seconds: Int64
+            switch GoDuration.parseDurationSecond(value) {
+            case .success(let s): seconds = s
+            case .failure(let e): throw PolicyParseError(prefix + "error parsing \(key): \(e.message)")
             }
             if key == "min_wrapping_ttl" { rules.minWrappingTTL = seconds } else { rules.maxWrappingTTL = seconds }
         }

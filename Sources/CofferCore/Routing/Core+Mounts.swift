@@ -82,12 +82,28 @@ extension Core {
         return out
     }
 
-    func parseTTL(_ v: JSONValue, field: String) throws -> Int64 {
+    /// A TTL field through the one checked duration parser (past ~292 years is an error, never a trap), with
+    /// OpenBao's wording for each place it is read.
+    func parseTTL(_ v: JSONValue, field: String, tune: Bool = false) throws -> Int64 {
         if case .string(let s) = v, s == "system" { return 0 }
-        guard let d = parseDurationSeconds(v) else {
-            throw LogicalError.invalidRequest("unable to parse \(field): time: invalid duration \"\(v.stringValue ?? v.serialized())\"")
+        switch GoDuration.parseDurationSecond(v) {
+        case .success(let d): return d
+        case .failure(let e):
+            let raw: String
+            switch v {
+            case .string(let s): raw = s
+            case .double(let d): raw = GoDuration.numberText(d)
+            default: raw = v.serialized()
+            }
+            switch field {
+            case "increment":
+                throw LogicalError.invalidRequest("Field validation failed: error converting input for field \"increment\": \(e.message)")
+            case _ where tune: throw LogicalError.invalidRequest(e.message)
+            case "default_lease_ttl": throw LogicalError.invalidRequest("unable to parse default TTL of \(raw): \(e.message)")
+            case "max_lease_ttl": throw LogicalError.invalidRequest("unable to parse max TTL of \(raw): \(e.message)")
+            default: throw LogicalError.invalidRequest("unable to parse \(field): \(e.message)")
+            }
         }
-        return d
     }
 
     func disableMount(path rawPath: String, isAuth: Bool) async throws {
@@ -131,8 +147,8 @@ extension Core {
             guard var entry = (isAuth ? snap.authTable : snap.mountTable).first(where: { $0.path == path }) else {
                 throw LogicalError.invalidRequest("tune of path \"\(tablePathPrefix)\(path)\" failed: no mount entry found")
             }
-            if let v = data["default_lease_ttl"] { entry.defaultLeaseTTL = try parseTTL(v, field: "default_lease_ttl") }
-            if let v = data["max_lease_ttl"] { entry.maxLeaseTTL = try parseTTL(v, field: "max_lease_ttl") }
+            if let v = data["default_lease_ttl"] { entry.defaultLeaseTTL = try parseTTL(v, field: "default_lease_ttl", tune: true) }
+            if let v = data["max_lease_ttl"] { entry.maxLeaseTTL = try parseTTL(v, field: "max_lease_ttl", tune: true) }
             if entry.maxLeaseTTL != 0, entry.defaultLeaseTTL > entry.maxLeaseTTL {
                 throw LogicalError.invalidRequest("default lease TTL cannot be greater than max lease TTL")
             }

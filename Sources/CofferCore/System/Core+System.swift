@@ -127,7 +127,7 @@ extension Core {
 
         case "capabilities", "capabilities-self", "capabilities-accessor":
             guard op == .update || op == .create else { throw unsupported() }
-            var paths = lr.stringList("paths") ?? []
+            var paths = try lr.strings("paths") ?? []
             if let p = lr.string("path"), !p.isEmpty { paths.append(p) }
             guard !paths.isEmpty else { throw LogicalError.invalidRequest("missing paths") }
             let subject: TokenEntry

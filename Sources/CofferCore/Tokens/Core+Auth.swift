@@ -107,7 +107,8 @@ extension Core {
                 mountAccessor: mount.entry.accessor, mountType: mount.entry.type, mountPath: mount.routePath, alias: alias)
             if entity.disabled { throw LogicalError.permissionDenied }
             entityID = entity.id
-            identityPolicies = try await identity.policies(entityID: entity.id)
+            // Identity never grants root: a group or entity naming it is ignored, as an unknown policy is.
+            identityPolicies = try await identity.policies(entityID: entity.id).filter { $0 != Policy.rootName }
         }
         for c in auth.boundCIDRs where CIDRBlock(c) == nil {
             throw LogicalError.invalidRequest("invalid CIDR block \(c)")
@@ -117,7 +118,7 @@ extension Core {
         var r = TokenRequest(
             policies: auth.policies, meta: auth.metadata.isEmpty ? nil : auth.metadata, displayName: display, ttl: auth.ttl,
             explicitMaxTTL: nil, period: auth.period, numUses: auth.numUses, renewable: auth.renewable, noDefaultPolicy: auth.noDefaultPolicy,
-            path: requestPath)
+            path: requestPath, origin: .authMethod(mountPath: mount.routePath))
         r.boundCIDRs = auth.boundCIDRs
         r.authData = auth.internalData
         r.aliasName = auth.alias?.name ?? ""
@@ -167,7 +168,7 @@ extension Core {
         guard !entry.entityID.isEmpty, let identity = snapshot.identity else {
             return try await policies.acl(for: entry.policies)
         }
-        let extra = try await identity.policies(entityID: entry.entityID)
+        let extra = try await identity.policies(entityID: entry.entityID).filter { $0 != Policy.rootName }
         let values = try await identity.templateValues(entityID: entry.entityID)
         return try await policies.acl(for: entry.policies + extra, templateValues: values, cacheScope: entry.entityID)
     }

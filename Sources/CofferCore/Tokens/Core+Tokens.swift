@@ -24,6 +24,8 @@ struct TokenRequest: Sendable {
     /// Lifetime cap from an auth method's role.
     var maxTTL: Int64 = 0
     var identityPolicies: [String] = []
+    /// Who asks for the token: ``TokenPolicyGate`` checks the policies against it.
+    var origin: TokenOrigin
 }
 
 /// The token store's HTTP-facing paths (`auth/token/...`) and token issuing.
@@ -37,7 +39,8 @@ extension Core {
     /// Creates and stores a token; returns the token and its `auth` block.
     func issueToken(_ r: TokenRequest, parent: TokenEntry?, mount: MountEntry?) async throws -> (String, JSONValue) {
         let now = self.now()
-        var policies = Array(Set(r.policies.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty }))
+        var policies = TokenPolicyGate.sanitize(Array(Set(r.policies.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty })))
+        try TokenPolicyGate.authorize(policies, origin: r.origin)
         if !r.noDefaultPolicy, !policies.contains("root"), !policies.contains("default") { policies.append("default") }
         policies.sort()
         let sysMax = (mount?.maxLeaseTTL ?? 0) > 0 ? mount!.maxLeaseTTL : configuration.maxLeaseTTL
@@ -154,6 +157,10 @@ extension Core {
             }
             guard let entry = target else { throw LogicalError.invalidRequest("token not found") }
             let increment = try d["increment"].map { try parseTTL($0, field: "increment") } ?? 0
+            if increment < 0 {
+                throw LogicalError.invalidRequest(
+                    "Field validation failed: error converting input for field \"increment\": cannot provide negative value '\(increment)'")
+            }
             let renewed = try await renew(entry, increment: increment)
             let ttl = renewed.expireTime.map { max(0, Int64($0.timeIntervalSince(now()).rounded())) } ?? 0
             var block = authBlock(token: tokenValue, entry: renewed, leaseDuration: ttl)
@@ -249,10 +256,6 @@ extension Core {
         }
         let noParent = try lr.bool("no_parent") ?? false
         var orphan = orphanPath || (role?["orphan"]?.boolValue ?? false)
-        if noParent {
-            guard sudo else { throw LogicalError.invalidRequest("root or sudo privileges required to create orphan token") }
-            orphan = true
-        }
         let customID = lr.string("id")
         if let c = customID, !c.isEmpty, !sudo { throw LogicalError.invalidRequest("root or sudo privileges required to specify token id") }
         let numUses = try lr.int("num_uses") ?? 0
@@ -265,39 +268,44 @@ extension Core {
             throw LogicalError.invalidRequest("root or sudo privileges required to create periodic token")
         }
         let noDefault = try lr.bool("no_default_policy") ?? (role?["token_no_default_policy"]?.boolValue ?? false)
-        var requested = lr.stringList("policies")
+        var requested = try lr.strings("policies")
         var policies: [String]
+        var boundByRole = false
         if let role {
-            let allowed = role["allowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let allowed = TokenPolicyGate.sanitize(role["allowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             let disallowed = role["disallowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            boundByRole = !allowed.isEmpty || !disallowed.isEmpty
             if let rp = role["token_period"]?.intValue, rp > 0 { period = rp }
             if let rm = role["token_explicit_max_ttl"]?.intValue, rm > 0 { explicitMax = min(explicitMax ?? rm, rm) }
             if requested == nil || requested!.isEmpty {
-                requested = allowed.isEmpty ? caller.policies.filter { $0 != "root" } : allowed
+                requested = allowed.isEmpty ? caller.policies : allowed
             }
+            requested = TokenPolicyGate.sanitize(requested!)
             var withDefault = Set(requested!)
-            if !noDefault { withDefault.insert("default") }
+            if !noDefault, !withDefault.contains(Policy.rootName) { withDefault.insert("default") }
             if !allowed.isEmpty {
-                let allowedSet = Set(allowed + ["default"])
+                let allowedSet = Set(TokenPolicyGate.sanitize(allowed + ["default"]))
                 if !withDefault.isSubset(of: allowedSet) {
                     let fmt: ([String]) -> String = { "[" + $0.sorted().map { "\"\($0)\"" }.joined(separator: " ") + "]" }
                     throw LogicalError.invalidRequest(
                         "token policies (\(fmt(Array(withDefault)))) must be subset of the role's allowed policies (\(fmt(Array(allowedSet)))) or glob policies ([])")
                 }
             }
-            for p in withDefault where disallowed.contains(p) {
+            for p in withDefault.sorted() where disallowed.contains(p) {
                 throw LogicalError.invalidRequest("token policy \(p) is disallowed by this role")
             }
             policies = requested!
         } else {
             policies = requested ?? []
             if policies.isEmpty { policies = caller.policies }
-            if !caller.isRoot && !sudo {
-                let parentSet = Set(caller.policies)
-                for p in policies where p != "default" && !parentSet.contains(p) {
-                    throw LogicalError.invalidRequest("child policies must be subset of parent")
-                }
-            }
+            policies = TokenPolicyGate.sanitize(policies)
+        }
+        let origin = TokenOrigin.tokenStore(caller: caller, sudo: sudo, boundByRole: boundByRole)
+        // The policies are judged before the other privileged options, as OpenBao orders its checks.
+        try TokenPolicyGate.authorize(policies, origin: origin)
+        if noParent {
+            guard sudo else { throw LogicalError.invalidRequest("root or sudo privileges required to create orphan token") }
+            orphan = true
         }
         var displayName = "token"
         if let dn = lr.string("display_name"), !dn.isEmpty {
@@ -310,7 +318,8 @@ extension Core {
         let tr = TokenRequest(
             policies: policies, meta: (meta?.isEmpty ?? true) ? nil : meta, displayName: displayName, ttl: ttl, explicitMaxTTL: explicitMax,
             period: period, numUses: Int(numUses), renewable: renewable, noDefaultPolicy: noDefault, path: pathSuffix,
-            customID: (customID?.isEmpty ?? true) ? nil : customID, role: roleName ?? "")
+            customID: (customID?.isEmpty ?? true) ? nil : customID, role: roleName ?? "",
+            origin: origin)
         let (_, block) = try await issueToken(tr, parent: orphan ? nil : caller, mount: tokenMount)
         var warnings: [String] = []
         if let t = ttl, t > configuration.maxLeaseTTL, (period ?? 0) == 0 {
@@ -343,9 +352,9 @@ extension Core {
                 "token_type": "default-service",
             ]
             for k in ["allowed_policies", "disallowed_policies", "allowed_policies_glob", "disallowed_policies_glob"] {
-                if let l = lr.stringList(k) { r[k] = .array(l.map { .string($0) }) }
+                if let l = try lr.strings(k) { r[k] = .array(l.map { .string($0) }) }
             }
-            if let l = lr.stringList("allowed_entity_aliases") { r["allowed_entity_aliases"] = .array(l.map { .string($0) }) }
+            if let l = try lr.strings("allowed_entity_aliases") { r["allowed_entity_aliases"] = .array(l.map { .string($0) }) }
             if let b = try lr.bool("orphan") { r["orphan"] = .bool(b) }
             if let b = try lr.bool("renewable") { r["renewable"] = .bool(b) }
             if let b = try lr.bool("token_no_default_policy") { r["token_no_default_policy"] = .bool(b) }

@@ -39,6 +39,10 @@ extension Core {
             entry.policies == [Self.wrappingPolicy], entry.numUses > 0,
             let stored = try await barrier.getJSON(Self.wrappingPrefix + entry.idHash)
         else { throw invalid }
+        if op != "lookup" {
+            // Exactly once: of concurrent unwraps (or rewraps) only the one that takes the single use goes on.
+            guard let used = try await tokens.takeUse(hash: entry.idHash), used.numUses == -1 else { throw invalid }
+        }
         switch op {
         case "lookup":
             return CoreResponse(data: [

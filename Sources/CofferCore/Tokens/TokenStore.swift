@@ -61,6 +61,8 @@ public final class TokenStore: Sendable {
     private let expiries = Mutex<[String: Date]>([:])
     /// Failed revocations: attempt count and the earliest next try.
     private let retries = Mutex<[String: (attempt: Int, next: Date)]>([:])
+    /// Serializes the read-decrement-write of limited-use tokens (``takeUse(hash:)``); unlimited tokens never take it.
+    private let useLock = AsyncLock()
     /// Called with each revoked token's hash; answers the storage operations that destroy what belongs to it
     /// (cubbyhole, wrapped response), which commit in the same transaction as the token's own deletion.
     ///
@@ -176,20 +178,20 @@ public final class TokenStore: Sendable {
         expiries.withLock { $0[entry.idHash] = entry.expireTime }
     }
 
-    /// Uses one of a limited-use token's uses; revokes it when the last is used. Returns the updated entry.
-    func useToken(_ entry: TokenEntry) async throws -> TokenEntry {
-        guard entry.numUses > 0 else { return entry }
-        var e = entry
-        e.numUses -= 1
-        if e.numUses == 0 {
-            // Last use: the token dies now but this request proceeds (Vault's behaviour). Mark with -1 so that a
-            // concurrent request cannot use it again.
-            e.numUses = -1
+    /// Takes one use of a limited-use token, atomically: reads the entry again under the store's use lock, so that of
+    /// any number of concurrent requests exactly as many succeed as the token has uses. Returns the updated entry
+    /// (`numUses == -1` after the last use: the token dies now but this request proceeds, as Vault does), or nil when
+    /// another request took the last use first. An entry without a use limit is returned unchanged.
+    func takeUse(hash: String) async throws -> TokenEntry? {
+        try await useLock.withLock {
+            guard var e = try await lookup(hash: hash) else { return nil }
+            if e.numUses == 0 { return e }
+            guard e.numUses > 0 else { return nil }
+            e.numUses -= 1
+            if e.numUses == 0 { e.numUses = -1 }
             try await update(e)
             return e
         }
-        try await update(e)
-        return e
     }
 
     /// Revokes the token and every descendant.

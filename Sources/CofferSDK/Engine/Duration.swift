@@ -1,53 +1,15 @@
 import Foundation
 
-/// Parses Vault duration input: an integer of seconds (`3600`, `"3600"`) or Go duration text (`"1h30m"`, `"768h"`,
-/// `"10s"`, `"1.5h"`), also `d` for days as Vault accepts. Returns seconds, or nil when malformed.
+/// Parses Vault duration input: an integer of seconds (`3600`, `"3600"`), `Nd` for days, or Go duration text
+/// (`"1h30m"`, `"768h"`, `"10s"`, `"1.5h"`), as OpenBao's `parseutil.ParseDurationSecond`. Returns seconds, or nil
+/// when malformed or out of range (more than ~292 years, which Go's `time.Duration` cannot hold).
+/// ``GoDuration/parseDurationSecond(_:)`` gives OpenBao's error text instead of nil.
 public func parseDurationSeconds(_ value: JSONValue) -> Int64? {
-    switch value {
-    case .int(let i): return i
-    case .double(let d): return Int64(d)
-    case .string(let s): return parseDurationSeconds(s)
-    case .null: return 0
-    default: return nil
-    }
+    if case .string(let s) = value { return parseDurationSeconds(s) }
+    return try? GoDuration.parseDurationSecond(value).get()
 }
 
+/// Duration text (surrounding blanks ignored), as ``parseDurationSeconds(_:)-(JSONValue)``.
 public func parseDurationSeconds(_ text: String) -> Int64? {
-    let s = text.trimmingWhitespace()
-    if s.isEmpty { return 0 }
-    if let i = Int64(s) { return i }
-    var total = 0.0
-    var number = ""
-    var unit = ""
-    var sawAny = false
-    func flush() -> Bool {
-        guard let n = Double(number) else { return false }
-        let mult: Double
-        switch unit {
-        case "ns": mult = 1e-9
-        case "us", "µs": mult = 1e-6
-        case "ms": mult = 1e-3
-        case "s": mult = 1
-        case "m": mult = 60
-        case "h": mult = 3600
-        case "d": mult = 86400
-        default: return false
-        }
-        total += n * mult
-        sawAny = true
-        number = ""
-        unit = ""
-        return true
-    }
-    for ch in s {
-        if ch.isNumber || ch == "." {
-            if !unit.isEmpty { guard flush() else { return nil } }
-            number.append(ch)
-        } else {
-            guard !number.isEmpty else { return nil }
-            unit.append(ch)
-        }
-    }
-    if !number.isEmpty { guard flush() else { return nil } }
-    return sawAny ? Int64(total) : nil
+    try? GoDuration.parseSeconds(text.trimmingWhitespace()).get()
 }

@@ -13,12 +13,14 @@ extension LogicalRequest {
         }
     }
 
+    /// An integer field (TypeInt): JSON integers, integral numbers and integer text; fractions, exponents and values
+    /// outside Int64 are errors with OpenBao's text, never a trap.
     public func int(_ key: String) throws -> Int64? {
         guard let v = data[key], !v.isNull else { return nil }
-        guard let i = v.intValue else {
-            throw LogicalError.invalidRequest("error converting input for field \"\(key)\": cannot parse '' as int")
+        switch FieldDecoding.int(v) {
+        case .success(let i): return i
+        case .failure(let e): throw LogicalError.invalidRequest("error converting input for field \"\(key)\": \(e.message)")
         }
-        return i
     }
 
     public func bool(_ key: String) throws -> Bool? {
@@ -29,28 +31,30 @@ extension LogicalRequest {
         return b
     }
 
+    /// A duration field in seconds (TypeDurationSecond, `parseutil.ParseDurationSecond`): out of range (past ~292
+    /// years) or malformed is an error with Go's text.
     public func duration(_ key: String) throws -> Int64? {
         guard let v = data[key] else { return nil }
-        guard let d = parseDurationSeconds(v) else {
-            throw LogicalError.invalidRequest("error converting input for field \"\(key)\": time: invalid duration")
+        switch GoDuration.parseDurationSecond(v) {
+        case .success(let d): return d
+        case .failure(let e): throw LogicalError.invalidRequest("error converting input for field \"\(key)\": \(e.message)")
         }
-        return d
     }
 
-    /// A comma-separated string or an array of strings.
+    /// A comma-separated string or an array of strings; elements that are not strings or numbers (objects, lists,
+    /// null) leave the whole list out (nil). Prefer ``strings(_:)``, which says why.
     public func stringList(_ key: String) -> [String]? {
         guard let v = data[key] else { return nil }
-        switch v {
-        case .string(let s):
-            return s.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
-        case .array(let a):
-            return a.compactMap {
-                if case .string(let s) = $0 { return s.trimmingWhitespace() }
-                if case .int(let i) = $0 { return String(i) }
-                return nil
-            }
-        case .null: return []
-        default: return nil
+        return try? FieldDecoding.commaStringSlice(v).get()
+    }
+
+    /// A comma-separated string or an array of strings (TypeCommaStringSlice). A list holding an object, a list or
+    /// null is refused as OpenBao refuses it.
+    public func strings(_ key: String) throws -> [String]? {
+        guard let v = data[key] else { return nil }
+        switch FieldDecoding.commaStringSlice(v) {
+        case .success(let l): return l
+        case .failure(let e): throw LogicalError.invalidRequest("error converting input for field \"\(key)\": \(e.message)")
         }
     }
 
@@ -89,8 +93,9 @@ public func formatVaultTime(_ date: Date) -> String { formatVaultTime(date, mill
 /// With `milliseconds`, the fraction is always three digits (log timestamps, as OpenBao's logger writes them).
 public func formatVaultTime(_ date: Date, milliseconds: Bool) -> String {
     let t = date.timeIntervalSince1970
-    let secs = Int64(t.rounded(.down))
-    let nanos = Int64(((t - Double(secs)) * 1e9).rounded())
+    // Clamped: a date pushed far out by a client-chosen TTL must not trap here.
+    let secs = CheckedNumber.int64(clamping: t.rounded(.down))
+    let nanos = CheckedNumber.int64(clamping: ((t - Double(secs)) * 1e9).rounded())
     var tm = tm()
     var s = time_t(secs)
     gmtime_r(&s, &tm)

@@ -93,6 +93,8 @@ struct ConfigurationReader {
                 case "tls_key_file": listener.tlsKeyFile = try string(v, key: "listener.tls_key_file")
                 case "tls_min_version": listener.tlsMinVersion = try string(v, key: "listener.tls_min_version")
                 case "tls_client_ca_file": listener.tlsClientCAFile = try string(v, key: "listener.tls_client_ca_file")
+                case "http_read_header_timeout": listener.readHeaderTimeout = try timeout(v, key: "listener.http_read_header_timeout")
+                case "http_idle_timeout": listener.idleTimeout = try timeout(v, key: "listener.http_idle_timeout")
                 case "telemetry":
                     for (_, t) in labelledBlocks(["telemetry": v]) {
                         if let u = t["unauthenticated_metrics_access"] {
@@ -170,6 +172,18 @@ struct ConfigurationReader {
             throw ConfigurationError("invalid value for \(key): \(value.serialized()) (expected a duration such as \"768h\")")
         }
         return seconds
+    }
+
+    /// The longest listener timeout accepted: about 285 years, the most NIO's nanosecond `TimeAmount` can hold.
+    static let maxTimeoutSeconds: Int64 = 9_000_000_000
+
+    /// A listener timeout: a Vault duration (`"10s"`, `"5m"`, or a number of seconds); 0 turns it off.
+    private func timeout(_ value: JSONValue, key: String) throws(ConfigurationError) -> Duration? {
+        let seconds = try duration(value, key: key)
+        guard seconds <= Self.maxTimeoutSeconds else {
+            throw ConfigurationError("invalid value for \(key): \(value.serialized()) (too long)")
+        }
+        return seconds == 0 ? nil : .seconds(seconds)
     }
 
     private func string(_ value: JSONValue, key: String) throws(ConfigurationError) -> String {

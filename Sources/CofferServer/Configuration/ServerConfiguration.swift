@@ -41,6 +41,12 @@ public struct ServerConfiguration: Sendable, Hashable {
         public var options: [String: String]
         /// `telemetry { unauthenticated_metrics_access = true }`: `sys/metrics` without a token on this listener.
         public var unauthenticatedMetricsAccess = false
+        /// `http_read_header_timeout` (Vault's default 10s): a request head must arrive within it, counted from the
+        /// connection's accept and then from each request's first byte. `nil` (configured as 0) for none.
+        public var readHeaderTimeout: Duration? = Listener.defaultReadHeaderTimeout
+        /// `http_idle_timeout` (Vault's default 5m): how long a keep-alive connection may wait for its next request.
+        /// `nil` (configured as 0) for none.
+        public var idleTimeout: Duration? = Listener.defaultIdleTimeout
 
         public init(
             type: String = "tcp",
@@ -63,6 +69,8 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
 
         public static let defaultAddress = "127.0.0.1:8200"
+        public static let defaultReadHeaderTimeout: Duration = .seconds(10)
+        public static let defaultIdleTimeout: Duration = .seconds(300)
     }
 
     /// Storage types this server knows.

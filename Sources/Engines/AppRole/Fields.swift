@@ -46,17 +46,18 @@ struct Fields {
 
     func int(_ field: String) throws -> Int64? {
         guard let v = data[field] else { return nil }
-        let bad = "'' cannot parse value as 'int': strconv.ParseInt: invalid syntax"
         switch v {
         case .null: return 0
         case .int(let i): return i
         case .bool(let b): return b ? 1 : 0
         case .double(let d):
-            if d.rounded() == d, let i = Int64(exactly: d) { return i }
-            throw error(field, bad)
+            if let i = CheckedNumber.int64(exactly: d) { return i }
+            throw error(field, "'' cannot parse value as 'int': strconv.ParseInt: \(GoDuration.parseIntFailure(GoDuration.numberText(d)))")
         case .string(let s):
             if s.isEmpty { return 0 }
-            guard let i = Int64(s) else { throw error(field, bad) }
+            guard let i = Int64(s) else {
+                throw error(field, "'' cannot parse value as 'int': strconv.ParseInt: \(GoDuration.parseIntFailure(s))")
+            }
             return i
         case .array, .object: throw error(field, "'' expected type 'int', got unconvertible type '\(Self.goTypeName(v))'")
         }
@@ -89,14 +90,12 @@ struct Fields {
         let secs: Int64
         switch v {
         case .null: return 0
-        case .int(let i): secs = i
-        case .double(let d):
-            if d.rounded() == d, let i = Int64(exactly: d) { secs = i } else {
-                throw error(field, "time: invalid duration \"\(v.serialized())\"")
+        case .int, .double, .string:
+            // parseutil.ParseDurationSecond: past ~292 years, a fraction or an exponent is an error, never a trap.
+            switch GoDuration.parseDurationSecond(v) {
+            case .success(let d): secs = d
+            case .failure(let e): throw error(field, e.message)
             }
-        case .string(let s):
-            guard let parsed = parseDurationSeconds(s) else { throw error(field, "time: invalid duration \"\(s)\"") }
-            secs = s.hasPrefix("-") && parsed > 0 ? -parsed : parsed
         case .bool, .array, .object: throw error(field, "could not parse duration from input")
         }
         if secs < 0 { throw error(field, "cannot provide negative value '\(secs)'") }

@@ -47,7 +47,7 @@ enum Claims {
         guard var v = raw(claims, name), !v.isNull else { return nil }
         if name == "aud", case .string = v { v = .array([v]) }
         switch v {
-        case .double(let d): return .int(Int64(d))
+        case .double(let d): return .int(CheckedNumber.int64(truncating: d) ?? Int64.min)  // Go's int64(f) on amd64
         default: return v
         }
     }
@@ -57,7 +57,7 @@ enum Claims {
         case .string(let s): return .string(s)
         case .bool(let b): return .bool(b)
         case .int(let i): return topLevel ? .number(String(i)) : .float(Double(i))
-        case .double(let d): return topLevel ? .number(String(Int64(d))) : .float(d)
+        case .double(let d): return topLevel ? .number(String(CheckedNumber.int64(truncating: d) ?? Int64.min)) : .float(d)
         default: return .other(v)
         }
     }

@@ -39,17 +39,22 @@ extension LogicalRequest {
                 .filter { !$0.isEmpty }
         case .array(let a):
             var out: [String] = []
-            for e in a {
+            var bad: [String] = []
+            for (i, e) in a.enumerated() {
                 switch e {
                 case .string(let s): out.append(s.trimmingCharacters(in: .whitespacesAndNewlines))
                 case .int(let i): out.append(String(i))
                 case .double(let d): out.append(GoFormat.float(d))
                 case .bool(let b): out.append(b ? "1" : "0")
-                default:
-                    throw LogicalError.invalidRequest(
-                        "error converting input for field \(GoFormat.quote(key)): '' expected type 'string', got unconvertible type '\(goTypeName(e))'"
-                    )
+                case .null: continue
+                case .array, .object:
+                    // The jwt plugin's mapstructure names every element it cannot convert.
+                    bad.append("* '[\(i)]' expected type 'string', got unconvertible type '\(goTypeName(e))', value: '\(GoFormat.value(e))'")
                 }
+            }
+            if !bad.isEmpty {
+                throw LogicalError.invalidRequest(
+                    "error converting input for field \(GoFormat.quote(key)): \(bad.count) error(s) decoding:\n\n" + bad.joined(separator: "\n"))
             }
             return out.filter { !$0.isEmpty }
         case .int(let i): return [String(i)]
@@ -84,47 +89,35 @@ extension LogicalRequest {
         }
     }
 
-    /// TypeInt.
+    /// TypeInt: out of range or a fraction is an error with OpenBao's text, never a trap.
     func jwtInt(_ key: String) throws -> Int64? {
         guard let v = data[key] else { return nil }
         switch v {
-        case .null: return 0
-        case .int(let i): return i
-        case .double(let d) where d == d.rounded(): return Int64(d)
-        case .string(let s):
-            if s.isEmpty { return 0 }
-            if let i = Int64(s) { return i }
-            throw LogicalError.invalidRequest(
-                "error converting input for field \(GoFormat.quote(key)): cannot parse '' as int: strconv.ParseInt: parsing \(GoFormat.quote(s)): invalid syntax"
-            )
+        case .string(let s) where s.isEmpty: return 0
         case .bool(let b): return b ? 1 : 0
         default:
-            throw LogicalError.invalidRequest(
-                "error converting input for field \(GoFormat.quote(key)): '' expected type 'int', got unconvertible type '\(goTypeName(v))'")
+            switch FieldDecoding.int(v) {
+            case .success(let i): return i
+            case .failure(let e):
+                throw LogicalError.invalidRequest("error converting input for field \(GoFormat.quote(key)): \(e.message)")
+            }
         }
     }
 
-    /// TypeDurationSecond / TypeSignedDurationSecond.
+    /// TypeDurationSecond / TypeSignedDurationSecond (`parseutil.ParseDurationSecond`): past ~292 years is an
+    /// overflow error, as in OpenBao.
     func jwtDuration(_ key: String) throws -> Int64? {
         guard let v = data[key] else { return nil }
         switch v {
-        case .null: return 0
-        case .int(let i): return i
-        case .double(let d): return Int64(d)
-        case .string(let s):
-            if s.isEmpty { return 0 }
-            if let i = Int64(s) { return i }
-            var text = s
-            var negative = false
-            if text.hasPrefix("-") {
-                negative = true
-                text.removeFirst()
-            }
-            if let d = parseGoDuration(text) { return negative ? -d : d }
-            throw LogicalError.invalidRequest("error converting input for field \(GoFormat.quote(key)): time: invalid duration \(GoFormat.quote(s))")
-        default:
+        case .array, .object, .bool:
             throw LogicalError.invalidRequest(
                 "error converting input for field \(GoFormat.quote(key)): '' expected type 'int64', got unconvertible type '\(goTypeName(v))'")
+        default:
+            switch GoDuration.parseDurationSecond(v) {
+            case .success(let d): return d
+            case .failure(let e):
+                throw LogicalError.invalidRequest("error converting input for field \(GoFormat.quote(key)): \(e.message)")
+            }
         }
     }
 
@@ -187,41 +180,6 @@ func goTypeName(_ v: JSONValue) -> String {
     case .array: return "[]interface {}"
     case .object: return "map[string]interface {}"
     }
-}
-
-/// Go's `time.ParseDuration` (units ns..h), returning whole seconds.
-func parseGoDuration(_ s: String) -> Int64? {
-    if s.isEmpty { return nil }
-    if s == "0" { return 0 }
-    var total = 0.0
-    var rest = Substring(s)
-    while !rest.isEmpty {
-        var num = ""
-        while let c = rest.first, c.isNumber || c == "." {
-            num.append(c)
-            rest.removeFirst()
-        }
-        guard !num.isEmpty, let n = Double(num) else { return nil }
-        var unit = ""
-        while let c = rest.first, !(c.isNumber || c == ".") {
-            unit.append(c)
-            rest.removeFirst()
-        }
-        let mult: Double
-        switch unit {
-        case "ns": mult = 1e-9
-        case "us", "µs", "μs": mult = 1e-6
-        case "ms": mult = 1e-3
-        case "s": mult = 1
-        case "m": mult = 60
-        case "h": mult = 3600
-        default: return nil
-        }
-        total += n * mult
-    }
-    // Go durations overflow past ~292 years.
-    if total > 9_223_372_036.854775807 { return nil }
-    return Int64(total)
 }
 
 /// `parseutil.ParseAddrs`: CIDRs or single addresses, shown back as go-sockaddr prints them

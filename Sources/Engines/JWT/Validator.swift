@@ -63,7 +63,9 @@ struct TokenValidator: Sendable {
             switch v {
             case .null: return 0
             case .int(let i): return i
-            case .double(let d): return Int64(d)
+            // Go's int64(float64): out of range (1e300) is MinInt64 on amd64, so an `exp` of 1e300 is expired, as in
+            // OpenBao; never a trap.
+            case .double(let d): return CheckedNumber.int64(truncating: d) ?? Int64.min
             default:
                 throw ValidationFailure("json: cannot unmarshal \(jsonKind(v)) into Go struct field Claims.\(name) of type float64")
             }
@@ -102,22 +104,31 @@ struct TokenValidator: Sendable {
         if exp == 0 {
             let start = max(iat, nbf)
             let leeway = expected.expirationLeeway < 0 ? 0 : (expected.expirationLeeway == 0 ? Self.defaultLeeway : expected.expirationLeeway)
-            exp = start + leeway
+            exp = start &+ leeway  // Go's int64 arithmetic wraps: an iat near MaxInt64 gives an expired token
         }
         if nbf == 0 {
             if iat != 0 {
                 nbf = iat
             } else {
                 let leeway = expected.notBeforeLeeway < 0 ? 0 : (expected.notBeforeLeeway == 0 ? Self.defaultLeeway : expected.notBeforeLeeway)
-                nbf = exp - leeway
+                nbf = exp &- leeway
             }
         }
         let skew = Double(expected.clockSkewLeeway < 0 ? 0 : (expected.clockSkewLeeway == 0 ? Self.defaultClockSkew : expected.clockSkewLeeway))
         let now = expected.now.timeIntervalSince1970
-        if now + skew < Double(nbf) { throw ValidationFailure("invalid not before (nbf) claim: token not yet valid") }
-        if now - skew > Double(exp) { throw ValidationFailure("invalid expiration time (exp) claim: token is expired") }
-        if iat != 0 && now + skew < Double(iat) { throw ValidationFailure("invalid issued at (iat) claim: token issued in the future") }
+        if now + skew < Self.goUnixTime(nbf) { throw ValidationFailure("invalid not before (nbf) claim: token not yet valid") }
+        if now - skew > Self.goUnixTime(exp) { throw ValidationFailure("invalid expiration time (exp) claim: token is expired") }
+        if iat != 0 && now + skew < Self.goUnixTime(iat) {
+            throw ValidationFailure("invalid issued at (iat) claim: token issued in the future")
+        }
         return claims
+    }
+
+    /// Seconds since 1970 of Go's `time.Unix(sec, 0)`, which keeps seconds since year 1 in an int64 and so wraps for
+    /// values within 62135596800 of MaxInt64: such an `exp` lies in the far past (expired), as OpenBao finds it.
+    static func goUnixTime(_ sec: Int64) -> Double {
+        let unixToInternal: Int64 = 62_135_596_800
+        return Double(sec &+ unixToInternal) - Double(unixToInternal)
     }
 
     /// Checks the signature against the key source and returns the payload's claims.

@@ -29,13 +29,7 @@ struct KVv1Engine: SecretsEngine {
     /// (nil), while JSON null or an empty string means 0.
     static func leaseSeconds(_ data: [String: JSONValue]) -> Int64? {
         guard let value = data["ttl"] ?? data["lease"] else { return nil }
-        switch value {
-        case .int(let i): return i
-        case .null: return 0
-        case .string(let s):
-            if case .success(let secs) = GoDuration.parseSeconds(s) { return secs }
-            return nil
-        default: return nil
-        }
+        // Out of range (past ~292 years) reads as no lease, like any other value that does not parse.
+        return try? GoDuration.parseDurationSecond(value).get()
     }
 }

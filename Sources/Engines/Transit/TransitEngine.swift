@@ -229,7 +229,9 @@ extension TransitEngine {
     func needsAutoRotation(_ p: KeyPolicy) -> Bool {
         guard p.autoRotatePeriod > 0, p.rotationAllowed, let latest = p.versions[p.latestVersion] else { return false }
         // Whole seconds are enough for a period of an hour or more, and avoid parsing the RFC 3339 time per request.
-        return Int64(now().timeIntervalSince1970) - latest.creationTime >= p.autoRotatePeriod
+        // creation_time can come from a restored backup: saturating arithmetic, never a trap.
+        let age = CheckedNumber.subtract(CheckedNumber.int64(clamping: now().timeIntervalSince1970), latest.creationTime) ?? Int64.max
+        return age >= p.autoRotatePeriod
     }
 
     /// Writes the key and replaces its cache entry.

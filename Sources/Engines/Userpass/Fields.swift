@@ -62,9 +62,13 @@ struct Fields {
         case .bool(let b): return b ? 1 : 0
         case .string(let s):
             if s.isEmpty { return 0 }
-            guard let i = Int64(s) else { throw UserpassErrors.field(key, Self.invalidIntSyntax) }
+            guard let i = Int64(s) else {
+                throw UserpassErrors.field(key, "'' cannot parse value as 'int': strconv.ParseInt: \(GoDuration.parseIntFailure(s))")
+            }
             return i
-        case .double: throw UserpassErrors.field(key, Self.invalidIntSyntax)
+        case .double(let d):
+            throw UserpassErrors.field(
+                key, "'' cannot parse value as 'int': strconv.ParseInt: \(GoDuration.parseIntFailure(GoDuration.numberText(d)))")
         case .array, .object:
             throw UserpassErrors.field(key, "'' expected type 'int', got unconvertible type '\(Self.goTypeName(v))'")
         }
@@ -98,14 +102,10 @@ struct Fields {
         let seconds: Int64
         switch v {
         case .null: seconds = 0
-        case .int(let i): seconds = i
-        case .string(let s):
-            switch GoDuration.parseSeconds(s.trimmingCharacters(in: .whitespaces)) {
-            case .success(let secs): seconds = secs
-            case .failure(let e): throw UserpassErrors.field(key, e.message)
-            }
-        case .double:
-            switch GoDuration.parseSeconds(v.serialized()) {
+        case .int, .double, .string:
+            // parseutil.ParseDurationSecond: past ~292 years, a fraction or an exponent is an error, never a trap.
+            let input: JSONValue = v.stringValue.map { .string($0.trimmingCharacters(in: .whitespaces)) } ?? v
+            switch GoDuration.parseDurationSecond(input) {
             case .success(let secs): seconds = secs
             case .failure(let e): throw UserpassErrors.field(key, e.message)
             }

@@ -226,11 +226,10 @@ extension IdentityStore {
     /// A duration field with the framework's error text.
     static func durationField(_ fields: IdentityFields, _ key: String) throws -> Int64? {
         guard let v = fields.data[key], !v.isNull else { return nil }
-        guard let d = parseDurationSeconds(v) else {
-            let shown = v.stringValue.map { "\"\($0)\"" } ?? v.serialized()
-            throw LogicalError.invalidRequest("error converting input for field \"\(key)\": time: invalid duration \(shown)")
+        switch GoDuration.parseDurationSecond(v) {
+        case .success(let d): return d
+        case .failure(let e): throw LogicalError.invalidRequest("error converting input for field \"\(key)\": \(e.message)")
         }
-        return d
     }
 
     func writeNamedKey(_ name: String, _ fields: IdentityFields) async throws -> LogicalResponse? {

@@ -49,9 +49,10 @@ struct FieldParser {
         case .bool(let b): return b ? 1 : 0
         case .string(let s):
             if s.isEmpty { return 0 }
-            guard let i = Int64(s) else { throw onError(invalidIntSyntax) }
+            guard let i = Int64(s) else { throw onError("'' cannot parse value as 'int': strconv.ParseInt: \(GoDuration.parseIntFailure(s))") }
             return i
-        case .double: throw onError(invalidIntSyntax)
+        case .double(let d):
+            throw onError("'' cannot parse value as 'int': strconv.ParseInt: \(GoDuration.parseIntFailure(GoDuration.numberText(d)))")
         case .array, .object: throw onError("'' expected type 'int', got unconvertible type '\(goTypeName(v))'")
         }
     }
@@ -106,14 +107,12 @@ struct FieldParser {
         guard let v = data[field] else { return nil }
         switch v {
         case .null: return 0
-        case .int(let i): return i
-        case .string(let s):
-            switch GoDuration.parseSeconds(s) {
+        case .int, .string, .double:
+            // parseutil.ParseDurationSecond: past ~292 years, a fraction or an exponent is an error, never a trap.
+            switch GoDuration.parseDurationSecond(v) {
             case .success(let secs): return secs
             case .failure(let e): throw error(field, e.message)
             }
-        case .double(let d):
-            throw error(field, "time: invalid duration \"\(JSONValue.double(d).serialized())\"")
         case .bool, .array, .object:
             throw error(field, "could not parse duration from input")
         }

@@ -43,7 +43,13 @@ extension TransitEngine {
             if failures == results.count {
                 resp.httpStatus = 400
             } else if let code = try Fields(request.data).int("partial_failure_response_code"), code != 0 {
-                resp.httpStatus = Int(code)
+                // A status from the client: only a real final status is used (HTTP cannot send 1000 or -5).
+                if let status = CheckedNumber.value(code, in: 200...599) {
+                    resp.httpStatus = Int(status)
+                } else {
+                    resp.httpStatus = 400
+                    resp.warnings.append("invalid HTTP response code override from partial_failure_response_code, reverting to 400")
+                }
             } else {
                 resp.httpStatus = 400
             }

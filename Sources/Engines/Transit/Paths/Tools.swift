@@ -27,7 +27,8 @@ public func transitRandom(_ request: LogicalRequest, path: String) throws -> Log
     var count = try fields.int("bytes") ?? 32
     if let urlBytes {
         guard let n = Int64(urlBytes) else {
-            throw LogicalError.invalidRequest("error parsing url-set byte count: strconv.Atoi: parsing \"\(urlBytes)\": invalid syntax")
+            throw LogicalError.invalidRequest(
+                "error parsing url-set byte count: strconv.Atoi: parsing \"\(urlBytes)\": \(GoDuration.parseIntFailure(urlBytes))")
         }
         count = n
     }
