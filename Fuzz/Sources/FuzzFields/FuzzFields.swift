@@ -8,7 +8,7 @@ import FuzzSupport
 /// weakly typed `Fields`, and RFC 3339 times. The first byte chooses how the rest is read: even, as a JSON object whose
 /// members are the request fields; odd, as the text of one field (also tried as a number).
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzFields(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzFields(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var input = FuzzBytes(fuzzInput(data, size))
     let mode = input.byte()
     let rest = Array(input.rest)
@@ -34,8 +34,12 @@ public func fuzzFields(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? request.bool(key)
         _ = try? request.duration(key)
         _ = request.stringList(key)
+        _ = try? request.strings(key)
         _ = request.stringMap(key)
         _ = parseDurationSeconds(value)
+        if case .success(let seconds) = GoDuration.parseDurationSecond(value) {
+            fuzzCheck(seconds.magnitude <= GoDuration.maxSeconds.magnitude, "duration \(seconds)s is past Go's range")
+        }
         _ = value.intValue
         _ = value.boolValue
         _ = try? transit.string(key)
@@ -57,7 +61,7 @@ func checkDurationText(_ s: String) {
     _ = GoDuration.parseGoDuration(s)
     if case .success(let seconds) = GoDuration.parseSeconds(s) {
         // Go's time.Duration holds ±292 years; within it, the formatted duration parses back to the same seconds.
-        if seconds.magnitude < 9_223_372_036 {
+        if seconds.magnitude <= GoDuration.maxSeconds.magnitude {
             let text = GoDuration.format(seconds: seconds)
             let back = GoDuration.parseSeconds(text)
             fuzzCheck(back == .success(seconds), "GoDuration.format(\(seconds)) = \(text) parses back as \(back)")

@@ -5,7 +5,7 @@ import FuzzSupport
 /// The HCL parser: no crash, no stack overflow on any nesting; what parses is an object whose JSON serialization
 /// reads back (as JSON, and as HCL's JSON form) to the same value; every top-level key has a line in the source map.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzHCL(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzHCL(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     guard let (value, sourceMap) = try? HCL.parseWithSourceMap(text) else { return 0 }
     guard let top = value.objectValue else {

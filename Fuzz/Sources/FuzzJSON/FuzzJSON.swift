@@ -4,7 +4,7 @@ import FuzzSupport
 /// The JSON parser of request bodies and storage (CofferSDK's `JSONValue`), round trip: parse → serialize → parse
 /// gives the same value, and serializing that gives the same bytes.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)
 
     if let value = try? JSONValue.parse(bytes) {

@@ -1,4 +1,14 @@
+import CLibFuzzer
 import CofferSDK
+import Foundation
+
+/// Runs libFuzzer on `testOneInput` with the process's arguments (libFuzzer's flags, corpus directories or inputs
+/// to replay) and exits with its status. Called from each target's main.swift.
+public func runLibFuzzer(_ testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> Never {
+    var argc = CommandLine.argc
+    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+    exit(LLVMFuzzerRunDriver(&argc, &argv, testOneInput))
+}
 
 /// A failed property: prints what failed and the input, then traps so libFuzzer saves the input as a crash.
 public func fuzzCheck(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
@@ -26,8 +36,9 @@ public struct FuzzBytes {
 }
 
 /// The bytes of a libFuzzer input.
-public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> [UInt8] {
-    Array(UnsafeBufferPointer(start: data, count: size))
+public func fuzzInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
+    guard let data, size > 0 else { return [] }
+    return Array(UnsafeBufferPointer(start: data, count: size))
 }
 
 extension JSONValue {
