@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "coffer", targets: ["CofferCLI"]),
         // For bench/micro (package-benchmark), which depends on this package by path.
         .library(name: "CofferLibraries", targets: ["CofferSDK", "CofferCore", "StorageSQLite", "CofferHTTP", "CofferServer", "TransitEngine"]),
+        // For Fuzz (libFuzzer targets, scripts/fuzz): the parsers and the HTTP shim, without the server and engines.
+        .library(name: "CofferFuzzing", targets: ["CofferSDK", "CofferHCL", "CofferCore", "CofferHTTP", "TransitEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -86,7 +86,10 @@ public enum AuditChain {
                 line.removeFirst(prefixBytes.count)
             }
             guard let (entry, seq, mac) = split(line: line) else { throw Failure(line: n, reason: "no hash chain on this line") }
-            guard let parsed = try? JSONValue.parse(entry) else { throw Failure(line: n, reason: "line is not a JSON object") }
+            // An entry holds request and response data (each up to JSONValue.maxDepth deep) a few levels down.
+            guard let parsed = try? JSONValue.parse(entry, maxDepth: 2 * JSONValue.maxDepth) else {
+                throw Failure(line: n, reason: "line is not a JSON object")
+            }
             let isCheckpoint = parsed["type"]?.stringValue == "checkpoint"
             if previous == nil {
                 guard isCheckpoint else {

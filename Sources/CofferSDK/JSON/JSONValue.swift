@@ -112,9 +112,20 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 }
 
 extension JSONValue {
+    /// How deeply ``parse(_:)`` lets arrays and objects nest (the top-level value is depth 0); deeper text fails with
+    /// `exceeded max depth`, as Go's decoder says past its own limit. Keeps the recursion here and in every walker of
+    /// the result shallow.
+    public static let maxDepth = 512
+
     /// Parses JSON text (RFC 8259). Duplicate object keys keep the last value, as Go's decoder does.
     public static func parse(_ data: some Collection<UInt8>) throws -> JSONValue {
-        var parser = JSONParser(bytes: Array(data))
+        try parse(data, maxDepth: maxDepth)
+    }
+
+    /// Parses JSON text nested at most `maxDepth` levels: for documents that wrap values of ``maxDepth`` a few
+    /// levels down, such as audit entries holding a request body.
+    public static func parse(_ data: some Collection<UInt8>, maxDepth: Int) throws -> JSONValue {
+        var parser = JSONParser(bytes: Array(data), maxDepth: maxDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -307,9 +318,13 @@ private let jsonStringStopTable: [Bool] = (0..<256).map { b in b < 0x20 || b == 
 
 private struct JSONParser {
     let bytes: [UInt8]
+    let maxDepth: Int
     var index = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
 
     mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
@@ -318,7 +333,7 @@ private struct JSONParser {
     }
 
     mutating func parseValue(depth: Int) throws -> JSONValue {
-        guard depth < 512 else { throw JSONParseError("exceeded max depth") }
+        guard depth < maxDepth else { throw JSONParseError("exceeded max depth") }
         guard index < bytes.count else { throw JSONParseError("unexpected EOF") }
         switch bytes[index] {
         case UInt8(ascii: "{"):

@@ -156,9 +156,14 @@ enum GoJSONSyntax {
 
     static func invalid(_ c: UInt8, _ context: String) -> String { "invalid character \(quoteChar(c)) \(context)" }
 
+    /// Nesting deeper than this is refused as Go's scanner refuses it past 10,000 ("exceeded max depth"); 512 is
+    /// `JSONValue.parse`'s limit, which the rendered template must pass next, and keeps the recursion shallow.
+    static let maxDepth = 512
+
     struct Scanner {
         let bytes: [UInt8]
         var i = 0
+        var depth = 0
 
         init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -186,6 +191,8 @@ enum GoJSONSyntax {
         }
 
         mutating func object() throws {
+            try enter()
+            defer { depth -= 1 }
             i += 1
             skipSpace()
             if try peek() == UInt8(ascii: "}") {
@@ -219,7 +226,15 @@ enum GoJSONSyntax {
             }
         }
 
+        /// One level deeper into an object or array.
+        mutating func enter() throws {
+            depth += 1
+            if depth > GoJSONSyntax.maxDepth { throw SyntaxError(message: "exceeded max depth") }
+        }
+
         mutating func array() throws {
+            try enter()
+            defer { depth -= 1 }
             i += 1
             skipSpace()
             if try peek() == UInt8(ascii: "]") {
