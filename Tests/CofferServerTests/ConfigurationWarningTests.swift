@@ -1,3 +1,4 @@
+import CofferCore
 import CofferServer
 import Testing
 
@@ -89,7 +90,7 @@ struct ConfigurationWarningTests {
         } catch {
             #expect(
                 error.description
-                    == "Error configuring seal \"\(type)\" at seal.hcl:3:1: unsupported seal type: Coffer implements only the Shamir seal (unseal keys); remove the seal \"\(type)\" stanza to use it"
+                    == "Error configuring seal \"\(type)\" at seal.hcl:3:6: unsupported seal type: Coffer implements only the Shamir seal (unseal keys); remove the seal \"\(type)\" stanza to use it"
             )
         }
         let json = #"{"storage": {"inmem": {}}, "seal": {"\#(type)": {"region": "x"}}}"#

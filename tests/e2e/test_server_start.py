@@ -165,7 +165,7 @@ def test_a_seal_coffer_does_not_implement_refuses_to_start(tmp_path, seal):
     )
     p = run([coffer_bin(), "server", f"-config={cfg}"], timeout=20)
     assert p.returncode == 1, p
-    assert p.stderr.startswith(f'Error configuring seal "{seal}" at {cfg}:6:1: unsupported seal type'), p.stderr
+    assert p.stderr.startswith(f'Error configuring seal "{seal}" at {cfg}:6:6: unsupported seal type'), p.stderr
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0  # it never listened
 

@@ -7,6 +7,7 @@
 // the NIOSSL product), whose exported symbols carry the "CNIOBoringSSL_" prefix. The declarations match
 // CNIOBoringSSL_ssl.h of swift-nio-ssl 2.37.6 exactly, after that prefix is applied.
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(__cplusplus)
