@@ -113,14 +113,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CCofferSystem"),
+        // The BoringSSL context option swift-nio-ssl does not expose (server cipher preference), implemented by
+        // swift-nio-ssl's own BoringSSL and linked through the NIOSSL product.
+        .target(name: "CCofferNIOSSLShim", dependencies: [.product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .target(
             name: "CofferServer",
             dependencies: [
-                "CCofferSystem", "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine", "TransitEngine",
+                "CCofferSystem", "CCofferNIOSSLShim", "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine", "TransitEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "X509", package: "swift-certificates"),

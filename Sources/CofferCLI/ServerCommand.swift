@@ -22,26 +22,37 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("dev-listen-address"), help: "Address to listen on in dev mode.")
     var devListenAddress: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, warn, error.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, warn, error (default: the file's log_level, else info).")
+    var logLevel: String?
 
     @Option(name: .customLong("log-format"), help: "standard or json.")
     var logFormat: String?
 
     func run() async throws {
-        let level: Logger.Level
-        switch logLevel.lowercased() {
-        case "trace": level = .trace
-        case "debug": level = .debug
-        case "warn", "warning": level = .warning
-        case "error", "err": level = .error
-        default: level = .info
+        var level: Logger.Level? = nil
+        if let logLevel {
+            guard let parsed = CofferServer.logLevel(named: logLevel) else {
+                FileHandleStderr.write("unknown log level: \(logLevel)\n")
+                throw ExitCode(1)
+            }
+            level = parsed
         }
         do {
             try await CofferServer.run(
                 ServerOptions(configPath: config, dev: dev, devRootTokenID: devRootTokenID, devListenAddress: devListenAddress, logLevel: level, logFormat: logFormat))
         } catch let e as CofferServer.StartupError {
             FileHandleStderr.write("Error: \(e.description)\n")
+            throw ExitCode(1)
+        } catch let e as CofferServer.ListenerError {
+            // Nothing was printed before it (the dev banner waits for the bind): the line alone, as OpenBao.
+            FileHandleStderr.write("\(e.description)\n")
+            throw ExitCode(1)
+        } catch let e as ConfigurationError {
+            // OpenBao's shape: "error loading configuration from FILE: …"; texts that already say which error
+            // (`error parsing FILE: …`, `Error configuring seal "awskms" …`) stand alone.
+            let text = e.description
+            let line = text.lowercased().hasPrefix("error") ? text : "error loading configuration from \(config ?? ""): \(text)"
+            FileHandleStderr.write("\(line)\n")
             throw ExitCode(1)
         } catch {
             FileHandleStderr.write("Error initializing server: \(error)\n")

@@ -97,7 +97,7 @@ public struct HCLError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { "At \(line):\(column): \(message)" }
 }
 
-/// The line on which each key of a parsed document was first written.
+/// The line (and column) on which each key of a parsed document was first written.
 ///
 /// Key paths are the keys of the resulting JSON, labels included: `path "a" { foo = 1 }` records
 /// `["path"]`, `["path", "a"]` and `["path", "a", "foo"]`.
@@ -105,6 +105,7 @@ public struct HCLSourceMap: Sendable, Hashable {
     /// A trie of the keys, so that recording a key costs the same at any depth: node 0 is the document.
     struct Node: Sendable, Hashable {
         var line: Int?
+        var column: Int?
         var children: [String: Int] = [:]
     }
 
@@ -115,18 +116,29 @@ public struct HCLSourceMap: Sendable, Hashable {
 
     /// The 1-based line where the key at `keyPath` was first written, or nil if unknown.
     public func line(of keyPath: [String]) -> Int? {
+        node(at: keyPath).flatMap { nodes[$0].line }
+    }
+
+    /// The 1-based line and column (in characters) where the key at `keyPath` was first written, or nil if unknown:
+    /// what OpenBao prints as `file:line:column` in its configuration warnings.
+    public func position(of keyPath: [String]) -> (line: Int, column: Int)? {
+        guard let n = node(at: keyPath), let line = nodes[n].line, let column = nodes[n].column else { return nil }
+        return (line, column)
+    }
+
+    private func node(at keyPath: [String]) -> Int? {
         var node = Self.root
         for key in keyPath {
             guard let child = nodes[node].children[key] else { return nil }
             node = child
         }
-        return nodes[node].line
+        return node
     }
 
-    /// Records `key` below the key at node `parent` (first line wins) and returns its node.
-    mutating func record(_ key: String, under parent: Int, line: Int) -> Int {
+    /// Records `key` below the key at node `parent` (first position wins) and returns its node.
+    mutating func record(_ key: String, under parent: Int, line: Int, column: Int) -> Int {
         if let child = nodes[parent].children[key] { return child }
-        nodes.append(Node(line: line))
+        nodes.append(Node(line: line, column: column))
         nodes[parent].children[key] = nodes.count - 1
         return nodes.count - 1
     }

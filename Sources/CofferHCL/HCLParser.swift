@@ -2,7 +2,7 @@ import CofferSDK
 
 /// One `key label… = value` or `key label… { … }` entry of an HCL object.
 struct HCLItem: Sendable {
-    var keys: [(name: String, line: Int)]
+    var keys: [(name: String, line: Int, column: Int)]
     var value: HCLNode
 }
 
@@ -69,13 +69,13 @@ struct HCLParser {
 
     /// An item of the object at `level`.
     private mutating func parseItem(level: Int) throws(HCLError) -> HCLItem {
-        var keys: [(name: String, line: Int)] = []
+        var keys: [(name: String, line: Int, column: Int)] = []
         while true {
             let t = current
             switch t.kind {
             case .ident(let name), .string(let name):
                 _ = advance()
-                keys.append((name, t.line))
+                keys.append((name, t.line, t.column))
             case .assign:
                 guard !keys.isEmpty else {
                     throw error("expected: IDENT | STRING got: ASSIGN", at: t)
@@ -178,7 +178,7 @@ enum HCLObjectBuilder {
         let object = Object()
         for item in items {
             var keyNode = node
-            for key in item.keys { keyNode = sourceMap.record(key.name, under: keyNode, line: key.line) }
+            for key in item.keys { keyNode = sourceMap.record(key.name, under: keyNode, line: key.line, column: key.column) }
             let value = convert(item.value, node: keyNode, sourceMap: &sourceMap)
             insert(value, at: item.keys[...], into: object)
         }
@@ -207,7 +207,7 @@ enum HCLObjectBuilder {
     /// Puts `value` at `keys` below `object`: a last key that already holds an object (or a list of objects) and
     /// receives another one becomes the list of both; earlier keys merge into the object they hold, or replace what
     /// is not an object.
-    private static func insert(_ value: Member, at keys: ArraySlice<(name: String, line: Int)>, into object: Object) {
+    private static func insert(_ value: Member, at keys: ArraySlice<(name: String, line: Int, column: Int)>, into object: Object) {
         guard let key = keys.first?.name else { return }
         if keys.count == 1 {
             switch object.members[key] {

@@ -18,6 +18,12 @@ public struct CofferResponder: HTTPResponder {
     let logger: Logger
     /// The listener's `telemetry { unauthenticated_metrics_access = true }`.
     public var unauthenticatedMetricsAccess = false
+    /// The `Strict-Transport-Security` value sent with every response, set on HTTPS listeners only (a browser ignores
+    /// the header over plain HTTP, RFC 6797 §8.1).
+    public var strictTransportSecurity: String? = nil
+
+    /// OpenBao's value: one year, subdomains included.
+    public static let defaultStrictTransportSecurity = "max-age=31536000; includeSubDomains"
 
     public init(core: Core, logger: Logger) {
         self.core = core
@@ -25,6 +31,12 @@ public struct CofferResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        var response = try await respondWithoutTransportHeaders(to: request, context: context)
+        if let hsts = strictTransportSecurity { response.headers[.strictTransportSecurity] = hsts }
+        return response
+    }
+
+    private func respondWithoutTransportHeaders(to request: Request, context: Context) async throws -> Response {
         let requestID = Self.requestID()
         do {
             let response = try await route(request, requestID: requestID, remoteAddress: context.remoteAddress?.ipAddress)

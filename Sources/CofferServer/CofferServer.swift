@@ -11,6 +11,7 @@ import IdentityEngine
 import JWTAuth
 import KVEngine
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
@@ -25,12 +26,13 @@ public struct ServerOptions: Sendable {
     public var dev: Bool
     public var devRootTokenID: String?
     public var devListenAddress: String?
-    public var logLevel: Logger.Level
+    /// nil: the configuration file's `log_level`, else info.
+    public var logLevel: Logger.Level?
     /// `standard` or `json`; nil takes the configuration file's `log_format`.
     public var logFormat: String?
 
     public init(
-        configPath: String? = nil, dev: Bool = false, devRootTokenID: String? = nil, devListenAddress: String? = nil, logLevel: Logger.Level = .info,
+        configPath: String? = nil, dev: Bool = false, devRootTokenID: String? = nil, devListenAddress: String? = nil, logLevel: Logger.Level? = nil,
         logFormat: String? = nil
     ) {
         self.logFormat = logFormat
@@ -71,8 +73,29 @@ public enum CofferServer {
         { storage, accessors in IdentityStore(storage: storage, mountAccessors: accessors, apiAddress: { apiAddress }) }
     }
 
+    /// A startup failure; ``ServerCommand`` prints it as `Error: <description>`.
     public struct StartupError: Error, CustomStringConvertible {
         public var description: String
+    }
+
+    /// The listener could not be opened. ``description`` is the whole line to print, in OpenBao's words:
+    /// `Error initializing listener of type tcp: listen tcp 127.0.0.1:8200: bind: address already in use`.
+    public struct ListenerError: Error, CustomStringConvertible {
+        public var description: String
+
+        init(type: String, address: String, error: any Error) {
+            let reason: String
+            if let io = error as? IOError {
+                // Go's text for an errno is strerror's, lower-cased: "address already in use", "permission denied".
+                let text = String(cString: strerror(io.errnoCode))
+                let message = text.prefix(1).lowercased() + text.dropFirst()
+                let op = io.description.hasPrefix("bind") ? "bind" : "listen"
+                reason = "\(op): \(message)"
+            } else {
+                reason = "\(error)"
+            }
+            description = "Error initializing listener of type \(type): listen \(type) \(address): \(reason)"
+        }
     }
 
     public static func run(_ options: ServerOptions) async throws {
@@ -93,12 +116,23 @@ public enum CofferServer {
         guard format == "standard" || format == "json" else {
             throw StartupError(description: "unknown log format \"\(format)\": use standard or json")
         }
+        var level = options.logLevel ?? .info
+        if options.logLevel == nil, let name = config.logLevel {
+            guard let configured = logLevel(named: name) else { throw ConfigurationError("unknown log level: \(name)") }
+            level = configured
+        }
         var baseLogger = Logger(label: "coffer") { label in CofferLogHandler(label: label, json: format == "json") }
-        baseLogger.logLevel = options.logLevel
+        baseLogger.logLevel = level
         let logger = baseLogger
         for w in warnings { logger.warning("\(w)") }
 
-        if options.configPath == nil {
+        if options.dev {
+            // Dev mode is in memory and plain HTTP: it writes nothing to disk.
+            config.storage = .init(type: "inmem", options: [:])
+            config.listeners = [
+                ServerConfiguration.Listener(type: "tcp", address: options.devListenAddress ?? ServerConfiguration.Listener.defaultAddress, tlsDisable: true)
+            ]
+        } else if options.configPath == nil {
             // The embedded default: SQLite in ./coffer-data/, HTTPS on loopback with a generated certificate.
             config = ServerConfiguration()
             config.storage = .init(type: "sqlite", options: ["path": "./coffer-data/coffer.db"])
@@ -112,15 +146,20 @@ public enum CofferServer {
                     type: "tcp", address: ServerConfiguration.Listener.defaultAddress, tlsDisable: false, tlsCertFile: cert, tlsKeyFile: key)
             ]
         }
-        if options.dev {
-            config.storage = .init(type: "inmem", options: [:])
-            config.listeners = [
-                ServerConfiguration.Listener(type: "tcp", address: options.devListenAddress ?? ServerConfiguration.Listener.defaultAddress, tlsDisable: true)
-            ]
-        }
         let storageConfig = config.storage ?? .init(type: "inmem", options: [:])
         guard let listener = config.listeners.first else {
             throw StartupError(description: "no listener is configured: add a listener \"tcp\" block")
+        }
+        for extra in config.listeners.dropFirst() {
+            logger.warning("only the first listener is served: the listener \"\(extra.type)\" at \(extra.address) is not opened")
+        }
+        let (host, port) = try parseAddress(listener.address)
+        var sslContext: NIOSSLContext? = nil
+        if !listener.tlsDisable {
+            guard let cert = listener.tlsCertFile, let key = listener.tlsKeyFile else {
+                throw StartupError(description: "listener \(listener.address): tls_cert_file and tls_key_file are required unless tls_disable = true")
+            }
+            sslContext = try makeSSLContext(try makeTLSConfiguration(certFile: cert, keyFile: key, minVersion: listener.tlsMinVersion))
         }
 
         let physical: any PhysicalBackend
@@ -142,11 +181,12 @@ public enum CofferServer {
             identity: identity(apiAddress: config.apiAddr ?? (listener.tlsDisable ? "http://" : "https://") + listener.address), logger: logger)
         try await core.loadSealConfig()
 
+        // The dev banner (unseal key, root token) is printed only once the listener is bound, as OpenBao does.
+        var banner: String? = nil
         if options.dev {
             let result = try await core.initializeDev(rootTokenID: options.devRootTokenID)
             let key = Data(result.keys[0]).base64EncodedString()
-            FileHandle.standardOutput.write(Data(
-                """
+            banner = """
                 ==> Coffer server started in dev mode: in-memory storage, unsealed, KV v2 at secret/.
 
                     $ export VAULT_ADDR='http://\(listener.address)'
@@ -156,34 +196,29 @@ public enum CofferServer {
 
                 Development mode should NOT be used in production installations!
 
-                """.utf8))
+                """
         }
+        let devBanner = banner
 
-        let (host, port) = try parseAddress(listener.address)
         var responder = CofferResponder(core: core, logger: logger)
         responder.unauthenticatedMetricsAccess = listener.unauthenticatedMetricsAccess
-        var tlsChannelConfiguration: TLSChannelConfiguration? = nil
-        if !listener.tlsDisable {
-            guard let cert = listener.tlsCertFile, let key = listener.tlsKeyFile else {
-                throw StartupError(description: "listener \(listener.address): tls_cert_file and tls_key_file are required unless tls_disable = true")
-            }
-            tlsChannelConfiguration = TLSChannelConfiguration(
-                tlsConfiguration: try makeTLSConfiguration(certFile: cert, keyFile: key, minVersion: listener.tlsMinVersion),
-                customAsyncVerificationCallback: { _ in .certificateVerified })
-        }
-        let tlsConfig = tlsChannelConfiguration
+        if sslContext != nil { responder.strictTransportSecurity = CofferResponder.defaultStrictTransportSecurity }
+        let tlsContext = sslContext
         let readHeaderTimeout = listener.readHeaderTimeout
         let idleTimeout = listener.idleTimeout.map { TimeAmount($0) }
         let serverBuilder = HTTPServerBuilder { responder in
             let http = ListMethodChannel(
                 HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout)), readHeaderTimeout: readHeaderTimeout)
-            if let tlsChannelConfiguration = tlsConfig { return try TLSChannel(http, configuration: tlsChannelConfiguration) }
+            if let tlsContext { return ListenerTLSChannel(http, sslContext: tlsContext) }
             return http
         }
+        let listening = NIOLockedValueBox(false)
         let app = Application(
             responder: responder, server: serverBuilder,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { _ in
+                listening.withLockedValue { $0 = true }
+                if let devBanner { FileHandle.standardOutput.write(Data(devBanner.utf8)) }
                 logger.info("listening", metadata: ["coffer.address": "\(listener.address)", "coffer.tls": "\(!listener.tlsDisable)"])
             },
             logger: logger)
@@ -192,9 +227,27 @@ public enum CofferServer {
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: sweeper), .init(service: HangupHandler(core: core, logger: logger)), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var failure: (any Error)? = nil
+        do {
+            try await group.run()
+        } catch {
+            failure = listening.withLockedValue { $0 } ? error : ListenerError(type: listener.type, address: listener.address, error: error)
+        }
         try await core.seal()
         try await physical.close()
+        if let failure { throw failure }
+    }
+
+    /// A log level by OpenBao's names (`trace`, `debug`, `info`, `warn`/`warning`, `error`/`err`), or nil.
+    public static func logLevel(named name: String) -> Logger.Level? {
+        switch name.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "trace": return .trace
+        case "debug": return .debug
+        case "info", "notice": return .info
+        case "warn", "warning": return .warning
+        case "error", "err": return .error
+        default: return nil
+        }
     }
 
     static func parseAddress(_ address: String) throws -> (String, Int) {
@@ -207,7 +260,9 @@ public enum CofferServer {
         return (host, port)
     }
 
-    /// TLS 1.2 or newer, modern AEAD suites only; a client certificate is requested but not required.
+    /// TLS 1.2 or newer; for TLS 1.2 only ECDHE suites with AES-GCM or ChaCha20-Poly1305, in the server's order of
+    /// preference (AES-128-GCM, AES-256-GCM, then ChaCha20; ``makeSSLContext(_:)`` makes the server honour it); a
+    /// client certificate is requested but not required.
     static func makeTLSConfiguration(certFile: String, keyFile: String, minVersion: String?) throws -> TLSConfiguration {
         let chain = try NIOSSLCertificate.fromPEMFile(certFile).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)

@@ -1,12 +1,45 @@
 import CofferCore
+import CofferHCL
 import CofferSDK
 
-/// Reads the parsed document into a ``ServerConfiguration``, collecting warnings for keys it doesn't know.
+/// Reads the parsed document into a ``ServerConfiguration``, collecting a warning for every key it doesn't know, at
+/// any depth, in OpenBao's words and with the key's `file:line:column` (HCL) or the file name alone (JSON, which
+/// carries no positions, as in OpenBao).
 struct ConfigurationReader {
     let fileName: String
-    var warnings: [String] = []
+    /// Where each key was written; empty for JSON.
+    let sourceMap: HCLSourceMap
+    private var found: [(position: (line: Int, column: Int)?, message: String)] = []
 
-    init(fileName: String) { self.fileName = fileName }
+    init(fileName: String, sourceMap: HCLSourceMap = HCLSourceMap()) {
+        self.fileName = fileName
+        self.sourceMap = sourceMap
+    }
+
+    /// The warnings, in the order their keys appear in the file.
+    var warnings: [String] {
+        found.enumerated().sorted { a, b in
+            let pa = a.element.position ?? (Int.max, Int.max)
+            let pb = b.element.position ?? (Int.max, Int.max)
+            return pa != pb ? pa < pb : a.offset < b.offset
+        }.map(\.element.message)
+    }
+
+    /// `file:line:column` of the key at `keyPath`, or the file name when the position is unknown (JSON).
+    func location(_ keyPath: [String]) -> String {
+        guard let p = sourceMap.position(of: keyPath) else { return fileName }
+        return "\(fileName):\(p.line):\(p.column)"
+    }
+
+    private mutating func warn(_ keyPath: [String], _ message: String) {
+        found.append((sourceMap.position(of: keyPath), message))
+    }
+
+    /// OpenBao's warning for a key it does not decode: `unknown or unsupported field tls_min_versoin found in
+    /// configuration at coffer.hcl:5:3`.
+    private mutating func unknown(_ keyPath: [String]) {
+        warn(keyPath, "unknown or unsupported field \(keyPath.last ?? "") found in configuration at \(location(keyPath))")
+    }
 
     mutating func read(_ top: [String: JSONValue]) throws(ConfigurationError) -> ServerConfiguration {
         var config = ServerConfiguration()
@@ -17,12 +50,14 @@ struct ConfigurationReader {
             switch key {
             case "storage", "backend":
                 if key == "backend", top["storage"] != nil {
-                    warnings.append("both storage and backend are set in \(fileName); using storage")
+                    warn([key], "both storage and backend are set in \(location([key])); using storage")
                     continue
                 }
                 config.storage = try readStorage(value, key: key)
             case "listener":
                 config.listeners = try readListeners(value)
+            case "seal":
+                try readSeals(value)
             case "default_lease_ttl":
                 config.defaultLeaseTTL = try duration(value, key: key)
                 defaultTTLSet = true
@@ -38,11 +73,19 @@ struct ConfigurationReader {
             case "log_format": config.logFormat = try string(value, key: key)
             case "audit": config.auditDevices = try readAudit(value)
             case "telemetry":
-                for (_, body) in labelledBlocks(["telemetry": value]) {
+                for body in bodies(value) {
                     for k in body.keys.sorted() {
-                        config.telemetry[k] = stringify(body[k]!)
-                        if !Self.telemetryKeys.contains(k) {
-                            warnings.append("unsupported telemetry field \(k) in \(fileName): Coffer serves metrics at sys/metrics (JSON or Prometheus) only")
+                        guard let v = body[k] else { continue }
+                        if Self.telemetryKeys.contains(k) {
+                            config.telemetry[k] = stringify(v)
+                        } else if Self.telemetrySinkKeys.contains(k) || Self.telemetrySinkPrefixes.contains(where: { k.hasPrefix($0) }) {
+                            config.telemetry[k] = stringify(v)
+                            warn(
+                                ["telemetry", k],
+                                "unsupported telemetry field \(k) in \(location(["telemetry", k])): Coffer serves metrics at sys/metrics (JSON or Prometheus) only"
+                            )
+                        } else {
+                            unknown(["telemetry", k])
                         }
                     }
                 }
@@ -51,7 +94,7 @@ struct ConfigurationReader {
                 // does, to sudo tokens only.
                 _ = try bool(value, key: key)
             default:
-                warnings.append("unknown or unsupported field \(key) found in configuration at \(fileName)")
+                unknown([key])
             }
         }
         if defaultTTLSet || maxTTLSet, config.defaultLeaseTTL > config.maxLeaseTTL {
@@ -60,6 +103,20 @@ struct ConfigurationReader {
             )
         }
         return config
+    }
+
+    /// `seal "shamir" {}` is the default and is accepted; any other seal (auto-unseal with a KMS, HSM or transit) is
+    /// refused: starting on Shamir instead would silently change who can unseal the server.
+    private mutating func readSeals(_ value: JSONValue) throws(ConfigurationError) {
+        for (type, body) in labelledBlocks(value) {
+            guard type == "shamir" else {
+                throw ConfigurationError(
+                    "Error configuring seal \"\(type)\" at \(location(["seal", type])): unsupported seal type: "
+                        + "Coffer implements only the Shamir seal (unseal keys); remove the seal \"\(type)\" stanza to use it"
+                )
+            }
+            for k in body.keys.sorted() { unknown(["seal", type, k]) }
+        }
     }
 
     /// `storage "type" { … }` parses to `{"type": {…}}`; JSON may also give a list of such objects.
@@ -75,7 +132,12 @@ struct ConfigurationReader {
             throw ConfigurationError("unknown \(key) type \"\(type)\" (supported: \(supported))")
         }
         var options: [String: String] = [:]
-        for (k, v) in body { options[k] = stringify(v) }
+        let known = ServerConfiguration.storageOptions[type] ?? []
+        for k in body.keys.sorted() {
+            guard let v = body[k] else { continue }
+            options[k] = stringify(v)
+            if !known.contains(k) { unknown([key, type, k]) }
+        }
         return ServerConfiguration.Storage(type: type, options: options)
     }
 
@@ -92,16 +154,22 @@ struct ConfigurationReader {
                 case "tls_cert_file": listener.tlsCertFile = try string(v, key: "listener.tls_cert_file")
                 case "tls_key_file": listener.tlsKeyFile = try string(v, key: "listener.tls_key_file")
                 case "tls_min_version": listener.tlsMinVersion = try string(v, key: "listener.tls_min_version")
-                case "tls_client_ca_file": listener.tlsClientCAFile = try string(v, key: "listener.tls_client_ca_file")
                 case "http_read_header_timeout": listener.readHeaderTimeout = try timeout(v, key: "listener.http_read_header_timeout")
                 case "http_idle_timeout": listener.idleTimeout = try timeout(v, key: "listener.http_idle_timeout")
                 case "telemetry":
-                    for (_, t) in labelledBlocks(["telemetry": v]) {
-                        if let u = t["unauthenticated_metrics_access"] {
-                            listener.unauthenticatedMetricsAccess = try bool(u, key: "listener.telemetry.unauthenticated_metrics_access")
+                    for t in bodies(v) {
+                        for k in t.keys.sorted() {
+                            guard let u = t[k] else { continue }
+                            if k == "unauthenticated_metrics_access" {
+                                listener.unauthenticatedMetricsAccess = try bool(u, key: "listener.telemetry.unauthenticated_metrics_access")
+                            } else {
+                                unknown(["listener", type, "telemetry", k])
+                            }
                         }
                     }
-                default: listener.options[key] = stringify(v)
+                default:
+                    listener.options[key] = stringify(v)
+                    unknown(["listener", type, key])
                 }
             }
             if !listener.tlsDisable, listener.tlsCertFile == nil || listener.tlsKeyFile == nil {
@@ -133,8 +201,20 @@ struct ConfigurationReader {
                     case "description": device.description = try string(v, key: "audit.description")
                     case "local": device.local = try bool(v, key: "audit.local")
                     case "options":
-                        for (_, o) in labelledBlocks(["options": v]) { for (k, x) in o { device.options[k] = stringify(x) } }
-                    default: device.options[key] = stringify(v)
+                        for o in bodies(v) {
+                            for k in o.keys.sorted() {
+                                guard let x = o[k] else { continue }
+                                device.options[k] = stringify(x)
+                                if !Self.auditOptions.contains(k) { unknown(["audit", type, name, "options", k]) }
+                            }
+                        }
+                    default:
+                        // Coffer also reads a device's options written directly in the block.
+                        if Self.auditOptions.contains(key) {
+                            device.options[key] = stringify(v)
+                        } else {
+                            unknown(["audit", type, name, key])
+                        }
                     }
                 }
                 guard ["file", "socket", "syslog"].contains(type) else {
@@ -144,6 +224,25 @@ struct ConfigurationReader {
             }
         }
         return out
+    }
+
+    /// The options of the audit devices (all types): unknown ones are warned about.
+    static let auditOptions: Set<String> = [
+        "file_path", "path", "mode", "format", "prefix", "log_raw", "hmac_accessor", "elide_list_responses", "address", "socket_type",
+        "write_timeout", "facility", "tag",
+    ]
+
+    /// OpenBao's telemetry sinks, which Coffer does not have (it serves sys/metrics only).
+    static let telemetrySinkKeys: Set<String> = ["statsite_address", "statsd_address", "dogstatsd_addr", "dogstatsd_tags"]
+    static let telemetrySinkPrefixes = ["circonus_", "stackdriver_"]
+
+    /// The bodies of an unlabelled block (`telemetry { … }`): an object, or a list of them.
+    private func bodies(_ value: JSONValue) -> [[String: JSONValue]] {
+        switch value {
+        case .object(let body): return [body]
+        case .array(let elements): return elements.compactMap(\.objectValue)
+        default: return []
+        }
     }
 
     /// Flattens `{"type": body}`, `{"type": [body, body]}` and `[{"type": body}, …]` into (type, body) pairs.

@@ -36,7 +36,6 @@ public struct ServerConfiguration: Sendable, Hashable {
         public var tlsCertFile: String?
         public var tlsKeyFile: String?
         public var tlsMinVersion: String?
-        public var tlsClientCAFile: String?
         /// Every other key of the block, stringified.
         public var options: [String: String]
         /// `telemetry { unauthenticated_metrics_access = true }`: `sys/metrics` without a token on this listener.
@@ -55,7 +54,6 @@ public struct ServerConfiguration: Sendable, Hashable {
             tlsCertFile: String? = nil,
             tlsKeyFile: String? = nil,
             tlsMinVersion: String? = nil,
-            tlsClientCAFile: String? = nil,
             options: [String: String] = [:]
         ) {
             self.type = type
@@ -64,7 +62,6 @@ public struct ServerConfiguration: Sendable, Hashable {
             self.tlsCertFile = tlsCertFile
             self.tlsKeyFile = tlsKeyFile
             self.tlsMinVersion = tlsMinVersion
-            self.tlsClientCAFile = tlsClientCAFile
             self.options = options
         }
 
@@ -75,6 +72,8 @@ public struct ServerConfiguration: Sendable, Hashable {
 
     /// Storage types this server knows.
     public static let supportedStorageTypes: Set<String> = ["inmem", "sqlite"]
+    /// The options each storage type reads; any other key in its block is warned about.
+    static let storageOptions: [String: Set<String>] = ["inmem": [], "sqlite": ["path"]]
     /// 768h, Vault's default for both lease TTLs.
     public static let defaultLeaseTTLSeconds: Int64 = 2_764_800
 
@@ -124,11 +123,12 @@ public struct ServerConfiguration: Sendable, Hashable {
         ServerConfiguration, warnings: [String]
     ) {
         let document: JSONValue
+        var sourceMap = HCLSourceMap()
         do {
             if fileName.lowercased().hasSuffix(".json") || HCL.isJSON(text) {
                 document = try HCL.parseJSON(text)
             } else {
-                document = try HCL.parse(text)
+                (document, sourceMap) = try HCL.parseWithSourceMap(text)
             }
         } catch {
             throw ConfigurationError("error parsing \(fileName): \(error.description)")
@@ -136,7 +136,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         guard let top = document.objectValue else {
             throw ConfigurationError("error parsing \(fileName): the configuration must be an object")
         }
-        var reader = ConfigurationReader(fileName: fileName)
+        var reader = ConfigurationReader(fileName: fileName, sourceMap: sourceMap)
         let configuration = try reader.read(top)
         return (configuration, reader.warnings)
     }
