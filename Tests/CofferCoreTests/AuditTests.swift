@@ -198,13 +198,13 @@ final class MemorySink: AuditSink {
         #expect(other.kind == .diverged && other.line == 9)
 
         // Several files in order verify as one chain; messages can name files.
-        let named = try #require(
-            {
-                do {
-                    _ = try AuditChain.verify(lines: swapped, key: key, name: { "a.log:\($0)" })
-                    return nil
-                } catch { return error }
-            }() as AuditChain.Failure?)
+        func namedFailure(_ lines: [[UInt8]]) -> AuditChain.Failure? {
+            do {
+                _ = try AuditChain.verify(lines: lines, key: key, name: { "a.log:\($0)" })
+                return nil
+            } catch { return error }
+        }
+        let named = try #require(namedFailure(swapped))
         #expect(named.description.hasPrefix("a.log:4: lines out of order: a.log:4 and a.log:5 are swapped"), "\(named)")
     }
 
