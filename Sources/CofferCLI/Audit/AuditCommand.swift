@@ -85,7 +85,17 @@ struct AuditListCommand: AsyncParsableCommand {
         }
         let data = body?["data"] ?? .object([])
         guard output.isTable else {
-            output.formatter.emit(data)
+            // bao's `api.Audit` fields, in its order.
+            let devices = (data.members ?? []).sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { member -> JSON.Member in
+                var device = JSON.object([])
+                device["type"] = member.value["type"] ?? ""
+                device["description"] = member.value["description"] ?? ""
+                device["options"] = member.value["options"].map { $0.isNull ? $0 : $0.sortedKeys() } ?? .null
+                device["local"] = member.value["local"] ?? false
+                device["path"] = member.value["path"] ?? .string(member.key)
+                return JSON.Member(member.key, device)
+            }
+            output.formatter.emit(JSON.object(devices))
             return
         }
         guard case .object(let devices) = data, !devices.isEmpty else {
