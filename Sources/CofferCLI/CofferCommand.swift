@@ -18,6 +18,7 @@ struct CofferCommand: AsyncParsableCommand {
             WriteCommand.self,
             ListCommand.self,
             DeleteCommand.self,
+            PatchCommand.self,
             KVCommand.self,
             TokenCommand.self,
             PolicyCommand.self,
@@ -27,6 +28,7 @@ struct CofferCommand: AsyncParsableCommand {
             UnwrapCommand.self,
             OperatorCommand.self,
             AuditCommand.self,
+            PrintCommand.self,
         ]
     )
 
@@ -37,6 +39,10 @@ struct CofferCommand: AsyncParsableCommand {
         if let first = arguments.first, first == "--version" || first == "-v" {
             Console.out(versionString)
             Console.exit(0)
+        }
+        if let unknown = UnknownSubcommand.find(in: arguments, root: CofferCommand.self) {
+            Console.error(unknown.message)
+            Console.exit(unknown.exitCode)
         }
         do {
             var command = try parseAsRoot(arguments)

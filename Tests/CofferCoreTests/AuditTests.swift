@@ -137,6 +137,77 @@ final class MemorySink: AuditSink {
         #expect(failure(good + [good[6]])?.line == 8, "a repeated line is out of sequence")
     }
 
+    @Test func reorderTruncationAndTheDevicesReference() throws {
+        let sink = MemorySink()
+        let d = Self.device(sink)
+        try d.checkpoint(reason: "start", now: Date())
+        for _ in 0..<8 { try d.record(Self.record()) }
+        let key = SymmetricKey(data: Array(repeating: UInt8(9), count: 32))
+        let good = sink.all  // sequences 1...9 on lines 1...9
+        func failure(_ lines: [[UInt8]], reference: AuditChain.Reference? = nil) -> AuditChain.Failure? {
+            do {
+                _ = try AuditChain.verify(lines: lines, key: key, reference: reference)
+                return nil
+            } catch { return error }
+        }
+
+        // Two swapped lines are a reorder naming both lines, not "1 line(s) missing"; their content is intact.
+        var swapped = good
+        swapped.swapAt(3, 4)
+        let s = try #require(failure(swapped))
+        #expect(s.kind == .reordered && s.line == 4)
+        #expect(s.reason.contains("line 4 and line 5 are swapped"), "\(s)")
+        #expect(s.reason.contains("only their order was changed"), "\(s)")
+        #expect(!s.reason.contains("missing"))
+
+        // Non-adjacent swap, and a line moved further down.
+        var far = good
+        far.swapAt(2, 6)
+        let f = try #require(failure(far))
+        #expect(f.kind == .reordered && f.reason.contains("line 3 and line 7 are swapped"), "\(f)")
+        var moved = good
+        let line = moved.remove(at: 2)
+        moved.insert(line, at: 6)
+        let m = try #require(failure(moved))
+        #expect(m.kind == .reordered && m.line == 3 && m.reason.contains("sequence 3, due here, is at line 7"), "\(m)")
+
+        // A swapped pair where one line was also edited is still a reorder, but not called intact.
+        var swappedEdited = swapped
+        swappedEdited[3] = Array(String(decoding: swappedEdited[3], as: UTF8.self).replacingOccurrences(of: "\"update\"", with: "\"delete\"").utf8)
+        let se = try #require(failure(swappedEdited))
+        #expect(se.kind == .reordered && !se.reason.contains("only their order"), "\(se)")
+
+        // A deleted line is still reported as missing.
+        var deleted = good
+        deleted.remove(at: 5)
+        #expect(failure(deleted)?.kind == .missing)
+
+        // Cut off at the end: invisible without the device's reference, reported with it.
+        let cut = Array(good.prefix(6))
+        #expect(failure(cut) == nil)
+        let state = d.chainState
+        #expect(state.seq == 9)
+        let t = try #require(failure(cut, reference: .init(seq: state.seq, hmac: state.previous)))
+        #expect(t.kind == .truncated && t.line == 6, "\(t)")
+        #expect(t.reason.contains("up to sequence 9") && t.reason.contains("3 line(s) missing at the end"), "\(t)")
+        // The whole file reaches the reference; a file with more lines than the reference (written since) too.
+        #expect(failure(good, reference: .init(seq: 9, hmac: state.previous)) == nil)
+        #expect(failure(good, reference: .init(seq: 7, hmac: nil)) == nil)
+        // The line at the reference's number must be the device's own.
+        let other = try #require(failure(good, reference: .init(seq: 9, hmac: Array(repeating: 1, count: 32))))
+        #expect(other.kind == .diverged && other.line == 9)
+
+        // Several files in order verify as one chain; messages can name files.
+        func namedFailure(_ lines: [[UInt8]]) -> AuditChain.Failure? {
+            do {
+                _ = try AuditChain.verify(lines: lines, key: key, name: { "a.log:\($0)" })
+                return nil
+            } catch { return error }
+        }
+        let named = try #require(namedFailure(swapped))
+        #expect(named.description.hasPrefix("a.log:4: lines out of order: a.log:4 and a.log:5 are swapped"), "\(named)")
+    }
+
     @Test func aResumedChainContinuesAcrossACheckpoint() throws {
         let first = MemorySink()
         let d1 = Self.device(first)

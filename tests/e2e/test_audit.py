@@ -29,9 +29,12 @@ def lines(path):
     return [json.loads(l) for l in Path(path).read_text().splitlines() if l.strip()]
 
 
-def verify(server, path, *extra):
+def verify(server, *paths_and_flags):
+    """`coffer audit verify` with the server's root token; flags (starting with -) go first, then the files."""
+    flags = [p for p in paths_and_flags if isinstance(p, str) and p.startswith("-")]
+    files = [str(p) for p in paths_and_flags if not (isinstance(p, str) and p.startswith("-"))]
     env = dict(os.environ, VAULT_ADDR=server.addr, VAULT_TOKEN=server.root_token)
-    return subprocess.run([coffer_bin(), "audit", "verify", *extra, str(path)], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run([coffer_bin(), "audit", "verify", *flags, *files], env=env, capture_output=True, text=True, timeout=30)
 
 
 def enable_file(server, name, path, **options):
@@ -93,12 +96,60 @@ def test_write_and_read_are_recorded_hashed_and_the_chain_names_a_deleted_line(d
     bad = verify(dev, log)
     assert bad.returncode == 2 and "line 3:" in bad.stderr and "HMAC" in bad.stderr, bad.stderr
 
-    # Swapping two lines breaks the sequence.
+    # Swapping two lines is reported as a reorder naming both lines, not as a missing line.
     swapped = list(original)
     swapped[3], swapped[4] = swapped[4], swapped[3]
     log.write_text("".join(swapped))
     bad = verify(dev, log)
     assert bad.returncode == 2 and "line 4:" in bad.stderr, bad.stderr
+    assert "line 4 and line 5 are swapped" in bad.stderr and "missing" not in bad.stderr, bad.stderr
+    assert "only their order was changed" in bad.stderr, bad.stderr
+
+
+def test_verify_detects_lines_cut_off_at_the_end(dev, tmp_path):
+    log = tmp_path / "audit.log"
+    enable_file(dev, "file1", log)
+    for i in range(10):
+        assert http(dev.addr, "POST", "secret/data/app", {"data": {"n": i}}, "root")[0] == 200
+    whole = log.read_text().splitlines(keepends=True)
+    assert len(whole) > 20
+    cut = tmp_path / "cut.log"
+    cut.write_text("".join(whole[:-4]))
+
+    # With a token the device's current sequence number comes from sys/audit-chain: the cut is found.
+    bad = verify(dev, cut)
+    assert bad.returncode == 2, bad.stdout + bad.stderr
+    assert "missing at the end" in bad.stderr and f"line {len(whole) - 4}:" in bad.stderr, bad.stderr
+    assert "verify" not in bad.stdout
+    # The whole file (which has grown by the verifications' own lines) reaches the device's number.
+    ok = verify(dev, log)
+    assert ok.returncode == 0, ok.stderr
+    assert "no lines are missing at the end" in ok.stdout and "Warning" not in ok.stderr, ok
+
+    # Offline with the exported key alone: success, but it says plainly that a cut at the end cannot be seen.
+    status, body = http(dev.addr, "GET", "sys/audit-chain/file1", token="root")
+    assert status == 200
+    chain = body["data"]
+    offline_env = {"PATH": os.environ.get("PATH", "")}
+    alone = subprocess.run([coffer_bin(), "audit", "verify", f"-key={chain['chain_key']}", str(cut)],
+                           capture_output=True, text=True, timeout=30, env=offline_env)
+    assert alone.returncode == 0, alone.stderr
+    assert "truncation at the end cannot be detected from the file alone" in alone.stderr, alone.stderr
+
+    # Offline with the key and the device's last sequence number (and HMAC): the cut is found.
+    with_seq = subprocess.run([coffer_bin(), "audit", "verify", f"-key={chain['chain_key']}", f"-last-seq={chain['seq']}",
+                               f"-last-hmac={chain['hmac']}", str(cut)], capture_output=True, text=True, timeout=30, env=offline_env)
+    assert with_seq.returncode == 2 and f"has written up to sequence {chain['seq']}" in with_seq.stderr, with_seq.stderr
+    whole_now = subprocess.run([coffer_bin(), "audit", "verify", f"-key={chain['chain_key']}", f"-last-seq={chain['seq']}",
+                                f"-last-hmac={chain['hmac']}", str(log)], capture_output=True, text=True, timeout=30, env=offline_env)
+    assert whole_now.returncode == 0, whole_now.stderr
+    # A wrong HMAC for that number: the file is not the device's chain.
+    wrong = subprocess.run([coffer_bin(), "audit", "verify", f"-key={chain['chain_key']}", f"-last-seq={chain['seq']}",
+                            f"-last-hmac={'0' * 64}", str(log)], capture_output=True, text=True, timeout=30, env=offline_env)
+    assert wrong.returncode == 2 and "HMAC differs from the device's" in wrong.stderr, wrong.stderr
+    usage = subprocess.run([coffer_bin(), "audit", "verify", "-last-seq=3", str(log)], capture_output=True, text=True, timeout=30,
+                           env=offline_env)
+    assert usage.returncode == 1 and "-key" in usage.stderr
 
 
 def test_denied_request_is_recorded_with_its_error(dev, tmp_path):
@@ -253,9 +304,18 @@ audit "file" "main" {{
         assert http(addr, "PUT", "kv/c", {"v": "3"}, s.root_token)[0] == 204
         first = json.loads(log.read_text().splitlines()[0][len("COFFER "):])
         assert first["type"] == "checkpoint" and first["reason"] == "reopen"
-        for f in (rotated, log):
-            ok = verify(s, f, "-device=main")
-            assert ok.returncode == 0, (f, ok.stderr)
+        # The current file alone reaches the device's sequence number; the rotated file alone ends before it, which
+        # cannot be told from a cut-off file, so it is verified together with its successor.
+        ok = verify(s, log, "-device=main")
+        assert ok.returncode == 0, ok.stderr
+        alone = verify(s, rotated, "-device=main")
+        assert alone.returncode == 2 and "missing at the end" in alone.stderr and "coffer audit verify OLD NEW" in alone.stderr, alone.stderr
+        ok = verify(s, rotated, log, "-device=main")
+        assert ok.returncode == 0, ok.stderr
+        assert "coffer.log.1, " in ok.stdout and "no lines are missing at the end" in ok.stdout, ok.stdout
+        # Given in the wrong order, the files do not verify.
+        wrong = verify(s, log, rotated, "-device=main")
+        assert wrong.returncode == 2 and "coffer.log.1 line 1:" in wrong.stderr, wrong.stderr
         # The key can also be exported by an operator and used without a server.
         status, body = http(addr, "GET", "sys/audit-chain/main", token=s.root_token)
         assert status == 200

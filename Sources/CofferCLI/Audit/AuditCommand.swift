@@ -69,12 +69,15 @@ struct AuditDisableCommand: AsyncParsableCommand {
     }
 }
 
-/// `coffer audit list`
+/// `coffer audit list [-detailed]`
 struct AuditListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Lists enabled audit devices")
 
     @OptionGroup var client: ClientOptions
     @OptionGroup var output: OutputOptions
+
+    @Flag(name: .customLong("detailed"), help: "Print detailed information such as options and replication status.")
+    var detailed = false
 
     func run() async throws {
         let body = try await client.withClient { client in
@@ -82,80 +85,176 @@ struct AuditListCommand: AsyncParsableCommand {
         }
         let data = body?["data"] ?? .object([])
         guard output.isTable else {
-            Console.out(data.serialized())
+            // bao's `api.Audit` fields, in its order.
+            let devices = (data.members ?? []).sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { member -> JSON.Member in
+                var device = JSON.object([])
+                device["type"] = member.value["type"] ?? ""
+                device["description"] = member.value["description"] ?? ""
+                device["options"] = member.value["options"].map { $0.isNull ? $0 : $0.sortedKeys() } ?? .null
+                device["local"] = member.value["local"] ?? false
+                device["path"] = member.value["path"] ?? .string(member.key)
+                return JSON.Member(member.key, device)
+            }
+            output.formatter.emit(JSON.object(devices))
             return
         }
         guard case .object(let devices) = data, !devices.isEmpty else {
+            // As bao: the message, and exit code 2.
             Console.out("No audit devices are enabled.")
-            return
+            throw ExitCode(2)
         }
         var rows: [[String]] = []
         for m in devices.sorted(by: { $0.key < $1.key }) {
             let type = m.value["type"]?.stringValue ?? ""
             let description = m.value["description"]?.stringValue ?? ""
-            rows.append([m.key, type, description])
+            guard detailed else {
+                rows.append([m.key, type, description])
+                continue
+            }
+            let replication = (m.value["local"]?.boolValue ?? false) ? "local" : "replicated"
+            // bao lists the options in Go's map order, which varies from run to run; these are sorted by key.
+            let options = (m.value["options"]?.members ?? []).sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value.stringValue ?? GoFormat.value($0.value))" }
+            rows.append([m.key, type, description, replication, options.joined(separator: " ")])
         }
-        Console.out(Table.render(rows, headers: ["Path", "Type", "Description"]))
+        let headers = detailed ? ["Path", "Type", "Description", "Replication", "Options"] : ["Path", "Type", "Description"]
+        Console.out(Table.render(rows, headers: headers))
     }
 }
 
-/// `coffer audit verify FILE`: checks an audit file's hash chain and names the first line that does not verify.
+/// `coffer audit verify [-device=P | -key=K [-last-seq=N [-last-hmac=H]]] FILE...`: checks audit files' hash chain and
+/// names the first line that does not verify.
 ///
-/// The device's chain key comes from the server (`-device`, read from `sys/audit-chain/<path>` with a sudo token)
-/// or is given by an operator who exported it (`-key`).
+/// The device's chain key comes from the server (read from `sys/audit-chain/<path>` with a sudo token, along with the
+/// device's current sequence number and HMAC) or is given by an operator who exported it (`-key`). With the device's
+/// current sequence number (from the server, or `-last-seq`), a file that ends before it is reported as cut off; without
+/// it, lines cut off at the end cannot be detected from the file alone, and the command says so. Several files (a
+/// rotated file and its successor) given in order verify as one chain.
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verifies the hash chain of an audit log file",
-        discussion: "Exit code 0 when every line verifies, 2 naming the first line that does not.")
+        discussion: """
+            Exit code 0 when every line verifies, 2 naming the first line that does not: a deleted line (sequence numbers \
+            missing), lines out of order (naming them), a repeated or edited line, or a file cut off before the device's \
+            current sequence number.
+            """)
 
     @OptionGroup var client: ClientOptions
 
-    @Option(name: .customLong("device"), help: "The audit device's path; its chain key is read from the server with the token.")
+    @Option(name: .customLong("device"), help: "The audit device's path; its chain key and current sequence number are read from the server with the token.")
     var device: String?
     @Option(name: .customLong("key"), help: "The device's chain key (base64), as sys/audit-chain returns it, instead of asking the server.")
     var key: String?
+    @Option(name: .customLong("last-seq"), help: "With -key: the device's current sequence number (seq of sys/audit-chain), to detect lines cut off at the end.")
+    var lastSeq: UInt64?
+    @Option(name: .customLong("last-hmac"), help: "With -last-seq: the device's current HMAC (hmac of sys/audit-chain), checked against the line of that number.")
+    var lastHMAC: String?
     @Option(name: .customLong("prefix"), help: "The device's prefix option, if it has one.")
     var prefix: String?
 
-    @Argument(help: "The audit log file.")
-    var file: String
+    @Argument(help: "The audit log file(s); a rotated file and its successor, in order, verify as one chain.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw CLIFailure.usage("Name the audit log file to verify") }
+        if key == nil, lastSeq != nil || lastHMAC != nil {
+            throw CLIFailure.usage("-last-seq and -last-hmac go with -key; with a token the device's current sequence number is read from the server")
+        }
+        if lastHMAC != nil, lastSeq == nil { throw CLIFailure.usage("-last-hmac needs -last-seq") }
+    }
 
     func run() async throws {
         var keyText = key
         var linePrefix = prefix ?? ""
-        guard let data = FileManager.default.contents(atPath: file) else { throw CLIFailure.usage("Cannot read \(file)") }
-        let lines = Array(data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+        var reference: AuditChain.Reference?
+        if let lastSeq {
+            var hmac: [UInt8]?
+            if let lastHMAC {
+                guard let bytes = Self.unhex(lastHMAC), bytes.count == 32 else { throw CLIFailure.usage("-last-hmac must be 64 hex digits") }
+                hmac = bytes
+            }
+            reference = AuditChain.Reference(seq: lastSeq, hmac: hmac)
+        }
         if keyText == nil {
-            // The device path: given, or named by the file's first checkpoint.
+            // The device path: given, or named by the first file's first checkpoint.
             var path = device
-            // Without -prefix, whatever comes before the first `{` of the first line is taken as the prefix.
-            if path == nil, let first = lines.first, let brace = first.firstIndex(of: UInt8(ascii: "{")),
+            if path == nil, let first = try Self.readLines(files[0]).first, let brace = first.firstIndex(of: UInt8(ascii: "{")),
                 let (entry, _, _) = AuditChain.split(line: Array(first[brace...])), let v = try? JSONValue.parse(entry)
             {
                 path = v["device"]?.stringValue
             }
             guard let path else { throw CLIFailure.usage("Name the device with -device, or give its chain key with -key") }
             let mount = path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            // Ask the server before reading the files, so the device's current sequence number is one they must reach.
             let body = try await client.withClient { client in
                 try await api("Error reading the chain key of audit device \(mount)/") { try await client.read("sys/audit-chain/\(mount)") }
             }
-            keyText = body?["data"]?["chain_key"]?.stringValue
-            if prefix == nil { linePrefix = body?["data"]?["prefix"]?.stringValue ?? "" }
+            let data = body?["data"]
+            keyText = data?["chain_key"]?.stringValue
+            if prefix == nil { linePrefix = data?["prefix"]?.stringValue ?? "" }
+            if let seq = data?["seq"]?.intValue, seq > 0 {
+                reference = AuditChain.Reference(seq: UInt64(seq), hmac: data?["hmac"]?.stringValue.flatMap(Self.unhex))
+            }
         }
         guard let k = keyText.flatMap({ Data(base64Encoded: $0) }), k.count == 32 else {
             throw CLIFailure.usage("The chain key must be 32 bytes in base64")
         }
+        // All files' lines as one sequence, remembering where each file starts for the messages.
+        var lines: [[UInt8]] = []
+        var starts: [(file: String, offset: Int)] = []
+        for file in files {
+            var fileLines = try Self.readLines(file)
+            // A file ends with a newline: no empty last line.
+            if fileLines.last?.isEmpty == true { fileLines.removeLast() }
+            starts.append((file, lines.count))
+            lines += fileLines
+        }
+        let single = files.count == 1
+        let fileStarts = starts
+        let name: (Int) -> String = { n in
+            guard !single, let start = fileStarts.last(where: { $0.offset < n }) else { return "line \(n)" }
+            return "\(start.file) line \(n - start.offset)"
+        }
+        let label = files.joined(separator: ", ")
+        let summary: AuditChain.Summary
         do {
-            let summary = try AuditChain.verify(lines: lines, key: SymmetricKey(data: k), prefix: linePrefix)
-            Console.out(
-                "Success! \(file): \(summary.lines) lines verify (sequence \(summary.firstSeq) to \(summary.lastSeq), \(summary.checkpoints) checkpoint(s)).")
+            summary = try AuditChain.verify(lines: lines, key: SymmetricKey(data: k), prefix: linePrefix, reference: reference, name: name)
         } catch {
-            throw CLIFailure.server("\(file): \(error.description)")
+            var message = single ? "\(label): \(error.description)" : error.description
+            if error.kind == .truncated {
+                message += "\nIf the device has rotated to a new file since, verify the files together, oldest first: coffer audit verify OLD NEW"
+            }
+            throw CLIFailure.server(message)
+        }
+        Console.out(
+            "Success! \(label): \(summary.lines) lines verify (sequence \(summary.firstSeq) to \(summary.lastSeq), \(summary.checkpoints) checkpoint(s)).")
+        if let reference, reference.seq >= summary.firstSeq {
+            Console.out("The device's current sequence number \(reference.seq) is in the file: no lines are missing at the end.")
+        } else {
+            let why = reference.map { "the reference sequence number \($0.seq) comes before the file's first line, so " } ?? ""
+            Console.error(
+                "Warning: \(why)truncation at the end cannot be detected from the file alone: lines cut off after sequence "
+                    + "\(summary.lastSeq) would go unnoticed. Verify with a token (the device's current sequence number is read from "
+                    + "sys/audit-chain), or give -last-seq (and -last-hmac) with -key.")
         }
     }
 
-    static func strip(_ line: [UInt8], _ prefix: String) -> [UInt8] {
-        guard !prefix.isEmpty, line.starts(with: Array(prefix.utf8)) else { return line }
-        return Array(line.dropFirst(prefix.utf8.count))
+    /// The file's lines, split at newlines (the last one empty when the file ends with a newline).
+    static func readLines(_ file: String) throws -> [[UInt8]] {
+        guard let data = FileManager.default.contents(atPath: file) else { throw CLIFailure.usage("Cannot read \(file)") }
+        return Array(data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+    }
+
+    static func unhex(_ text: String) -> [UInt8]? {
+        let u = Array(text.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < u.count {
+            guard let hi = UInt8(String(decoding: u[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
+            out.append(hi)
+            i += 2
+        }
+        return out
     }
 }

@@ -17,7 +17,7 @@ struct AuthListCommand: AsyncParsableCommand {
         }
         let mounts = MountListOutput.mounts(body)
         guard output.isTable else {
-            MountListOutput.printJSON(mounts)
+            MountListOutput.printJSON(mounts, formatter: output.formatter)
             return
         }
         if detailed {

@@ -29,7 +29,7 @@ struct ReadCommand: AsyncParsableCommand {
         let secret = try await client.withClient { client in
             try await api("Error reading \(path)") { try await client.read(path, query: query) }
         }
-        guard let secret else {
+        guard let secret = secret.map(Formatter.secret(fromBody:)) else {
             throw CLIFailure.server("No value found at \(path)")
         }
         let formatter = output.formatter

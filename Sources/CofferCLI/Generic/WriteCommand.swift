@@ -29,12 +29,18 @@ struct WriteCommand: AsyncParsableCommand {
         let secret = try await client.withClient { client in
             try await api("Error writing data to \(path)") { try await client.write(path, data: body) }
         }
-        guard let secret, !(secret.members?.isEmpty ?? true) else {
+        try Self.output(secret, path: path, field: field, output: output)
+    }
+
+    /// Prints a write's (or patch's) response as `bao write` does: "Success!" for an empty one.
+    static func output(_ response: JSON?, path: String, field: String?, output: OutputOptions) throws {
+        guard let response, !(response.members?.isEmpty ?? true) else {
             if output.isTable {
                 Console.out("Success! Data written to: \(path)")
             }
             return
         }
+        let secret = Formatter.secret(fromBody: response)
         let formatter = output.formatter
         if let field {
             throw ExitCode(formatter.printField(Formatter.rawField(secret, field), field: field))

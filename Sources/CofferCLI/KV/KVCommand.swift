@@ -14,6 +14,8 @@ struct KVCommand: AsyncParsableCommand {
             KVDestroyCommand.self,
             KVListCommand.self,
             KVMetadataCommand.self,
+            KVRollbackCommand.self,
+            KVEnableVersioningCommand.self,
         ]
     )
 }

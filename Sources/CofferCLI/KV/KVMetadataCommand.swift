@@ -5,6 +5,6 @@ struct KVMetadataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metadata",
         abstract: "Interact with the key-value store's metadata",
-        subcommands: [KVMetadataGetCommand.self, KVMetadataPutCommand.self, KVMetadataDeleteCommand.self]
+        subcommands: [KVMetadataGetCommand.self, KVMetadataPutCommand.self, KVMetadataPatchCommand.self, KVMetadataDeleteCommand.self]
     )
 }

@@ -14,8 +14,8 @@ struct KVMetadataPutCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-versions"), help: "Number of versions to keep (0 uses the engine's setting).")
     var maxVersions: Int?
 
-    @Flag(name: .customLong("cas-required"), help: "Require the cas parameter on every write.")
-    var casRequired = false
+    @Flag(name: .customLong("cas-required"), inversion: .prefixedNo, help: "Require the cas parameter on every write (-cas-required=false to lift it).")
+    var casRequired: Bool?
 
     @Option(name: .customLong("delete-version-after"), help: "Delete versions this long after they are written (e.g. 30m).")
     var deleteVersionAfter: String?
@@ -29,7 +29,7 @@ struct KVMetadataPutCommand: AsyncParsableCommand {
     func run() async throws {
         var body = JSON.object([])
         if let maxVersions { body["max_versions"] = .int(maxVersions) }
-        if casRequired { body["cas_required"] = true }
+        if let casRequired { body["cas_required"] = .bool(casRequired) }
         if let deleteVersionAfter { body["delete_version_after"] = .string(deleteVersionAfter) }
         if !customMetadata.isEmpty {
             var custom = JSON.object([])

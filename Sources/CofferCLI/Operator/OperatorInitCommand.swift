@@ -51,7 +51,7 @@ struct OperatorInitCommand: AsyncParsableCommand {
             out["recovery_keys_shares"] = .int(0)
             out["recovery_keys_threshold"] = .int(0)
             out["root_token"] = .string(rootToken)
-            Console.out(out.serialized())
+            output.formatter.emit(out)
             return
         }
         for (index, key) in keysB64.enumerated() {

@@ -38,7 +38,7 @@ struct OperatorKeyStatusCommand: AsyncParsableCommand {
             out["term"] = status["term"] ?? .int(0)
             out["install_time"] = status["install_time"] ?? ""
             if let encryptions = status["encryptions"] { out["encryptions"] = encryptions }
-            Console.out(out.serialized())
+            formatter.emit(out)
         }
     }
 

@@ -11,7 +11,7 @@ enum SealStatusOutput {
         if formatter.isTable {
             Console.out(Table.render(rows(status, leader: leader), headers: ["Key", "Value"]))
         } else {
-            Console.out(json(status, leader: leader).serialized())
+            formatter.emit(json(status, leader: leader))
         }
     }
 

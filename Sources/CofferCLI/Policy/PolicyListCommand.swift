@@ -16,7 +16,7 @@ struct PolicyListCommand: AsyncParsableCommand {
         if output.isTable {
             for name in names { Console.out(name) }
         } else {
-            Console.out(JSON.array(names.map { .string($0) }).serialized())
+            output.formatter.emit(JSON.array(names.map { .string($0) }))
         }
     }
 }

@@ -23,7 +23,7 @@ struct PolicyReadCommand: AsyncParsableCommand {
         if output.isTable {
             Console.out(rules.trimmingWhitespace())
         } else {
-            Console.out(JSON.object(["policy": .string(rules)]).serialized())
+            output.formatter.emit(JSON.object(["policy": .string(rules)]))
         }
     }
 }

@@ -42,9 +42,9 @@ enum MountListOutput {
         return out
     }
 
-    static func printJSON(_ mounts: [JSON.Member]) {
+    static func printJSON(_ mounts: [JSON.Member], formatter: Formatter) {
         let object = JSON.object(mounts.map { JSON.Member($0.key, normalize($0.value)) })
-        Console.out(object.serialized())
+        formatter.emit(object)
     }
 
     static func ttl(_ value: JSON?, type: String) -> String {

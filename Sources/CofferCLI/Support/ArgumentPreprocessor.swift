@@ -7,12 +7,12 @@ enum ArgumentPreprocessor {
     /// Boolean flags whose default is `false`: `=false` drops the flag.
     static let boolFlags: Set<String> = [
         "tls-skip-verify", "orphan", "no-default-policy", "accessor", "self", "reset", "status", "detailed", "local",
-        "seal-wrap", "force-no-cache", "external-entropy-access", "cas-required", "no-store", "no-print", "force",
+        "seal-wrap", "force-no-cache", "external-entropy-access", "no-store", "no-print", "force",
         "dev", "migrate", "non-interactive", "recovery-key", "dev-no-store-token", "dev-tls", "allow-non-vault",
         "token-only", "prefix", "sync",
     ]
     /// Boolean flags whose default is `true`, declared with a `--no-` inversion: `=false` becomes `--no-name`.
-    static let invertibleFlags: Set<String> = ["renewable"]
+    static let invertibleFlags: Set<String> = ["renewable", "cas-required"]
 
     static func normalize(_ arguments: [String]) -> [String] {
         var result: [String] = []

@@ -1,10 +1,18 @@
 import CofferClient
 
-/// Renders API responses as `bao` does for `-format=table` and `-format=json`.
+/// Renders API responses as `bao` does for `-format=table`, `-format=json` and `-format=yaml`.
 struct Formatter {
     var format: String
 
     var isTable: Bool { format == "table" }
+
+    /// `true` for `-format=yaml` (or `yml`).
+    var isYAML: Bool { format == "yaml" || format == "yml" }
+
+    /// Prints a value in the structured format (JSON or YAML); the YAML is the JSON's value as `bao` converts it.
+    func emit(_ value: JSON) {
+        Console.out(isYAML ? YAML.render(value) : value.serialized())
+    }
 
     // MARK: Secrets
 
@@ -16,7 +24,7 @@ struct Formatter {
             guard !rows.isEmpty else { return }
             Console.out(Table.render(rows, headers: ["Key", "Value"]))
         } else {
-            Console.out(Self.normalizeSecret(secret).serialized())
+            emit(Self.normalizeSecret(secret))
         }
     }
 
@@ -39,7 +47,7 @@ struct Formatter {
                 Console.out(GoFormat.value(data))
             }
         } else {
-            Console.out(data.sortedKeys().serialized())
+            emit(data.sortedKeys())
         }
     }
 
@@ -48,7 +56,7 @@ struct Formatter {
         if isTable {
             Console.out(Table.render(keys.map { [$0] }, headers: ["Keys"]))
         } else {
-            Console.out(JSON.array(keys.map { .string($0) }).serialized())
+            emit(JSON.array(keys.map { .string($0) }))
         }
     }
 
@@ -62,13 +70,18 @@ struct Formatter {
         Console.error(text + "\n")
     }
 
-    /// Prints one field, raw in table mode (no newline unless stdout is a terminal), else as JSON.
+    /// Prints one field, raw in table mode (no newline unless stdout is a terminal), else as JSON (likewise) or YAML
+    /// (a whole line).
     ///
     /// - Returns: the exit code (1 when the field is absent).
     func printField(_ value: JSON?, field: String, container: String = "secret") -> Int32 {
         guard let value, !value.isNull else {
             Console.error("Field \"\(field)\" not present in \(container)")
             return 1
+        }
+        if isYAML {
+            Console.out(YAML.render(value))
+            return 0
         }
         // Like bao, no trailing newline unless stdout is a terminal, in either format.
         Console.raw(isTable ? GoFormat.value(value) : value.sortedKeys().serialized())
@@ -109,6 +122,28 @@ struct Formatter {
     }
 
     // MARK: Secret layout
+
+    /// The members of the Go client's `api.Secret`.
+    static let secretFields: Set<String> = [
+        "request_id", "lease_id", "lease_duration", "renewable", "data", "warnings", "auth", "wrap_info", "mount_type",
+    ]
+
+    /// A response body as the Go client parses it: a body that sets none of a secret's fields (`sys/leader`, say, which
+    /// answers without the envelope) becomes the data of an otherwise empty secret, as `bao read` shows it.
+    static func secret(fromBody body: JSON) -> JSON {
+        guard let members = body.members else { return body }
+        let setsAField = members.contains { member in
+            guard secretFields.contains(member.key) else { return false }
+            switch member.value {
+            case .null: return false
+            case .string(let s): return !s.isEmpty
+            case .bool(let b): return b
+            case .number(let n): return Double(n) != 0
+            case .array, .object: return true
+            }
+        }
+        return setsAField ? body : .object(["data": body])
+    }
 
     /// Key/Value rows of a response as `bao`'s table formatter lists them.
     static func secretRows(_ secret: JSON) -> [[String]] {

@@ -1,12 +1,12 @@
 import ArgumentParser
 
-/// The `-format` flag (`table` or `json`; env `VAULT_FORMAT`).
+/// The `-format` flag (`table`, `json` or `yaml`/`yml`; env `VAULT_FORMAT`).
 struct OutputOptions: ParsableArguments {
-    @Option(name: .customLong("format"), help: "Print the output in the given format: table or json (env VAULT_FORMAT).")
+    @Option(name: .customLong("format"), help: "Print the output in the given format: table, json or yaml (env VAULT_FORMAT).")
     var format: String = Environment.lookup("FORMAT")?.value ?? "table"
 
     func validate() throws {
-        guard ["table", "json"].contains(format.lowercased()) else {
+        guard ["table", "json", "yaml", "yml"].contains(format.lowercased()) else {
             throw CLIFailure.usage("Invalid output format: \(format)")
         }
     }

@@ -5,6 +5,8 @@ struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Interact with tokens",
-        subcommands: [TokenCreateCommand.self, TokenLookupCommand.self, TokenRenewCommand.self, TokenRevokeCommand.self]
+        subcommands: [
+            TokenCreateCommand.self, TokenLookupCommand.self, TokenRenewCommand.self, TokenRevokeCommand.self, TokenCapabilitiesCommand.self,
+        ]
     )
 }
