@@ -202,15 +202,15 @@ def test_token_roles_and_auth_methods_issue_batch_tokens(servers):
             out[f"create/rdb {body}"] = (a["token_type"], a["orphan"], a["renewable"])
         # userpass: the user's token_type, then the mount's tuned token_type.
         assert http(addr, "POST", "sys/auth/up", {"type": "userpass"}, token="root")[0] == 204
-        http(addr, "POST", "auth/up/users/u1", {"password": "pw", "token_policies": ["tc"], "token_type": "batch", "token_ttl": "1h"}, token="root")
-        http(addr, "POST", "auth/up/users/u2", {"password": "pw", "token_policies": ["tc"]}, token="root")
-        token, a = client_token(addr, {"password": "pw"}, token=None, path="auth/up/login/u1")
+        http(addr, "POST", "auth/up/users/u1", {"password": "correct-horse", "token_policies": ["tc"], "token_type": "batch", "token_ttl": "1h"}, token="root")
+        http(addr, "POST", "auth/up/users/u2", {"password": "correct-horse", "token_policies": ["tc"]}, token="root")
+        token, a = client_token(addr, {"password": "correct-horse"}, token=None, path="auth/up/login/u1")
         out["login u1"] = shape(a)
         status, b = http(addr, "GET", "auth/token/lookup-self", token=token)
         out["login u1 lookup"] = (status, shape(b["data"]))
-        out["login u2"] = client_token(addr, {"password": "pw"}, token=None, path="auth/up/login/u2")[1]["token_type"]
+        out["login u2"] = client_token(addr, {"password": "correct-horse"}, token=None, path="auth/up/login/u2")[1]["token_type"]
         out["tune batch"] = http(addr, "POST", "sys/auth/up/tune", {"token_type": "batch"}, token="root")[0]
-        out["login u2 forced"] = client_token(addr, {"password": "pw"}, token=None, path="auth/up/login/u2")[1]["token_type"]
+        out["login u2 forced"] = client_token(addr, {"password": "correct-horse"}, token=None, path="auth/up/login/u2")[1]["token_type"]
         status, b = http(addr, "GET", "sys/auth/up/tune", token="root")
         out["tune read"] = b["data"]["token_type"]
         out["tune bogus"] = errors(addr, "POST", "sys/auth/up/tune", {"token_type": "bogus"})

@@ -1,5 +1,6 @@
 import CofferSDK
 import Foundation
+import Logging
 import Synchronization
 
 /// Built-in types that may be mounted as secrets engines or auth methods.
@@ -30,12 +31,9 @@ extension Core {
         guard (isAuth ? authFactories : engineFactories)[type] != nil else {
             throw LogicalError.invalidRequest("plugin not found in the catalog: \(type)")
         }
+        // A kv mount without a version is version 1 but says nothing (OpenBao counts it as version 0 when tuned).
         var opts = options
-        if type == "kv" {
-            var o = opts ?? [:]
-            if o["version"] == nil { o["version"] = "1" }
-            opts = o
-        }
+        if type == "kv", opts == nil { opts = [:] }
         let defaultTTL = try config["default_lease_ttl"].map { try parseTTL($0, field: "default_lease_ttl") } ?? 0
         let maxTTL = try config["max_lease_ttl"].map { try parseTTL($0, field: "max_lease_ttl") } ?? 0
         try await stateLock.withLock {

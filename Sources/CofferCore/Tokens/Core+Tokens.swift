@@ -166,7 +166,7 @@ extension Core {
         case "lookup-accessor":
             try only([.update, .create])
             guard let a = d["accessor"]?.stringValue ?? (parts.count > 1 ? parts[1] : nil), !a.isEmpty else {
-                throw LogicalError.invalidRequest("missing accessor")
+                throw LogicalError.invalidRequest(Self.multiError("missing accessor"))
             }
             guard let e = try await tokens.lookup(accessor: a) else { throw LogicalError.invalidRequest(Self.multiError("invalid accessor")) }
             return CoreResponse(data: e.lookupData(id: "", now: now()))
@@ -178,7 +178,7 @@ extension Core {
                 target = caller
                 tokenValue = req.token ?? ""
             } else if head == "renew-accessor" {
-                guard let a = d["accessor"]?.stringValue, !a.isEmpty else { throw LogicalError.invalidRequest("missing accessor") }
+                guard let a = d["accessor"]?.stringValue, !a.isEmpty else { throw LogicalError.invalidRequest(Self.multiError("missing accessor")) }
                 target = try await tokens.lookup(accessor: a)
             } else {
                 guard let t = d["token"]?.stringValue ?? (parts.count > 1 ? parts.dropFirst().joined(separator: "/") : nil), !t.isEmpty
@@ -225,7 +225,7 @@ extension Core {
             return CoreResponse()
         case "revoke-accessor":
             try only([.update, .create])
-            guard let a = d["accessor"]?.stringValue, !a.isEmpty else { throw LogicalError.invalidRequest("missing accessor") }
+            guard let a = d["accessor"]?.stringValue, !a.isEmpty else { throw LogicalError.invalidRequest(Self.multiError("missing accessor")) }
             guard let e = try await tokens.lookup(accessor: a) else {
                 return CoreResponse(warnings: ["No token found with this accessor"])
             }
