@@ -160,6 +160,10 @@ extension Core {
         case .token(let sub):
             return try await handleTokenPath(req, sub: sub, operation: operation, caller: tokenEntry)
         case .engine(let m, let sub):
+            if m.entry.type == "cubbyhole", tokenEntry?.type == TokenType.batch.rawValue {
+                // A batch token is never stored, so it has no cubbyhole that could be destroyed with it.
+                throw LogicalError.invalidRequest("cubbyhole operations are only supported by 'service' type tokens")
+            }
             let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: tokenEntry, operation: operation)
             let loginID = m.isAuth ? m.engine.loginIdentifier(lreq) : nil
             if let loginID { try checkLockout(mount: m, identifier: loginID) }

@@ -117,6 +117,14 @@ struct MountedEngine: Sendable {
     var routePath: String { isAuth ? "auth/" + entry.path : entry.path }
 }
 
+/// Stands in for a mount whose data is being converted (kv version 1 to 2): every request gets OpenBao's answer.
+struct UpgradingEngine: SecretsEngine {
+    func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
+        throw LogicalError.invalidRequest(
+            "Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly.")
+    }
+}
+
 /// What is live while unsealed; swapped atomically, read without waiting.
 struct RouterSnapshot: Sendable {
     var mounts: [String: MountedEngine] = [:]
@@ -411,10 +419,15 @@ public final class Core: Sendable {
     // MARK: Mount tables
 
     func saveTables(mounts: [MountEntry], auth: [MountEntry]) async throws {
-        try await barrier.transaction([
+        try await barrier.transaction(tableOperations(mounts: mounts, auth: auth))
+    }
+
+    /// The writes that store both mount tables (for a transaction that changes more than the tables).
+    func tableOperations(mounts: [MountEntry], auth: [MountEntry]) -> [StorageOperation] {
+        [
             .put(Self.mountTablePath, JSONValue.array(mounts.map { $0.storageJSON() }).serializedData()),
             .put(Self.authTablePath, JSONValue.array(auth.map { $0.storageJSON() }).serializedData()),
-        ])
+        ]
     }
 
     func loadRouter() async throws {

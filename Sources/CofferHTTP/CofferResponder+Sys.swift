@@ -11,7 +11,7 @@ extension CofferResponder {
         var o: [String: JSONValue] = [
             "type": "shamir", "initialized": .bool(s.initialized), "sealed": .bool(s.sealed), "t": .int(Int64(s.threshold)),
             "n": .int(Int64(s.shares)), "progress": .int(Int64(s.progress)), "nonce": .string(s.nonce),
-            "version": .string(CofferVersion.apiVersion), "build_date": "2026-11-29T00:00:00Z", "migration": false,
+            "version": .string(CofferVersion.apiVersion), "commit_date": "2026-11-29T00:00:00Z", "migration": false,
             "recovery_seal": false, "storage_type": .string(s.storageType),
         ]
         if s.initialized && !s.sealed {
@@ -112,9 +112,11 @@ extension CofferResponder {
             headers[.contentType] = "application/json"
             return Response(status: status, headers: headers)
         }
+        // OpenBao's shape: no `performance_standby`, and replication modes are "unknown" until unsealed.
+        let replication: JSONValue = s.initialized && !s.sealed ? "disabled" : "unknown"
         var body: [String: JSONValue] = [
             "initialized": .bool(s.initialized), "sealed": .bool(s.sealed), "standby": .bool(s.sealed || !s.initialized),
-            "performance_standby": false, "replication_performance_mode": "disabled", "replication_dr_mode": "disabled",
+            "replication_performance_mode": replication, "replication_dr_mode": replication,
             "server_time_utc": .int(Int64(Date().timeIntervalSince1970)), "version": .string(CofferVersion.apiVersion),
         ]
         if s.initialized && !s.sealed {

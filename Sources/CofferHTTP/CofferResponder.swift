@@ -177,8 +177,9 @@ public struct CofferResponder: HTTPResponder {
             return envelope(try await core.metricsResponse(format: format), requestID: requestID)
         case "sys/leader":
             guard method == .get else { throw LogicalError(.unsupportedOperation, messages: []) }
-            guard core.isInitialized else { throw LogicalError(.notInitialized, "Vault is not initialized") }
-            guard !core.isSealed else { throw LogicalError.sealed }
+            // Uninitialized is sealed here, as in OpenBao: `bao status` reads a sealed answer and still prints the
+            // seal status (and exits 2), where any other error makes it print nothing.
+            guard core.isInitialized, !core.isSealed else { throw LogicalError.sealed }
             return Self.json(status: 200, JSONValue.object([
                 "ha_enabled": false, "is_self": false, "active_time": "0001-01-01T00:00:00Z", "leader_address": "",
                 "leader_cluster_address": "", "performance_standby": false, "performance_standby_last_remote_wal": 0,

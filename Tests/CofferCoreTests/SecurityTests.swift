@@ -82,9 +82,9 @@ import Testing
     }
 
     @Test func authMethodsCannotCreateRootTokens() throws {
-        #expect(throws: LogicalError.self) { try TokenPolicyGate.authorize(["root"], origin: .authMethod(mountPath: "auth/userpass/")) }
-        #expect(throws: LogicalError.self) { try TokenPolicyGate.authorize(["default", "root"], origin: .authMethod(mountPath: "auth/x/")) }
-        try TokenPolicyGate.authorize(["default", "dev"], origin: .authMethod(mountPath: "auth/x/"))
+        #expect(throws: LogicalError.self) { try TokenPolicyGate.authorize(["root"], origin: .authMethod(mountPath: "auth/userpass/"), type: .service) }
+        #expect(throws: LogicalError.self) { try TokenPolicyGate.authorize(["default", "root"], origin: .authMethod(mountPath: "auth/x/"), type: .service) }
+        try TokenPolicyGate.authorize(["default", "dev"], origin: .authMethod(mountPath: "auth/x/"), type: .service)
     }
 
     // MARK: 9: canonical paths

@@ -5,14 +5,22 @@ import Logging
 /// Drives an engine the way the core does, on an in-memory backend.
 struct Harness {
     let engine: any SecretsEngine
-    let storage = InMemoryPhysicalBackend()
+    let storage: InMemoryPhysicalBackend
 
     init(version: String) {
         engine = makeKVEngine(EngineConfiguration(mountPath: "secret/", type: "kv", options: ["version": version], logger: Logger(label: "test")))
+        storage = InMemoryPhysicalBackend()
     }
 
     init(cubbyhole: Void) {
         engine = makeCubbyholeEngine(EngineConfiguration(mountPath: "cubbyhole/", type: "cubbyhole", logger: Logger(label: "test")))
+        storage = InMemoryPhysicalBackend()
+    }
+
+    /// Another engine over existing storage (a mount whose engine changed, as after a kv upgrade).
+    init(engine: any SecretsEngine, storage: InMemoryPhysicalBackend) {
+        self.engine = engine
+        self.storage = storage
     }
 
     func request(_ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:], contentType: String? = nil) -> LogicalRequest {

@@ -1,5 +1,6 @@
 import CofferSDK
 import Foundation
+import Logging
 import Synchronization
 
 /// Built-in types that may be mounted as secrets engines or auth methods.
@@ -30,12 +31,9 @@ extension Core {
         guard (isAuth ? authFactories : engineFactories)[type] != nil else {
             throw LogicalError.invalidRequest("plugin not found in the catalog: \(type)")
         }
+        // A kv mount without a version is version 1 but says nothing (OpenBao counts it as version 0 when tuned).
         var opts = options
-        if type == "kv" {
-            var o = opts ?? [:]
-            if o["version"] == nil { o["version"] = "1" }
-            opts = o
-        }
+        if type == "kv", opts == nil { opts = [:] }
         let defaultTTL = try config["default_lease_ttl"].map { try parseTTL($0, field: "default_lease_ttl") } ?? 0
         let maxTTL = try config["max_lease_ttl"].map { try parseTTL($0, field: "max_lease_ttl") } ?? 0
         try await stateLock.withLock {
@@ -53,6 +51,11 @@ extension Core {
                 path: path, type: type, description: description, uuid: RandomID.uuid(), accessor: accessorPrefix + RandomID.hex(4),
                 options: opts, local: local, sealWrap: sealWrap, defaultLeaseTTL: defaultTTL, maxLeaseTTL: maxTTL)
             entry.extraConfig = Self.extraTunables(config)
+            if isAuth {
+                if let t = try Self.tokenTypeTunable(config, mountType: type) { entry.extraConfig["token_type"] = .string(t) }
+            } else {
+                entry.extraConfig.removeValue(forKey: "token_type")
+            }
             guard let mounted = try await instantiate(entry, isAuth: isAuth) else {
                 throw LogicalError.invalidRequest("plugin not found in the catalog: \(type)")
             }
@@ -80,6 +83,21 @@ extension Core {
             }
         }
         return out
+    }
+
+    /// An auth mount's `token_type` (the type of the tokens its logins issue), validated; nil when not given. The
+    /// token store's own mount has no such setting.
+    static func tokenTypeTunable(_ config: [String: JSONValue], mountType: String) throws -> String? {
+        guard let raw = config["token_type"] else { return nil }
+        if mountType == "token" {
+            throw LogicalError.invalidRequest("'token_type' cannot be set for 'token' or 'ns_token' auth mounts")
+        }
+        let s = raw.stringValue ?? raw.serialized()
+        switch s {
+        case "": return "default-service"
+        case "default-service", "default-batch", "service", "batch": return s
+        default: throw LogicalError.invalidRequest("invalid value for 'token_type'")
+        }
     }
 
     /// A TTL field through the one checked duration parser (past ~292 years is an error, never a trap), with
@@ -139,9 +157,12 @@ extension Core {
         return (isAuth ? snap.authTable : snap.mountTable).first { $0.path == path }
     }
 
-    func tuneMount(path rawPath: String, isAuth: Bool, data: [String: JSONValue]) async throws {
+    /// Tunes a mount; returns the response's warnings. Raising a kv mount's `options.version` from 1 to 2 upgrades
+    /// its data in place before this returns: the mount refuses requests meanwhile, and the converted data and the
+    /// new mount table are committed in one transaction.
+    func tuneMount(path rawPath: String, isAuth: Bool, data: [String: JSONValue]) async throws -> [String] {
         let path = Self.normalizeMountPath(rawPath)
-        try await stateLock.withLock {
+        return try await stateLock.withLock {
             var snap = try currentRouter()
             let tablePathPrefix = isAuth ? "auth/" : ""
             guard var entry = (isAuth ? snap.authTable : snap.mountTable).first(where: { $0.path == path }) else {
@@ -154,18 +175,40 @@ extension Core {
             }
             if let d = data["description"]?.stringValue { entry.description = d }
             if let f = data["force_no_cache"]?.boolValue { entry.forceNoCache = f }
+            if data["token_type"] != nil && !isAuth {
+                throw LogicalError.invalidRequest("'token_type' can only be modified on auth mounts")
+            }
             for (k, v) in Self.extraTunables(data) { entry.extraConfig[k] = v }
+            if isAuth, let t = try Self.tokenTypeTunable(data, mountType: entry.type) { entry.extraConfig["token_type"] = .string(t) }
+            var warnings: [String] = []
             var reinstantiate = false
+            var upgradeFrom: [String: String]? = nil
             if let o = data["options"]?.objectValue {
-                var opts = entry.options ?? [:]
+                let previous = entry.options ?? [:]
+                var opts = previous
+                var version: Int64? = nil
+                if let v = o["version"] {
+                    let (from, to) = try Self.versionChange(previous: previous["version"], requested: v.stringValue ?? v.serialized())
+                    version = to
+                    if from < to {
+                        // OpenBao 2.7.2 names the target version as 0 in this warning; its text is kept word for word.
+                        warnings.append(
+                            "Upgrading mount from version \(from) to version 0. This mount will be unavailable for a brief period and will resume service shortly."
+                        )
+                        if entry.type == "kv" { upgradeFrom = previous }
+                    }
+                }
                 for (k, v) in o {
                     let s = v.stringValue ?? v.serialized()
-                    if k == "version", entry.type == "kv", let old = opts["version"], old != s {
-                        if old == "2" && s == "1" { throw LogicalError.invalidRequest("cannot downgrade mount from KV version 2 to version 1") }
-                        reinstantiate = true
+                    if k == "version", let version {
+                        opts[k] = String(version)
+                    } else if s.isEmpty {
+                        opts.removeValue(forKey: k)
+                    } else {
+                        opts[k] = s
                     }
-                    opts[k] = s
                 }
+                if entry.type == "kv", opts["version"] != previous["version"] { reinstantiate = true }
                 entry.options = opts
             }
             if isAuth {
@@ -173,13 +216,58 @@ extension Core {
             } else if let i = snap.mountTable.firstIndex(where: { $0.path == path }) {
                 snap.mountTable[i] = entry
             }
-            try await saveTables(mounts: snap.mountTable, auth: snap.authTable)
             let route = isAuth ? "auth/" + path : path
-            if reinstantiate || snap.mounts[route] != nil {
-                if let mounted = try await instantiate(entry, isAuth: isAuth) { snap.mounts[route] = mounted }
+            var mounted: MountedEngine? = nil
+            if reinstantiate || snap.mounts[route] != nil { mounted = try await instantiate(entry, isAuth: isAuth) }
+            var tableOps = tableOperations(mounts: snap.mountTable, auth: snap.authTable)
+            if let upgradeFrom, let mounted, let engine = mounted.engine as? any UpgradableEngine, let live = snap.mounts[route] {
+                // Out of service while the data is converted: requests get OpenBao's answer instead of a half-upgraded view.
+                var closed = router.withLock { $0 } ?? snap
+                closed.mounts[route] = MountedEngine(entry: live.entry, engine: UpgradingEngine(), storage: live.storage, isAuth: isAuth)
+                router.withLock { $0 = closed }
+                do {
+                    if let ops = try await engine.upgradeOperations(from: upgradeFrom, storage: mounted.storage, now: now()) {
+                        let prefix = (isAuth ? "auth/" : "logical/") + entry.uuid + "/"
+                        tableOps = ops.map { op in
+                            switch op {
+                            case .put(let k, let v): return .put(prefix + k, v)
+                            case .delete(let k): return .delete(prefix + k)
+                            }
+                        } + tableOps
+                    }
+                    try await barrier.transaction(tableOps)
+                } catch {
+                    var reopened = router.withLock { $0 } ?? snap
+                    reopened.mounts[route] = live
+                    router.withLock { $0 = reopened }
+                    throw error
+                }
+                logger.info("kv mount upgraded to version 2", metadata: ["coffer.mount_path": "\(route)"])
+            } else {
+                try await barrier.transaction(tableOps)
             }
+            if let mounted { snap.mounts[route] = mounted }
             router.withLock { $0 = snap }
+            return warnings
         }
+    }
+
+    /// OpenBao's rules for a mount's `options.version`: the new value is an integer, 1 or 2, and never lower than
+    /// the current one (a missing or empty value counts as 0). Returns the current and the new version.
+    static func versionChange(previous: String?, requested: String) throws -> (Int64, Int64) {
+        func parse(_ s: String) throws -> Int64 {
+            if s.isEmpty { return 0 }
+            if let n = Int64(s) { return n }
+            var body = Substring(s)
+            if body.first == "+" || body.first == "-" { body = body.dropFirst() }
+            let reason = !body.isEmpty && body.allSatisfy({ $0.isASCII && $0.isNumber }) ? "value out of range" : "invalid syntax"
+            throw LogicalError.invalidRequest("unable to parse options: strconv.ParseInt: parsing \(GoDuration.quote(s)): \(reason)")
+        }
+        let from = (try? parse(previous ?? "")) ?? 0
+        let to = try parse(requested)
+        guard to == 1 || to == 2 else { throw LogicalError.invalidRequest("invalid version provided: \(to)") }
+        if from > to { throw LogicalError.invalidRequest("cannot downgrade mount from version \(from)") }
+        return (from, to)
     }
 
     /// Moves a mount synchronously (the data stays under its UUID; only the table changes).

@@ -47,7 +47,7 @@ public struct MountEntry: Sendable, Equatable {
             "force_no_cache": .bool(forceNoCache),
         ]
         for (k, v) in extraConfig { config[k] = v }
-        if isAuth && type == "token" { config["token_type"] = "default-service" }
+        if isAuth && config["token_type"] == nil { config["token_type"] = "default-service" }
         var o: [String: JSONValue] = [
             "accessor": .string(accessor),
             "config": .object(config),

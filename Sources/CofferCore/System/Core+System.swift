@@ -40,8 +40,7 @@ extension Core {
                     }
                     return legacy(tuneData(m, isAuth: isAuth))
                 case .update, .create:
-                    try await tuneMount(path: path, isAuth: isAuth, data: d)
-                    return CoreResponse()
+                    return CoreResponse(warnings: try await tuneMount(path: path, isAuth: isAuth, data: d))
                 default: throw unsupported()
                 }
             }
@@ -255,7 +254,7 @@ extension Core {
         ]
         if let o = m.options { out["options"] = .object(o.mapValues { .string($0) }) }
         for (k, v) in m.extraConfig { out[k] = v }
-        if isAuth && m.type == "token" { out["token_type"] = "default-service" }
+        if isAuth && out["token_type"] == nil { out["token_type"] = "default-service" }
         return out
     }
 

@@ -118,7 +118,8 @@ extension Core {
         var r = TokenRequest(
             policies: auth.policies, meta: auth.metadata.isEmpty ? nil : auth.metadata, displayName: display, ttl: auth.ttl,
             explicitMaxTTL: nil, period: auth.period, numUses: auth.numUses, renewable: auth.renewable, noDefaultPolicy: auth.noDefaultPolicy,
-            path: requestPath, origin: .authMethod(mountPath: mount.routePath))
+            path: requestPath, origin: .authMethod(mountPath: mount.routePath),
+            type: TokenType.forLogin(mountType: mount.entry.extraConfig["token_type"]?.stringValue, authType: auth.tokenType))
         r.boundCIDRs = auth.boundCIDRs
         r.authData = auth.internalData
         r.aliasName = auth.alias?.name ?? ""

@@ -26,6 +26,8 @@ struct TokenRequest: Sendable {
     var identityPolicies: [String] = []
     /// Who asks for the token: ``TokenPolicyGate`` checks the policies against it.
     var origin: TokenOrigin
+    /// A batch token is sealed into its own value and never stored.
+    var type: TokenType = .service
 }
 
 /// The token store's HTTP-facing paths (`auth/token/...`) and token issuing.
@@ -36,17 +38,20 @@ extension Core {
         router.withLock { $0?.authTable.first { $0.type == "token" } }
     }
 
-    /// Creates and stores a token; returns the token and its `auth` block.
+    /// Creates a token: stores a service token, or seals a batch token into its own value. Returns the token and
+    /// its `auth` block.
     func issueToken(_ r: TokenRequest, parent: TokenEntry?, mount: MountEntry?) async throws -> (String, JSONValue) {
         let now = self.now()
         var policies = TokenPolicyGate.sanitize(Array(Set(r.policies.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty })))
-        try TokenPolicyGate.authorize(policies, origin: r.origin)
+        try TokenPolicyGate.authorize(policies, origin: r.origin, type: r.type)
         if !r.noDefaultPolicy, !policies.contains("root"), !policies.contains("default") { policies.append("default") }
         policies.sort()
         let sysMax = (mount?.maxLeaseTTL ?? 0) > 0 ? mount!.maxLeaseTTL : configuration.maxLeaseTTL
         let sysDefault = (mount?.defaultLeaseTTL ?? 0) > 0 ? mount!.defaultLeaseTTL : configuration.defaultLeaseTTL
-        let period = r.period ?? 0
-        let explicitMax = r.explicitMaxTTL ?? 0
+        // A batch token has no period, explicit max TTL or use count (token creation refuses them; a login's are
+        // dropped, as OpenBao does).
+        let period = r.type == .batch ? 0 : r.period ?? 0
+        let explicitMax = r.type == .batch ? 0 : r.explicitMaxTTL ?? 0
         var ttl: Int64
         if period > 0 {
             ttl = period
@@ -60,6 +65,13 @@ extension Core {
         if explicitMax > 0 && (ttl == 0 || ttl > explicitMax) { ttl = explicitMax }
         if r.maxTTL > 0 && period == 0 && (ttl == 0 || ttl > r.maxTTL) { ttl = r.maxTTL }
         if period == 0 && ttl > sysMax { ttl = sysMax }
+        if r.type == .batch {
+            return try issueBatchToken(r, policies: policies, ttl: ttl, parent: parent, mount: mount, now: now)
+        }
+        if let id = r.customID {
+            if id.hasPrefix("s.") { throw LogicalError.invalidRequest("custom token ID cannot have the 's.' prefix") }
+            if id.contains(".") { throw LogicalError.invalidRequest("custom token ID cannot have a '.' in the value") }
+        }
         let token = r.customID ?? ("s." + RandomID.base62(24))
         var entry = TokenEntry(
             idHash: try tokens.hash(token), accessor: RandomID.base62(24), parentHash: parent?.idHash, policies: policies, meta: r.meta,
@@ -75,6 +87,25 @@ extension Core {
         }
         try await tokens.create(entry)
         metrics.tokenCreated(authMethod: mount?.type ?? "token", type: "service")
+        return (token, authBlock(token: token, entry: entry, leaseDuration: ttl, identityPolicies: r.identityPolicies))
+    }
+
+    /// A batch token: the entry is sealed into the token (``BatchTokenCodec``) and nothing is stored. It has no
+    /// accessor, cannot be renewed, and carries its parent's hash so that it dies with the parent.
+    private func issueBatchToken(
+        _ r: TokenRequest, policies: [String], ttl: Int64, parent: TokenEntry?, mount: MountEntry?, now: Date
+    ) throws -> (String, JSONValue) {
+        // Only a root token lives without a TTL, and a batch token is never root (TokenPolicyGate).
+        guard ttl > 0 else { throw LogicalError.internalError("batch tokens must have a TTL") }
+        let created = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        var entry = TokenEntry(
+            idHash: "", accessor: "", parentHash: parent?.idHash, policies: policies, meta: r.meta, displayName: r.displayName,
+            numUses: 0, creationTime: created, creationTTL: ttl, explicitMaxTTL: 0, period: 0, renewable: false, path: r.path,
+            expireTime: created.addingTimeInterval(Double(ttl)), role: r.role, entityID: r.entityID, type: TokenType.batch.rawValue)
+        entry.boundCIDRs = r.boundCIDRs
+        let token = try tokens.sealBatch(entry)
+        entry.idHash = try tokens.hash(token)
+        metrics.tokenCreated(authMethod: mount?.type ?? "token", type: TokenType.batch.rawValue)
         return (token, authBlock(token: token, entry: entry, leaseDuration: ttl, identityPolicies: r.identityPolicies))
     }
 
@@ -135,7 +166,7 @@ extension Core {
         case "lookup-accessor":
             try only([.update, .create])
             guard let a = d["accessor"]?.stringValue ?? (parts.count > 1 ? parts[1] : nil), !a.isEmpty else {
-                throw LogicalError.invalidRequest("missing accessor")
+                throw LogicalError.invalidRequest(Self.multiError("missing accessor"))
             }
             guard let e = try await tokens.lookup(accessor: a) else { throw LogicalError.invalidRequest(Self.multiError("invalid accessor")) }
             return CoreResponse(data: e.lookupData(id: "", now: now()))
@@ -147,7 +178,7 @@ extension Core {
                 target = caller
                 tokenValue = req.token ?? ""
             } else if head == "renew-accessor" {
-                guard let a = d["accessor"]?.stringValue, !a.isEmpty else { throw LogicalError.invalidRequest("missing accessor") }
+                guard let a = d["accessor"]?.stringValue, !a.isEmpty else { throw LogicalError.invalidRequest(Self.multiError("missing accessor")) }
                 target = try await tokens.lookup(accessor: a)
             } else {
                 guard let t = d["token"]?.stringValue ?? (parts.count > 1 ? parts.dropFirst().joined(separator: "/") : nil), !t.isEmpty
@@ -156,6 +187,7 @@ extension Core {
                 target = try await tokens.lookup(token: t, now: now())
             }
             guard let entry = target else { throw LogicalError.invalidRequest("token not found") }
+            if entry.type == TokenType.batch.rawValue { throw LogicalError.invalidRequest("batch tokens cannot be renewed") }
             let increment = try d["increment"].map { try parseTTL($0, field: "increment") } ?? 0
             if increment < 0 {
                 throw LogicalError.invalidRequest(
@@ -172,12 +204,17 @@ extension Core {
         case "revoke", "revoke-self", "revoke-orphan":
             try only([.update, .create])
             let h: String
+            let batchRefused = LogicalError.invalidRequest("batch tokens cannot be revoked")
             if head == "revoke-self" {
+                if caller.type == TokenType.batch.rawValue { throw batchRefused }
                 h = caller.idHash
             } else {
                 guard let t = d["token"]?.stringValue ?? (parts.count > 1 ? parts.dropFirst().joined(separator: "/") : nil), !t.isEmpty
                 else { throw LogicalError.invalidRequest("missing token") }
                 h = try tokens.hash(t)
+                if t.hasPrefix(BatchTokenCodec.prefix), let e = try await tokens.lookup(token: t, now: now()), e.type == TokenType.batch.rawValue {
+                    throw batchRefused
+                }
                 guard try await tokens.lookup(hash: h) != nil else { return CoreResponse() }
             }
             if head == "revoke-orphan" {
@@ -188,7 +225,7 @@ extension Core {
             return CoreResponse()
         case "revoke-accessor":
             try only([.update, .create])
-            guard let a = d["accessor"]?.stringValue, !a.isEmpty else { throw LogicalError.invalidRequest("missing accessor") }
+            guard let a = d["accessor"]?.stringValue, !a.isEmpty else { throw LogicalError.invalidRequest(Self.multiError("missing accessor")) }
             guard let e = try await tokens.lookup(accessor: a) else {
                 return CoreResponse(warnings: ["No token found with this accessor"])
             }
@@ -246,6 +283,10 @@ extension Core {
     func tokenCreate(_ req: CoreRequest, caller: TokenEntry, orphanPath: Bool, roleName: String?) async throws -> CoreResponse {
         let d = req.data
         let lr = LogicalRequest(operation: .update, path: "", data: d, storage: barrier)
+        // A batch token cannot create tokens, orphan or not; a limited-use token could escape its count through
+        // children.
+        if caller.type == TokenType.batch.rawValue { throw LogicalError.invalidRequest("batch tokens cannot create more tokens") }
+        if caller.numUses != 0 { throw LogicalError.invalidRequest("restricted use token cannot generate child tokens") }
         let sudo = try await callerHasSudo(caller, path: req.path)
         var role: JSONValue? = nil
         if let roleName {
@@ -254,12 +295,14 @@ extension Core {
             }
             role = r
         }
+        let numUses = try lr.int("num_uses") ?? 0
+        let type = try TokenType.forCreate(requested: lr.string("type"), roleType: role?["token_type"]?.stringValue)
+        if type == .batch { try Self.refuseBatchOptions(d, numUses: numUses) }
+        guard numUses >= 0 else { throw LogicalError.invalidRequest("number of uses cannot be negative") }
         let noParent = try lr.bool("no_parent") ?? false
         var orphan = orphanPath || (role?["orphan"]?.boolValue ?? false)
         let customID = lr.string("id")
         if let c = customID, !c.isEmpty, !sudo { throw LogicalError.invalidRequest("root or sudo privileges required to specify token id") }
-        let numUses = try lr.int("num_uses") ?? 0
-        guard numUses >= 0 else { throw LogicalError.invalidRequest("number of uses cannot be negative") }
         var ttl = try lr.duration("ttl")
         if ttl == nil { ttl = try lr.duration("lease") }
         var explicitMax = try lr.duration("explicit_max_ttl")
@@ -275,8 +318,9 @@ extension Core {
             let allowed = TokenPolicyGate.sanitize(role["allowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             let disallowed = role["disallowed_policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
             boundByRole = !allowed.isEmpty || !disallowed.isEmpty
-            if let rp = role["token_period"]?.intValue, rp > 0 { period = rp }
-            if let rm = role["token_explicit_max_ttl"]?.intValue, rm > 0 { explicitMax = min(explicitMax ?? rm, rm) }
+            // A role's period and explicit max TTL shape service tokens only (a `default-batch` role may hold them).
+            if type == .service, let rp = role["token_period"]?.intValue, rp > 0 { period = rp }
+            if type == .service, let rm = role["token_explicit_max_ttl"]?.intValue, rm > 0 { explicitMax = min(explicitMax ?? rm, rm) }
             if requested == nil || requested!.isEmpty {
                 requested = allowed.isEmpty ? caller.policies : allowed
             }
@@ -302,7 +346,7 @@ extension Core {
         }
         let origin = TokenOrigin.tokenStore(caller: caller, sudo: sudo, boundByRole: boundByRole)
         // The policies are judged before the other privileged options, as OpenBao orders its checks.
-        try TokenPolicyGate.authorize(policies, origin: origin)
+        try TokenPolicyGate.authorize(policies, origin: origin, type: type)
         if noParent {
             guard sudo else { throw LogicalError.invalidRequest("root or sudo privileges required to create orphan token") }
             orphan = true
@@ -311,21 +355,46 @@ extension Core {
         if let dn = lr.string("display_name"), !dn.isEmpty {
             displayName = "token-" + dn.replacingOccurrences(of: " ", with: "-")
         }
-        let renewable = try lr.bool("renewable") ?? (role?["renewable"]?.boolValue ?? true)
+        let renewable = try type == .batch ? false : lr.bool("renewable") ?? (role?["renewable"]?.boolValue ?? true)
         let meta = lr.stringMap("meta")
         var pathSuffix = req.path
         if let roleName, let suffix = role?["path_suffix"]?.stringValue, !suffix.isEmpty { pathSuffix = "auth/token/create/\(roleName)/\(suffix)" }
         let tr = TokenRequest(
             policies: policies, meta: (meta?.isEmpty ?? true) ? nil : meta, displayName: displayName, ttl: ttl, explicitMaxTTL: explicitMax,
             period: period, numUses: Int(numUses), renewable: renewable, noDefaultPolicy: noDefault, path: pathSuffix,
-            customID: (customID?.isEmpty ?? true) ? nil : customID, role: roleName ?? "",
-            origin: origin)
+            customID: (customID?.isEmpty ?? true) || type == .batch ? nil : customID, role: roleName ?? "",
+            origin: origin, type: type)
         let (_, block) = try await issueToken(tr, parent: orphan ? nil : caller, mount: tokenMount)
         var warnings: [String] = []
         if let t = ttl, t > configuration.maxLeaseTTL, (period ?? 0) == 0 {
             warnings.append("TTL of \"\(t)s\" exceeded the effective max_ttl of \"\(configuration.maxLeaseTTL)s\"; TTL value is capped accordingly")
         }
         return CoreResponse(warnings: warnings, auth: block)
+    }
+
+    /// What a batch token may not have, checked as OpenBao does: the first of `explicit_max_ttl`, `num_uses` and
+    /// `period` that is given decides (a zero duration passes).
+    static func refuseBatchOptions(_ d: [String: JSONValue], numUses: Int64) throws {
+        func given(_ k: String) -> JSONValue? {
+            guard let v = d[k], v != .null else { return nil }
+            if case .string(let s) = v, s.isEmpty { return nil }
+            return v
+        }
+        var bad: String? = nil
+        if let v = given("explicit_max_ttl") {
+            guard let dur = try? GoDuration.parseDurationSecond(v).get() else {
+                throw LogicalError.invalidRequest("'explicit_max_ttl' value could not be parsed")
+            }
+            if dur != 0 { bad = "explicit_max_ttl" }
+        } else if numUses != 0 {
+            bad = "num_uses"
+        } else if let v = given("period") {
+            guard let dur = try? GoDuration.parseDurationSecond(v).get() else {
+                throw LogicalError.invalidRequest("'period' value could not be parsed")
+            }
+            if dur != 0 { bad = "period" }
+        }
+        if let bad { throw LogicalError.invalidRequest("batch tokens cannot have \"\(bad)\" set") }
     }
 
     func tokenRoles(_ req: CoreRequest, name: String, operation: Operation) async throws -> CoreResponse {
@@ -359,7 +428,14 @@ extension Core {
             if let b = try lr.bool("renewable") { r["renewable"] = .bool(b) }
             if let b = try lr.bool("token_no_default_policy") { r["token_no_default_policy"] = .bool(b) }
             if let s = lr.string("path_suffix") { r["path_suffix"] = .string(s) }
-            if let s = lr.string("token_type") { r["token_type"] = .string(s) }
+            if let raw = req.data["token_type"] {
+                guard raw != .null else { throw LogicalError.invalidRequest("Invalid 'token_type' value: null") }
+                let s = raw.stringValue ?? raw.serialized()
+                guard ["service", "batch", "default-service", "default-batch"].contains(s) else {
+                    throw LogicalError.invalidRequest("invalid 'token_type' value \"\(s)\"")
+                }
+                r["token_type"] = .string(s)
+            }
             if let p = try lr.duration("token_period") ?? lr.duration("period") {
                 r["token_period"] = .int(p)
                 r["period"] = .int(p)
@@ -367,6 +443,21 @@ extension Core {
             if let p = try lr.duration("token_explicit_max_ttl") ?? lr.duration("explicit_max_ttl") {
                 r["token_explicit_max_ttl"] = .int(p)
                 r["explicit_max_ttl"] = .int(p)
+            }
+            if r["token_type"]?.stringValue == TokenType.batch.rawValue {
+                let why: String?
+                if r["orphan"]?.boolValue != true {
+                    why = "non-orphan tokens"
+                } else if (r["period"]?.intValue ?? 0) != 0 || (r["token_period"]?.intValue ?? 0) != 0 {
+                    why = "periodic tokens"
+                } else if r["renewable"]?.boolValue != false {
+                    why = "renewable tokens"
+                } else if (r["explicit_max_ttl"]?.intValue ?? 0) != 0 || (r["token_explicit_max_ttl"]?.intValue ?? 0) != 0 {
+                    why = "tokens with an explicit max TTL"
+                } else {
+                    why = nil
+                }
+                if let why { throw LogicalError.invalidRequest("'token_type' cannot be 'batch' when role is set to generate \(why)") }
             }
             try await barrier.putJSON(key, .object(r))
             return CoreResponse()

@@ -20,10 +20,11 @@ enum TokenOrigin: Sendable {
 /// - Without `sudo`, and without a role that names its allowed policies, a child's policies are a subset of its
 ///   creator's (plus `default`).
 /// - Internal policies (`response-wrapping`) are never assigned by a request.
+/// - A batch token never holds `root`: it cannot be revoked, so a root batch token could never be taken back.
 enum TokenPolicyGate {
     static let nonAssignable: Set<String> = [Core.wrappingPolicy, "control-group"]
 
-    static func authorize(_ policies: [String], origin: TokenOrigin) throws {
+    static func authorize(_ policies: [String], origin: TokenOrigin, type: TokenType) throws {
         switch origin {
         case .system:
             return
@@ -41,6 +42,9 @@ enum TokenPolicyGate {
             if policies.contains(Policy.rootName), !caller.isRoot {
                 throw LogicalError.invalidRequest("root tokens may not be created without parent token being root")
             }
+        }
+        if type == .batch, policies.contains(Policy.rootName) {
+            throw LogicalError.invalidRequest("batch tokens cannot be root tokens")
         }
     }
 

@@ -52,10 +52,13 @@ public final class TokenStore: Sendable {
     static let accessorPrefix = "sys/token/accessor/"
     static let parentPrefix = "sys/token/parent/"
     static let saltPath = "sys/token/salt"
+    /// The AES-256-GCM key batch tokens are sealed under (``BatchTokenCodec``).
+    static let batchKeyPath = "sys/token/batch-key"
 
     let storage: any LogicalStorage
     /// HMAC-SHA256 keyed with the salt, its key already absorbed: each hash copies it (the state is a value).
     private let salt = Mutex<HMAC<SHA256>?>(nil)
+    private let batchCodec = Mutex<BatchTokenCodec?>(nil)
     private let cache = Mutex<[String: TokenEntry]>([:])
     /// Expiry time of every token that has one, so the sweeper never scans storage.
     private let expiries = Mutex<[String: Date]>([:])
@@ -102,6 +105,14 @@ public final class TokenStore: Sendable {
             try await storage.put(Self.saltPath, key.withUnsafeBytes { Data($0) })
         }
         salt.withLock { $0 = HMAC<SHA256>(key: key) }
+        let batchKey: SymmetricKey
+        if let k = try await storage.get(Self.batchKeyPath), k.count == 32 {
+            batchKey = SymmetricKey(data: k)
+        } else {
+            batchKey = SymmetricKey(size: .bits256)
+            try await storage.put(Self.batchKeyPath, batchKey.withUnsafeBytes { Data($0) })
+        }
+        batchCodec.withLock { $0 = BatchTokenCodec(key: batchKey) }
         cache.withLock { $0.removeAll() }
         var index: [String: Date] = [:]
         for h in try await storage.list(prefix: Self.idPrefix) where !h.hasSuffix("/") {
@@ -120,6 +131,7 @@ public final class TokenStore: Sendable {
 
     func teardown() {
         salt.withLock { $0 = nil }
+        batchCodec.withLock { $0 = nil }
         cache.withLock { $0.removeAll() }
         expiries.withLock { $0.removeAll() }
     }
@@ -141,9 +153,19 @@ public final class TokenStore: Sendable {
     }
 
     /// Looks a token up by its value. Expired tokens are treated as absent (and revoked in the background).
+    ///
+    /// A batch token (`b.`) is opened rather than read: it is valid while its TTL lasts and, unless it is an orphan,
+    /// while its parent is; it is never in storage, so nothing is revoked when it expires.
     public func lookup(token: String, now: Date) async throws -> TokenEntry? {
         guard !token.isEmpty else { return nil }
         let h = try hash(token)
+        if token.hasPrefix(BatchTokenCodec.prefix), let codec = batchCodec.withLock({ $0 }), let e = codec.decode(token, idHash: h) {
+            guard !e.isExpired(now: now) else { return nil }
+            if let p = e.parentHash {
+                guard let parent = try await lookup(hash: p), !parent.isExpired(now: now), parent.numUses != -1 else { return nil }
+            }
+            return e
+        }
         guard let e = try await lookup(hash: h) else { return nil }
         if e.isExpired(now: now) {
             try? await revokeTree(hash: h)
@@ -158,6 +180,13 @@ public final class TokenStore: Sendable {
             return nil
         }
         return try await lookup(hash: h)
+    }
+
+    /// Seals a batch token's entry into the token itself; nothing is stored. The entry's `idHash` is ignored (a
+    /// batch token's hash is that of the token, known only once it is sealed).
+    func sealBatch(_ entry: TokenEntry) throws -> String {
+        guard let codec = batchCodec.withLock({ $0 }) else { throw LogicalError.sealed }
+        return try codec.encode(entry)
     }
 
     /// Stores a new token; returns the entry.
