@@ -97,6 +97,7 @@ public enum CofferServer {
         baseLogger.logLevel = options.logLevel
         let logger = baseLogger
         for w in warnings { logger.warning("\(w)") }
+        logger.info("starting \(CofferVersion.banner)")
 
         if options.configPath == nil {
             // The embedded default: SQLite in ./coffer-data/, HTTPS on loopback with a generated certificate.
@@ -147,7 +148,7 @@ public enum CofferServer {
             let key = Data(result.keys[0]).base64EncodedString()
             FileHandle.standardOutput.write(Data(
                 """
-                ==> Coffer server started in dev mode: in-memory storage, unsealed, KV v2 at secret/.
+                ==> \(CofferVersion.banner) started in dev mode: in-memory storage, unsealed, KV v2 at secret/.
 
                     $ export VAULT_ADDR='http://\(listener.address)'
 
