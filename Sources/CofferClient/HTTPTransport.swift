@@ -45,6 +45,8 @@ struct HTTPTransport: Sendable {
     struct Response: Sendable {
         var status: Int
         var body: ByteBuffer
+        /// The `Location` header, for a redirect.
+        var location: String?
     }
 
     /// Sends one request and reads the whole response.
@@ -189,12 +191,16 @@ private final class Exchange: Sendable {
                 try await outbound.write(.end(nil))
 
                 var status: Int?
+                var location: String?
                 var collected = ByteBuffer()
                 for try await part in inbound {
                     switch part {
                     case .head(let responseHead):
                         // An interim 1xx response (100 Continue) is followed by the real one.
-                        if responseHead.status.code >= 200 { status = Int(responseHead.status.code) }
+                        if responseHead.status.code >= 200 {
+                            status = Int(responseHead.status.code)
+                            location = responseHead.headers.first(name: "Location")
+                        }
                     case .body(var chunk):
                         guard status != nil else { continue }
                         if collected.readableBytes + chunk.readableBytes > maxBodySize {
@@ -202,7 +208,7 @@ private final class Exchange: Sendable {
                         }
                         collected.writeBuffer(&chunk)
                     case .end:
-                        if let status { return HTTPTransport.Response(status: status, body: collected) }
+                        if let status { return HTTPTransport.Response(status: status, body: collected, location: location) }
                     }
                 }
                 throw TransportFailure(status == nil ? "EOF" : "unexpected EOF")

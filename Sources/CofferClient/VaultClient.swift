@@ -71,14 +71,29 @@ public final class VaultClient: Sendable {
             headers.append(("Content-Type", contentType))
             requestBody = ByteBuffer(string: body.serialized(pretty: false, escapeHTML: false))
         }
-        let response: HTTPTransport.Response
-        do {
-            response = try await transport.execute(
-                method: method.uppercased(), url: url, headers: headers, body: requestBody, timeout: configuration.timeout,
-                maxBodySize: 64 * 1024 * 1024)
-        } catch let failure as TransportFailure {
-            throw ClientError(status: 0, messages: [failure.message], method: method.uppercased(), url: url,
-                urlInMessage: failure.prefixed)
+        var response: HTTPTransport.Response
+        var target = url
+        var redirected = false
+        while true {
+            do {
+                response = try await transport.execute(
+                    method: method.uppercased(), url: target, headers: headers, body: requestBody, timeout: configuration.timeout,
+                    maxBodySize: 64 * 1024 * 1024)
+            } catch let failure as TransportFailure {
+                throw ClientError(status: 0, messages: [failure.message], method: method.uppercased(), url: target,
+                    urlInMessage: failure.prefixed)
+            }
+            // As the Go client: one redirect (301, 302, 307) is followed with the same method and body, never from
+            // HTTPS to HTTP.
+            guard !redirected, [301, 302, 307].contains(response.status), let location = response.location,
+                let next = URL(string: location, relativeTo: URL(string: target))?.absoluteString
+            else { break }
+            if target.lowercased().hasPrefix("https:") && !next.lowercased().hasPrefix("https:") {
+                throw ClientError(status: 0, messages: ["redirect would cause protocol downgrade"], method: method.uppercased(), url: target,
+                    urlInMessage: false)
+            }
+            target = next
+            redirected = true
         }
         let bytes = response.body
         let status = response.status
@@ -96,7 +111,7 @@ public final class VaultClient: Sendable {
                 status: status,
                 messages: messages,
                 method: method.uppercased(),
-                url: url,
+                url: target,
                 body: decoded,
                 rawBody: decoded == nil ? raw : nil
             )
