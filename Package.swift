@@ -136,8 +136,13 @@ let package = Package(
         .target(
             name: "CofferClient",
             dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -167,6 +172,13 @@ let package = Package(
         .testTarget(
             name: "JWTAuthTests",
             dependencies: ["JWTAuth", "CofferSDK", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CofferClientTests",
+            dependencies: [
+                "CofferClient", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "CofferSDKTests", dependencies: ["CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL", "CofferSDK"], swiftSettings: swiftSettings),

@@ -1,10 +1,11 @@
 import ArgumentParser
 import CofferClient
+import CofferCore
 
 /// The `coffer` command-line client. It speaks the Vault/OpenBao HTTP API and mirrors the `bao` CLI.
 @main
 struct CofferCommand: AsyncParsableCommand {
-    static let versionString = "Coffer v0.1.0"
+    static var versionString: String { CofferVersion.banner }
 
     static let configuration = CommandConfiguration(
         commandName: "coffer",

@@ -1,6 +1,7 @@
 import ArgumentParser
+import CofferCore
 
-/// `coffer version`: prints `Coffer v0.1.0`.
+/// `coffer version`: prints `Coffer v0.1.0 (API compatible with OpenBao 2.7.2)` (``CofferVersion/banner``).
 struct VersionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Prints the Coffer version.")
 

@@ -11,14 +11,21 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     public var body: JSON?
     /// The raw body when it was not JSON.
     public var rawBody: String?
+    /// For a transport error: whether its text follows `Get "<url>": ` as Go's `url.Error` has it (a client timeout is
+    /// reported bare, as `context deadline exceeded`).
+    public var urlInMessage: Bool
 
-    public init(status: Int, messages: [String], method: String, url: String, body: JSON? = nil, rawBody: String? = nil) {
+    public init(
+        status: Int, messages: [String], method: String, url: String, body: JSON? = nil, rawBody: String? = nil,
+        urlInMessage: Bool = true
+    ) {
         self.status = status
         self.messages = messages
         self.method = method
         self.url = url
         self.body = body
         self.rawBody = rawBody
+        self.urlInMessage = urlInMessage
     }
 
     /// `true` when the request never got an HTTP response.
@@ -27,6 +34,7 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     /// Vault's rendering of an API error (`Error making API request.` ... `Code: 400. Errors:` ...).
     public var description: String {
         if isTransportError {
+            guard urlInMessage else { return messages.joined(separator: "; ") }
             let verb = method.prefix(1).uppercased() + method.dropFirst().lowercased()
             return "\(verb) \"\(url)\": \(messages.joined(separator: "; "))"
         }

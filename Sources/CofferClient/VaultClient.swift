@@ -1,12 +1,10 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
-import NIOSSL
 
 /// A small client for the Vault / OpenBao HTTP API.
 ///
-/// One instance owns one `HTTPClient`; call ``shutdown()`` when done.
+/// Each request opens its own connection (TLS verified as Go's `crypto/x509` does, see ``ServerCertificateVerifier``)
+/// and fails at once when the server cannot be reached; ``ClientConfiguration/timeout`` bounds a whole request.
 ///
 /// ```swift
 /// let client = try VaultClient(configuration: .init(address: "http://127.0.0.1:8200", token: "root"))
@@ -15,39 +13,20 @@ import NIOSSL
 /// ```
 public final class VaultClient: Sendable {
     public let configuration: ClientConfiguration
-    private let http: HTTPClient
+    private let transport: HTTPTransport
 
-    /// Creates the client and its HTTP connection pool.
+    /// Creates the client and loads its TLS trust (`caCertFile`, else `caPath`, else the system roots).
     ///
-    /// - Throws: an error when the CA certificate file or directory cannot be loaded.
+    /// - Throws: ``ClientSetupError`` when the CA certificate file or directory cannot be loaded.
     public init(configuration: ClientConfiguration) throws {
         self.configuration = configuration
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if configuration.tlsSkipVerify {
-            tls.certificateVerification = .none
-        }
-        var roots: [NIOSSLCertificate] = []
-        if let file = configuration.caCertFile, !file.isEmpty {
-            roots += try NIOSSLCertificate.fromPEMFile(file)
-        }
-        if let directory = configuration.caPath, !directory.isEmpty {
-            let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-            for name in names where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
-                roots += try NIOSSLCertificate.fromPEMFile((directory as NSString).appendingPathComponent(name))
-            }
-        }
-        if !roots.isEmpty {
-            tls.trustRoots = .certificates(roots)
-        }
-        var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
-        httpConfiguration.timeout = .init(connect: .seconds(10))
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        transport = try HTTPTransport(
+            caCertFile: configuration.caCertFile, caPath: configuration.caPath, skipVerify: configuration.tlsSkipVerify,
+            serverName: configuration.tlsServerName)
     }
 
-    /// Closes the connection pool.
-    public func shutdown() async throws {
-        try await http.shutdown()
-    }
+    /// Nothing to release: every request uses its own connection, closed when the response has been read.
+    public func shutdown() async throws {}
 
     /// The configured address without trailing slashes.
     public var address: String {
@@ -78,33 +57,46 @@ public final class VaultClient: Sendable {
         wrapTTL: String?? = .none
     ) async throws -> (status: Int, body: JSON?) {
         let url = makeURL(path: path, query: query)
-        var request = HTTPClientRequest(url: url)
-        request.method = HTTPMethod(rawValue: method.uppercased())
-        request.headers.add(name: "X-Vault-Request", value: "true")
+        var headers: [(String, String)] = [("X-Vault-Request", "true")]
         let effectiveToken: String? = token ?? configuration.token
         if let effectiveToken, !effectiveToken.isEmpty {
-            request.headers.add(name: "X-Vault-Token", value: effectiveToken)
+            headers.append(("X-Vault-Token", effectiveToken))
         }
         let effectiveWrapTTL: String? = wrapTTL ?? configuration.wrapTTL
         if let effectiveWrapTTL, !effectiveWrapTTL.isEmpty {
-            request.headers.add(name: "X-Vault-Wrap-TTL", value: effectiveWrapTTL)
+            headers.append(("X-Vault-Wrap-TTL", effectiveWrapTTL))
         }
+        var requestBody: ByteBuffer?
         if let body {
-            request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(string: body.serialized(pretty: false, escapeHTML: false)))
+            headers.append(("Content-Type", contentType))
+            requestBody = ByteBuffer(string: body.serialized(pretty: false, escapeHTML: false))
         }
-        if let serverName = configuration.tlsServerName, !serverName.isEmpty {
-            request.headers.replaceOrAdd(name: "Host", value: serverName)
+        var response: HTTPTransport.Response
+        var target = url
+        var redirected = false
+        while true {
+            do {
+                response = try await transport.execute(
+                    method: method.uppercased(), url: target, headers: headers, body: requestBody, timeout: configuration.timeout,
+                    maxBodySize: 64 * 1024 * 1024)
+            } catch let failure as TransportFailure {
+                throw ClientError(status: 0, messages: [failure.message], method: method.uppercased(), url: target,
+                    urlInMessage: failure.prefixed)
+            }
+            // As the Go client: one redirect (301, 302, 307) is followed with the same method and body, never from
+            // HTTPS to HTTP.
+            guard !redirected, [301, 302, 307].contains(response.status), let location = response.location,
+                let next = URL(string: location, relativeTo: URL(string: target))?.absoluteString
+            else { break }
+            if target.lowercased().hasPrefix("https:") && !next.lowercased().hasPrefix("https:") {
+                throw ClientError(status: 0, messages: ["redirect would cause protocol downgrade"], method: method.uppercased(), url: target,
+                    urlInMessage: false)
+            }
+            target = next
+            redirected = true
         }
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
-        do {
-            response = try await http.execute(request, timeout: .seconds(configuration.timeout.components.seconds))
-            bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        } catch {
-            throw ClientError(status: 0, messages: [Self.describeTransportError(error, url: url)], method: method.uppercased(), url: url)
-        }
-        let status = Int(response.status.code)
+        let bytes = response.body
+        let status = response.status
         let raw = String(buffer: bytes)
         var decoded: JSON?
         if !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -119,7 +111,7 @@ public final class VaultClient: Sendable {
                 status: status,
                 messages: messages,
                 method: method.uppercased(),
-                url: url,
+                url: target,
                 body: decoded,
                 rawBody: decoded == nil ? raw : nil
             )
@@ -166,27 +158,6 @@ public final class VaultClient: Sendable {
     }
 
     // MARK: Helpers
-
-    /// A short, Go-like reason for a failed connection (`dial tcp 127.0.0.1:1: connect: connection refused`).
-    static func describeTransportError(_ error: any Error, url: String) -> String {
-        let text = String(describing: error)
-        var dial = "dial tcp"
-        if let components = URLComponents(string: url), let host = components.host {
-            let port = components.port ?? (components.scheme == "https" ? 443 : 80)
-            dial += " \(host):\(port)"
-        }
-        if text.localizedCaseInsensitiveContains("connection refused") {
-            return "\(dial): connect: connection refused"
-        }
-        if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "tls: failed to verify certificate: x509: certificate signed by unknown authority"
-        }
-        if let clientError = error as? HTTPClientError {
-            if clientError == .connectTimeout { return "\(dial): i/o timeout" }
-            if clientError == .deadlineExceeded { return "context deadline exceeded" }
-        }
-        return text
-    }
 
     static func hasDataOrWarnings(_ body: JSON) -> Bool {
         if let data = body["data"], !data.isNull, !(data.members?.isEmpty ?? false) { return true }

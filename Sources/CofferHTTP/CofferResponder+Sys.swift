@@ -13,6 +13,8 @@ extension CofferResponder {
             "n": .int(Int64(s.shares)), "progress": .int(Int64(s.progress)), "nonce": .string(s.nonce),
             "version": .string(CofferVersion.apiVersion), "commit_date": "2026-11-29T00:00:00Z", "migration": false,
             "recovery_seal": false, "storage_type": .string(s.storageType),
+            // Coffer's own release; `version` above is the OpenBao API level clients gate features on.
+            "coffer_version": .string(CofferVersion.version),
         ]
         if s.initialized && !s.sealed {
             o["cluster_name"] = .string(s.clusterName)

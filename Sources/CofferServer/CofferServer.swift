@@ -125,6 +125,7 @@ public enum CofferServer {
         baseLogger.logLevel = level
         let logger = baseLogger
         for w in warnings { logger.warning("\(w)") }
+        logger.info("starting \(CofferVersion.banner)")
 
         if options.dev {
             // Dev mode is in memory and plain HTTP: it writes nothing to disk.
@@ -187,7 +188,7 @@ public enum CofferServer {
             let result = try await core.initializeDev(rootTokenID: options.devRootTokenID)
             let key = Data(result.keys[0]).base64EncodedString()
             banner = """
-                ==> Coffer server started in dev mode: in-memory storage, unsealed, KV v2 at secret/.
+                ==> \(CofferVersion.banner) started in dev mode: in-memory storage, unsealed, KV v2 at secret/.
 
                     $ export VAULT_ADDR='http://\(listener.address)'
 

@@ -4,8 +4,19 @@ import SwiftASN1
 import X509
 
 /// The embedded default serves HTTPS from its first start: when no certificate exists yet, a self-signed P-256
-/// certificate for `localhost` and `127.0.0.1` is generated into the data folder (key file mode 0600).
+/// certificate for `localhost`, `127.0.0.1` and `::1` is generated into the data folder (key file mode 0600).
+///
+/// It is a leaf (CA:FALSE), which clients trust when given it as their CA file: Go's `crypto/x509` (`bao`) and
+/// Coffer's client accept a pool certificate that is the presented certificate itself; OpenSSL (curl, Python) accepts
+/// a self-signed certificate found in its trust store.
 enum SelfSignedCertificate {
+    /// The names the certificate is valid for.
+    static let subjectAlternativeNames: [GeneralName] = [
+        .dnsName("localhost"),
+        .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+        .ipAddress(ASN1OctetString(contentBytes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])),
+    ]
+
     static func ensure(certPath: String, keyPath: String, now: Date = Date()) throws -> Bool {
         let fm = FileManager.default
         if fm.fileExists(atPath: certPath) && fm.fileExists(atPath: keyPath) { return false }
@@ -21,7 +32,7 @@ enum SelfSignedCertificate {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
                 try ExtendedKeyUsage([.serverAuth])
-                SubjectAlternativeNames([.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+                SubjectAlternativeNames(subjectAlternativeNames)
             },
             issuerPrivateKey: .init(key))
         let certPEM = try cert.serializeAsPEM().pemString + "\n"

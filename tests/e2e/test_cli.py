@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-VERSION = "Coffer v0.1.0"
+VERSION = "Coffer v0.1.0 (API compatible with OpenBao 2.7.2)"
 
 
 def coffer_bin():

@@ -7,15 +7,17 @@ enum SealStatusOutput {
         try? await client.request(method: "GET", path: "sys/leader").body
     }
 
-    static func print(_ status: JSON, leader: JSON?, formatter: Formatter) {
+    /// - Parameter cofferVersion: add the server's own release (`Coffer Version`, from `coffer_version`) after the API
+    ///   `Version`, as `coffer status` does.
+    static func print(_ status: JSON, leader: JSON?, formatter: Formatter, cofferVersion: Bool = false) {
         if formatter.isTable {
-            Console.out(Table.render(rows(status, leader: leader), headers: ["Key", "Value"]))
+            Console.out(Table.render(rows(status, leader: leader, cofferVersion: cofferVersion), headers: ["Key", "Value"]))
         } else {
             formatter.emit(json(status, leader: leader))
         }
     }
 
-    static func rows(_ s: JSON, leader: JSON?) -> [[String]] {
+    static func rows(_ s: JSON, leader: JSON?, cofferVersion: Bool = false) -> [[String]] {
         var rows: [[String]] = []
         let sealed = s["sealed"]?.boolValue ?? false
         rows.append(["Seal Type", s["type"]?.stringValue ?? ""])
@@ -28,6 +30,9 @@ enum SealStatusOutput {
             rows.append(["Unseal Nonce", s["nonce"]?.stringValue ?? ""])
         }
         rows.append(["Version", s["version"]?.stringValue ?? ""])
+        if cofferVersion, let own = s["coffer_version"]?.stringValue, !own.isEmpty {
+            rows.append(["Coffer Version", own])
+        }
         if let buildDate = s["build_date"]?.stringValue, !buildDate.isEmpty {
             rows.append(["Build Date", buildDate])
         }

@@ -6,6 +6,8 @@ import CofferClient
 struct CLIFailure: Error, CustomStringConvertible {
     var message: String
     var code: Int32
+    /// The client could not be set up (a CA file, `VAULT_CLIENT_TIMEOUT`): `bao status` exits 1 for it, other commands 2.
+    var clientSetup = false
 
     var description: String { message }
 

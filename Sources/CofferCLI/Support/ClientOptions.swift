@@ -45,7 +45,18 @@ struct ClientOptions: ParsableArguments {
         return Duration.goString(seconds: seconds)
     }
 
-    func configuration(token: String? = ClientOptions.resolvedToken()) -> ClientConfiguration {
+    /// The client timeout from `COFFER_CLIENT_TIMEOUT` / `VAULT_CLIENT_TIMEOUT` / `BAO_CLIENT_TIMEOUT` (whole seconds or
+    /// a Go duration, as `bao` reads it; 0 or less means none), else bao's default of 60 seconds.
+    static func resolvedTimeout() throws -> Swift.Duration {
+        guard let found = Environment.lookup("CLIENT_TIMEOUT") else { return Swift.Duration.seconds(60) }
+        guard let seconds = Duration.parseDurationSeconds(found.value) else {
+            throw CLIFailure(message: "failed to read environment: could not parse \"\(found.name)\"", code: 2, clientSetup: true)
+        }
+        // Go's time.Duration is an int64 of nanoseconds: larger values are clamped rather than trapping here.
+        return Swift.Duration.nanoseconds(Int64((min(max(seconds, -9e9), 9e9) * 1_000_000_000).rounded()))
+    }
+
+    func configuration(token: String? = ClientOptions.resolvedToken()) throws -> ClientConfiguration {
         ClientConfiguration(
             address: address ?? Environment.lookup("ADDR")?.value ?? Self.defaultAddress,
             token: token,
@@ -53,21 +64,29 @@ struct ClientOptions: ParsableArguments {
             caPath: caPath ?? Environment.lookup("CAPATH")?.value,
             tlsSkipVerify: tlsSkipVerify || Environment.bool("SKIP_VERIFY"),
             tlsServerName: tlsServerName ?? Environment.lookup("TLS_SERVER_NAME")?.value,
+            timeout: try Self.resolvedTimeout(),
             wrapTTL: resolvedWrapTTL
         )
     }
 
     /// Creates a client, runs `body` with it and shuts the client down, whatever `body` does.
+    ///
+    /// A client that cannot be set up fails as `bao` does: `failed to setup TLS config: …` for a CA given as a flag,
+    /// `failed to read environment: …` for one from the environment (exit code 2; `status` uses 1).
     func withClient<T>(token: String?? = .none, _ body: (VaultClient) async throws -> T) async throws -> T {
         let configuration: ClientConfiguration
         if let token {
-            configuration = self.configuration(token: token)
+            configuration = try self.configuration(token: token)
         } else {
-            configuration = self.configuration()
+            configuration = try self.configuration()
         }
         let client: VaultClient
         do {
             client = try VaultClient(configuration: configuration)
+        } catch let error as ClientSetupError {
+            let fromFlags = (caCert?.isEmpty == false) || (caCert == nil && caPath?.isEmpty == false)
+            let context = fromFlags ? "failed to setup TLS config" : "failed to read environment"
+            throw CLIFailure(message: "\(context): \(error.message)", code: 2, clientSetup: true)
         } catch {
             throw CLIFailure.api("Error initializing client", error)
         }

@@ -363,6 +363,32 @@ enum Duration {
             || key.hasSuffix("_duration") || key == "lease_max" || key == "ttl_max"
     }
 
+    /// Parses a duration as `bao` reads `VAULT_CLIENT_TIMEOUT` (`parseutil.ParseDurationSecond`): a whole number of
+    /// seconds, or a Go duration with an optional sign (`1m30s`, `500ms`, `-5s`, `1.5h`, `2d`). Returns seconds.
+    static func parseDurationSeconds(_ text: String) -> Double? {
+        let trimmed = text.trimmingWhitespace()
+        if let seconds = Int(trimmed) { return Double(seconds) }
+        var rest = Substring(trimmed)
+        var sign = 1.0
+        if rest.first == "-" || rest.first == "+" {
+            if rest.first == "-" { sign = -1 }
+            rest = rest.dropFirst()
+        }
+        if rest == "0" { return 0 }
+        guard !rest.isEmpty else { return nil }
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, number != ".", let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            guard let unit = units.filter({ rest.hasPrefix($0.0) }).max(by: { $0.0.count < $1.0.count }) else { return nil }
+            total += value * unit.1
+            rest = rest.dropFirst(unit.0.count)
+        }
+        return sign * total
+    }
+
     /// Parses `30m`, `1h30m`, `90s` or a bare number of seconds.
     static func parseSeconds(_ text: String) -> Int? {
         let trimmed = text.trimmingWhitespace()

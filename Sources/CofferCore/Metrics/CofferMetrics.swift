@@ -19,7 +19,7 @@ public final class CofferMetrics: Sendable {
         "coffer_request_duration_seconds", "coffer_requests_total", "coffer_token_creations_total", "coffer_tokens",
         "coffer_leases", "coffer_lease_expirations_total", "coffer_logins_total", "coffer_core_unsealed",
         "coffer_audit_write_failures_total", "coffer_storage_operation_duration_seconds", "coffer_barrier_key_term",
-        "coffer_barrier_encryptions", "coffer_audit_devices",
+        "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_build_info",
     ]
 
     public init() {
@@ -108,6 +108,8 @@ public final class CofferMetrics: Sendable {
         for g in ["coffer_tokens", "coffer_leases", "coffer_core_unsealed", "coffer_barrier_key_term", "coffer_barrier_encryptions", "coffer_audit_devices"] {
             _ = gauge(g)
         }
+        // The usual build-info gauge: always 1, the versions in its labels (a fixed pair, not chosen by a client).
+        gauge("coffer_build_info", [("version", CofferVersion.version), ("api_version", CofferVersion.apiVersion)]).record(1)
     }
 
     /// The Prometheus text exposition (format 0.0.4).

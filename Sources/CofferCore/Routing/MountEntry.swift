@@ -89,12 +89,3 @@ public struct MountEntry: Sendable, Equatable {
             forceNoCache: v["force_no_cache"]?.boolValue ?? false, extraConfig: v["extra_config"]?.objectValue ?? [:])
     }
 }
-
-/// Versions Coffer reports.
-public enum CofferVersion {
-    /// Coffer's own release.
-    public static let version = "0.1.0"
-    /// The OpenBao API level Coffer implements; reported in `sys/seal-status` and `sys/health` so clients that gate
-    /// features on the server version accept it.
-    public static let apiVersion = "2.7.2"
-}

@@ -234,8 +234,14 @@ extension Core {
             for m in snap.authTable where full.hasPrefix("auth/" + m.path) {
                 if found == nil || ("auth/" + m.path).count > found!.0.path.count { found = (m, true) }
             }
-            guard let (m, isAuth) = found, let token else { throw LogicalError.permissionDenied }
-            guard try await hasAnyCapability(token, under: isAuth ? "auth/" + m.path : m.path) else { throw LogicalError.permissionDenied }
+            // OpenBao answers a token that may not see the mount, or a path no mount serves (so that mounts cannot be
+            // probed), with the same 403 and a text naming the path; `bao kv` prints it as the preflight's error.
+            let quoted = "\"" + full.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            let preflightDenied = LogicalError(
+                .permissionDenied, "preflight capability check returned 403, please ensure client's policies grant access to path \(quoted)")
+            guard let token else { throw LogicalError.permissionDenied }
+            guard let (m, isAuth) = found else { throw preflightDenied }
+            guard try await hasAnyCapability(token, under: isAuth ? "auth/" + m.path : m.path) else { throw preflightDenied }
             var data = m.apiJSON(isAuth: isAuth).objectValue ?? [:]
             data["path"] = .string(isAuth ? "auth/" + m.path : m.path)
             return CoreResponse(data: data)
