@@ -173,6 +173,9 @@ extension Core {
             } catch let e as LogicalError where e.code == .invalidCredentials {
                 if let loginID { recordLoginResult(mount: m, identifier: loginID, failed: true) }
                 throw e
+            } catch let e as LogicalError where e.isGoError {
+                // OpenBao wraps a handler's Go error in multierror's text on authenticated requests, not on logins.
+                throw unauthenticated ? LogicalError(e.code, messages: e.messages) : e.wrappedForClient
             }
             if let loginID, resp?.auth != nil { recordLoginResult(mount: m, identifier: loginID, failed: false) }
             return try await finish(resp, mount: m, requestPath: req.path, snapshot: snapshot)

@@ -83,3 +83,35 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
 }
 
 import Foundation
+
+extension CIDRBlock {
+    /// An address as Go prints it: dotted IPv4 (IPv4-mapped IPv6 too), IPv6 in RFC 5952 form (the longest run of at
+    /// least two zero groups as `::`, lowercase hex).
+    public static func format(_ bytes: [UInt8]) -> String {
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        guard bytes.count == 16 else { return "" }
+        let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+        if groups[0..<5].allSatisfy({ $0 == 0 }) && groups[5] == 0xFFFF {
+            return bytes[12..<16].map(String.init).joined(separator: ".")
+        }
+        var bestStart = -1
+        var bestLength = 0
+        var i = 0
+        while i < 8 {
+            if groups[i] == 0 {
+                var j = i
+                while j < 8 && groups[j] == 0 { j += 1 }
+                if j - i > bestLength {
+                    bestStart = i
+                    bestLength = j - i
+                }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        let hex = groups.map { String($0, radix: 16) }
+        guard bestLength >= 2 else { return hex.joined(separator: ":") }
+        return hex[0..<bestStart].joined(separator: ":") + "::" + hex[(bestStart + bestLength)...].joined(separator: ":")
+    }
+}

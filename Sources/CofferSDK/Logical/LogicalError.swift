@@ -37,10 +37,32 @@ public struct LogicalError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var messages: [String]
+    /// A Go `error` returned by an OpenBao handler, as opposed to an error response it answered: the core wraps
+    /// it in go-multierror's text (`1 error occurred:\n\t* …\n\n`) on authenticated requests, once, for every
+    /// backend; login requests show it bare.
+    public var isGoError: Bool = false
 
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.messages = [message]
+    }
+
+    /// A Go error (see ``isGoError``): written bare here, wrapped by the core where OpenBao wraps it.
+    public static func goError(_ code: Code, _ message: String) -> LogicalError {
+        var e = LogicalError(code, message)
+        e.isGoError = true
+        return e
+    }
+
+    /// go-multierror's text for one error.
+    public static func multiErrorText(_ text: String) -> String { "1 error occurred:\n\t* \(text)\n\n" }
+
+    /// This error as the client sees it on an authenticated request: a Go error in multierror's text.
+    public var wrappedForClient: LogicalError {
+        guard isGoError else { return self }
+        var e = LogicalError(code, messages: messages.map(Self.multiErrorText))
+        e.isGoError = false
+        return e
     }
 
     public init(_ code: Code, messages: [String]) {
@@ -55,6 +77,10 @@ public struct LogicalError: Error, Sendable, CustomStringConvertible {
     public static let sealed = LogicalError(.sealed, "Vault is sealed")
     public static func unsupportedPath(_ path: String) -> LogicalError { LogicalError(.unsupportedPath, "1 error occurred:\n\t* unsupported path\n\n") }
     public static let unsupportedOperation = LogicalError(.unsupportedOperation, "unsupported operation")
+    /// The framework's answer for a path no route of the engine matches (a Go error: wrapped on authenticated paths).
+    public static let noRoute = goError(.unsupportedPath, "unsupported path")
+    /// The framework's answer for an operation the matched route does not declare.
+    public static let noOperation = goError(.unsupportedOperation, "unsupported operation")
     public static let notFound = LogicalError(.notFound, messages: [])
     public static func internalError(_ message: String) -> LogicalError { LogicalError(.internal, message) }
 }

@@ -1,0 +1,102 @@
+/// The fields of one request, read through the path's declared schema: OpenBao's `framework.FieldData`.
+///
+/// `raw` holds the body (or query) fields with the path's named segments laid over them (the URL wins, as in
+/// OpenBao). Reading a field converts it by its declared type; an absent field reads as its default or the type's
+/// zero value. The framework calls ``validate()`` before a handler runs, so a handler's reads of declared fields
+/// cannot fail on the value; reading a name the path does not declare is a programming error, reported as a 500.
+public struct FieldData: Sendable {
+    public let raw: [String: JSONValue]
+    let schema: [String: Field]
+
+    public init(raw: [String: JSONValue], schema: [String: Field]) {
+        self.raw = raw
+        self.schema = schema
+    }
+
+    /// `error converting input for field "name": detail`.
+    public static func conversionError(_ name: String, _ detail: String) -> String {
+        "error converting input for field \"\(name)\": \(detail)"
+    }
+
+    /// Converts every sent field the schema declares; the first failure (in name order, for a stable answer) is
+    /// the request's error, with OpenBao's `Field validation failed: ` prefix.
+    public func validate() throws {
+        guard !raw.isEmpty else { return }
+        for name in raw.keys.sorted() {
+            guard let field = schema[name], let value = raw[name] else { continue }
+            if case .failure(let f) = FieldValue.convert(value, as: field.type) {
+                throw LogicalError.invalidRequest("Field validation failed: " + Self.conversionError(name, f.message))
+            }
+        }
+    }
+
+    func field(_ name: String) throws -> Field {
+        guard let f = schema[name] else { throw LogicalError.internalError("field \"\(name)\" is not in the path's schema") }
+        return f
+    }
+
+    /// Whether the request sent the field (even as null or empty).
+    public func has(_ name: String) -> Bool { raw[name] != nil }
+
+    /// The converted value when the request sent the field, else nil (`GetOk`).
+    public func getOk(_ name: String) throws -> JSONValue? {
+        let f = try field(name)
+        guard let v = raw[name] else { return nil }
+        switch FieldValue.convert(v, as: f.type) {
+        case .success(let c): return c
+        case .failure(let e): throw LogicalError.invalidRequest(Self.conversionError(name, e.message))
+        }
+    }
+
+    /// The converted value, or the field's default, or the zero value of its type (`Get`).
+    public func get(_ name: String) throws -> JSONValue {
+        let f = try field(name)
+        let v = raw[name] ?? f.defaultValue
+        guard let v else { return f.zeroValue }
+        switch FieldValue.convert(v, as: f.type) {
+        case .success(let c): return c
+        case .failure(let e): throw LogicalError.invalidRequest(Self.conversionError(name, e.message))
+        }
+    }
+
+    public func string(_ name: String) throws -> String { try get(name).stringValue ?? "" }
+    public func stringIfSet(_ name: String) throws -> String? { try getOk(name)?.stringValue }
+
+    public func int(_ name: String) throws -> Int64 { try Self.intOf(get(name)) }
+    public func intIfSet(_ name: String) throws -> Int64? { try getOk(name).map(Self.intOf) }
+
+    public func bool(_ name: String) throws -> Bool {
+        if case .bool(let b) = try get(name) { return b }
+        return false
+    }
+    public func boolIfSet(_ name: String) throws -> Bool? {
+        guard let v = try getOk(name) else { return nil }
+        if case .bool(let b) = v { return b }
+        return false
+    }
+
+    /// A duration field, in seconds.
+    public func duration(_ name: String) throws -> Int64 { try int(name) }
+    public func durationIfSet(_ name: String) throws -> Int64? { try intIfSet(name) }
+
+    public func strings(_ name: String) throws -> [String] { Self.stringsOf(try get(name)) }
+    public func stringsIfSet(_ name: String) throws -> [String]? { try getOk(name).map(Self.stringsOf) }
+
+    public func ints(_ name: String) throws -> [Int64] { (try get(name).arrayValue ?? []).map(Self.intOf) }
+
+    public func object(_ name: String) throws -> [String: JSONValue] { try get(name).objectValue ?? [:] }
+    public func objectIfSet(_ name: String) throws -> [String: JSONValue]? { try getOk(name).map { $0.objectValue ?? [:] } }
+
+    /// A key-value pairs field as strings.
+    public func pairs(_ name: String) throws -> [String: String] { (try object(name)).compactMapValues(\.stringValue) }
+    public func pairsIfSet(_ name: String) throws -> [String: String]? {
+        try objectIfSet(name).map { $0.compactMapValues(\.stringValue) }
+    }
+
+    static func intOf(_ v: JSONValue) -> Int64 {
+        if case .int(let i) = v { return i }
+        return 0
+    }
+
+    static func stringsOf(_ v: JSONValue) -> [String] { (v.arrayValue ?? []).compactMap(\.stringValue) }
+}

@@ -1,0 +1,90 @@
+/// An engine's route table: its declared paths and the trie that matches them, built once per engine type.
+///
+/// ```swift
+/// struct Echo: FrameworkEngine {
+///     static let router = PathRouter<Echo>([
+///         EnginePath("echo/{name}", fields: [.string("text")], operations: [
+///             .update: .init { _, req in LogicalResponse(data: ["text": .string(try req.fields.string("text"))]) }
+///         ])
+///     ])
+/// }
+/// ```
+public struct PathRouter<Engine: Sendable>: Sendable {
+    public let paths: [EnginePath<Engine>]
+    let trie: PathTrie
+    let schemas: [[String: Field]]
+    public let specialPaths: SpecialPaths
+    /// The engine's own help text (OpenBao's backend `Help`), shown by path-help on the mount's root.
+    public let help: String
+
+    public init(_ paths: [EnginePath<Engine>], help: String = "") {
+        self.paths = paths
+        self.trie = PathTrie(paths.map(\.pattern))
+        self.schemas = paths.map { p in Dictionary(p.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) }
+        self.specialPaths = SpecialPaths(
+            unauthenticated: paths.filter(\.unauthenticated).map(\.specialPathEntry),
+            root: paths.filter(\.sudo).map(\.specialPathEntry))
+        self.help = help
+    }
+
+    /// The route a mount-relative path matches, and the request its handlers see.
+    public func resolve(_ request: LogicalRequest) -> (path: EnginePath<Engine>, request: PathRequest)? {
+        guard let m = trie.match(request.path) else { return nil }
+        var raw = request.data
+        for (name, value) in m.captures { raw[name] = .string(value) }
+        let path = paths[m.route]
+        return (path, PathRequest(logical: request, fields: FieldData(raw: raw, schema: schemas[m.route]), pattern: path.pattern.text))
+    }
+
+    /// Routes, validates and runs one request: an unknown path or an undeclared operation is the framework's error,
+    /// a field that does not convert is refused before the handler runs, and fields the path does not declare are
+    /// named in a warning, as OpenBao's framework does.
+    public func handle(_ engine: Engine, _ request: LogicalRequest) async throws -> LogicalResponse? {
+        guard let (path, preq) = resolve(request) else { throw LogicalError.noRoute }
+        if request.operation == .help { return helpResponse(path) }
+        let handler: OperationHandler<Engine>
+        if let h = path.operations[request.operation] {
+            handler = h
+        } else if request.operation == .create, let h = path.operations[.update] {
+            handler = h
+        } else {
+            throw LogicalError.noOperation
+        }
+        try preq.fields.validate()
+        var response = try await handler.run(engine, preq)
+        if !path.takesArbitraryInput, !request.data.isEmpty {
+            let schema = preq.fields.schema
+            let ignored = request.data.keys.filter { schema[$0] == nil }.sorted()
+            if !ignored.isEmpty {
+                var r = response ?? LogicalResponse()
+                r.warnings.append("Endpoint ignored these unrecognized parameters: [\(ignored.joined(separator: " "))]")
+                response = r
+            }
+        }
+        return response
+    }
+
+    /// Whether the target of an `update` exists (nil when the path has no existence check).
+    public func existenceCheck(_ engine: Engine, _ request: LogicalRequest) async throws -> Bool? {
+        guard let (path, preq) = resolve(request), let check = path.existenceCheck else { return nil }
+        return try await check(engine, preq)
+    }
+}
+
+/// An engine whose paths are declared in a ``PathRouter``: routing, existence checks, special paths and help come
+/// from the declarations.
+public protocol FrameworkEngine: SecretsEngine {
+    static var router: PathRouter<Self> { get }
+}
+
+extension FrameworkEngine {
+    public func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
+        try await Self.router.handle(self, request)
+    }
+
+    public func existenceCheck(_ request: LogicalRequest) async throws -> Bool? {
+        try await Self.router.existenceCheck(self, request)
+    }
+
+    public var specialPaths: SpecialPaths { Self.router.specialPaths }
+}

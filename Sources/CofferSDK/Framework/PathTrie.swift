@@ -1,0 +1,106 @@
+/// Matches a request path against every pattern of an engine at once: a trie of segments built when the engine's
+/// route table is first used, walked once per request (no regular expression runs on the request path).
+///
+/// At each segment a literal child is tried first, then a named segment, then a rest-of-path capture, so a literal
+/// path (`keys/{name}/rotate`) wins over a capture that would also match it; the first declared route wins a tie.
+public struct PathTrie: Sendable {
+    public struct Match: Sendable {
+        /// Index of the matched pattern in the array the trie was built from.
+        public var route: Int
+        /// Named segments, in pattern order.
+        public var captures: [(name: String, value: String)]
+    }
+
+    final class Node: @unchecked Sendable {
+        // Only mutated while the trie is built, before it is shared.
+        var literals: [String: Node] = [:]
+        var names: [(name: String, rule: PathPattern.NameRule, node: Node)] = []
+        var rests: [(name: String, nonEmpty: Bool, route: Int)] = []
+        var terminal: Int? = nil
+    }
+
+    let root = Node()
+    /// Patterns made of literal segments only, matched by one dictionary look-up.
+    var exact: [String: Int] = [:]
+
+    public init(_ patterns: [PathPattern]) {
+        for (index, pattern) in patterns.enumerated() {
+            for shape in pattern.expansions { insert(shape, route: index) }
+        }
+    }
+
+    mutating func insert(_ shape: [PathPattern.Segment], route: Int) {
+        if shape.allSatisfy({ if case .literal = $0 { true } else { false } }) {
+            let key = shape.map { if case .literal(let l) = $0 { l } else { "" } }.joined(separator: "/")
+            if exact[key] == nil { exact[key] = route }
+        }
+        var node = root
+        for seg in shape {
+            switch seg {
+            case .literal(let l):
+                if let next = node.literals[l] {
+                    node = next
+                } else {
+                    let next = Node()
+                    node.literals[l] = next
+                    node = next
+                }
+            case .name(let n, let rule), .optionalName(let n, let rule):
+                if let i = node.names.firstIndex(where: { $0.name == n && $0.rule == rule }) {
+                    node = node.names[i].node
+                } else {
+                    let next = Node()
+                    node.names.append((n, rule, next))
+                    node = next
+                }
+            case .rest(let n, let nonEmpty):
+                node.rests.append((n, nonEmpty, route))
+                return
+            }
+        }
+        if node.terminal == nil { node.terminal = route }
+    }
+
+    /// The route a path below the mount matches, with its captures; nil when no pattern matches.
+    public func match(_ path: String) -> Match? {
+        if let r = exact[path] { return Match(route: r, captures: []) }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        var captures: [(name: String, value: String)] = []
+        var best: Match? = nil
+        walk(root, segments[...], path: path, captures: &captures, best: &best)
+        return best
+    }
+
+    /// Depth-first, literal before name before rest; keeps the match of the lowest route index among those found
+    /// at the first node that matches (declaration order breaks ties between shapes of equal precedence).
+    private func walk(
+        _ node: Node, _ rest: ArraySlice<Substring>, path: String, captures: inout [(name: String, value: String)],
+        best: inout Match?
+    ) {
+        if best != nil { return }
+        guard let seg = rest.first else {
+            if let t = node.terminal { best = Match(route: t, captures: captures) }
+            // A rest capture may also match nothing after `keys/` ... handled below with the empty remainder.
+            return
+        }
+        if let next = node.literals[String(seg)] {
+            walk(next, rest.dropFirst(), path: path, captures: &captures, best: &best)
+            if best != nil { return }
+        }
+        for (name, rule, next) in node.names where PathPattern.accepts(rule, seg) {
+            captures.append((name, String(seg)))
+            walk(next, rest.dropFirst(), path: path, captures: &captures, best: &best)
+            if best != nil { return }
+            captures.removeLast()
+        }
+        if !node.rests.isEmpty {
+            // The remainder as it appears in the path (segments joined back with their slashes).
+            let start = seg.startIndex
+            let remainder = String(path[start...])
+            for r in node.rests.sorted(by: { $0.route < $1.route }) where !(r.nonEmpty && remainder.isEmpty) {
+                best = Match(route: r.route, captures: captures + [(r.name, remainder)])
+                return
+            }
+        }
+    }
+}
