@@ -1,3 +1,5 @@
+import CofferSDK
+
 /// Versions Coffer reports: the one place Coffer's own release is spelled.
 ///
 /// Two numbers, for two audiences. Clients that gate features on the server's version (the `bao` CLI, hvac, the
@@ -9,7 +11,7 @@ public enum CofferVersion {
     /// Coffer's own release.
     public static let version = "0.1.0"
     /// The OpenBao API level Coffer implements.
-    public static let apiVersion = "2.7.2"
+    public static let apiVersion = CofferSDKInfo.apiVersion
     /// `Coffer v0.1.0 (API compatible with OpenBao 2.7.2)`.
     public static var banner: String { "Coffer v\(version) (API compatible with OpenBao \(apiVersion))" }
 }

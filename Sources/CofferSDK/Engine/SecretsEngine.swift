@@ -34,6 +34,8 @@ public protocol SecretsEngine: Sendable {
     func loginIdentifier(_ request: LogicalRequest) -> String?
     /// Background work the core runs periodically for every mount while unsealed (transit's `auto_rotate_period`).
     func periodic(storage: any LogicalStorage) async throws
+    /// The engine's declared paths, for path-help and the OpenAPI document (see ``FrameworkEngine``).
+    var pathDescriptions: [PathDescription] { get }
 }
 
 extension SecretsEngine {

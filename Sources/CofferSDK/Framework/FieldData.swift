@@ -2,7 +2,7 @@
 ///
 /// `raw` holds the body (or query) fields with the path's named segments laid over them (the URL wins, as in
 /// OpenBao). Reading a field converts it by its declared type; an absent field reads as its default or the type's
-/// zero value. The framework calls ``validate()`` before a handler runs, so a handler's reads of declared fields
+/// zero value. The framework validates every sent field before a handler runs, so a handler's reads of declared fields
 /// cannot fail on the value; reading a name the path does not declare is a programming error, reported as a 500.
 public struct FieldData: Sendable {
     public let raw: [String: JSONValue]
@@ -18,16 +18,17 @@ public struct FieldData: Sendable {
         "error converting input for field \"\(name)\": \(detail)"
     }
 
-    /// Converts every sent field the schema declares; the first failure (in name order, for a stable answer) is
-    /// the request's error, with OpenBao's `Field validation failed: ` prefix.
-    public func validate() throws {
-        guard !raw.isEmpty else { return }
+    /// Converts every sent field the schema declares; the first failure (in name order, for a stable answer) as
+    /// `error converting input for field "…": …`, or nil when every field converts (OpenBao's `Validate`).
+    public func validationFailure() -> String? {
+        guard !raw.isEmpty else { return nil }
         for name in raw.keys.sorted() {
             guard let field = schema[name], let value = raw[name] else { continue }
             if case .failure(let f) = FieldValue.convert(value, as: field.type) {
-                throw LogicalError.invalidRequest("Field validation failed: " + Self.conversionError(name, f.message))
+                return Self.conversionError(name, f.message)
             }
         }
+        return nil
     }
 
     func field(_ name: String) throws -> Field {

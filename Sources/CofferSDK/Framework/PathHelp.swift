@@ -1,12 +1,18 @@
 /// Path-help (`GET /v1/<path>?help=1`, `bao path-help`) written from a path's declaration, in OpenBao's layout:
 /// the synopsis, the parameters with their types and descriptions, then the description.
 extension PathRouter {
-    public func helpResponse(_ path: EnginePath<Engine>) -> LogicalResponse {
-        LogicalResponse(data: ["help": .string(Self.helpText(path)), "see_also": .null])
+    /// `{"help": …, "openapi": …, "see_also": null}`, which the HTTP layer sends as it is (no response envelope).
+    public func helpResponse(_ path: EnginePath<Engine>, request: LogicalRequest) -> LogicalResponse {
+        let mount = OpenAPIDocument.Mount(path: "", tag: request.mountPoint.hasPrefix("auth/") ? "auth" : "secrets", type: "", paths: [path.pathDescription])
+        return LogicalResponse(data: [
+            "help": .string(Self.helpText(path, requested: request.path)),
+            "openapi": OpenAPIDocument.build(version: CofferSDKInfo.apiVersion, mounts: [mount]),
+            "see_also": .null,
+        ])
     }
 
-    static func helpText(_ path: EnginePath<Engine>) -> String {
-        var out = "Request:        \(path.pattern.text)\nMatching Route: \(path.pattern.text)\n\n"
+    static func helpText(_ path: EnginePath<Engine>, requested: String) -> String {
+        var out = "Request:        \(requested)\nMatching Route: \(path.pattern.regex)\n\n"
         out += path.synopsis.trimmingWhitespace()
         if !path.fields.isEmpty {
             out += "\n\n## PARAMETERS\n"

@@ -109,6 +109,24 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The pattern as the regular expression OpenBao would declare for it (path-help's "Matching Route").
+    public var regex: String {
+        func group(_ n: String, _ rule: NameRule) -> String {
+            rule == .generic ? "(?P<\(n)>\\w(([\\w-.]+)?\\w)?)" : "(?P<\(n)>[^/]+)"
+        }
+        var out = "^"
+        for (i, seg) in segments.enumerated() {
+            let sep = i == 0 ? "" : "/"
+            switch seg {
+            case .literal(let l): out += sep + l
+            case .name(let n, let rule): out += sep + group(n, rule)
+            case .optionalName(let n, let rule): out += "(" + sep + group(n, rule) + ")?"
+            case .rest(let n, let nonEmpty): out += sep + "(?P<\(n)>." + (nonEmpty ? "+" : "*") + ")"
+            }
+        }
+        return out + (optionalTrailingSlash ? "/?$" : "$")
+    }
+
     /// OpenBao's generic name rule, `\w(([\w-.]+)?\w)?`, over ASCII word characters.
     public static func isGenericName(_ s: Substring) -> Bool {
         let u = s.utf8

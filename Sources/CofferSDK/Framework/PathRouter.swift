@@ -41,7 +41,7 @@ public struct PathRouter<Engine: Sendable>: Sendable {
     /// named in a warning, as OpenBao's framework does.
     public func handle(_ engine: Engine, _ request: LogicalRequest) async throws -> LogicalResponse? {
         guard let (path, preq) = resolve(request) else { throw LogicalError.noRoute }
-        if request.operation == .help { return helpResponse(path) }
+        if request.operation == .help { return helpResponse(path, request: request) }
         let handler: OperationHandler<Engine>
         if let h = path.operations[request.operation] {
             handler = h
@@ -50,13 +50,16 @@ public struct PathRouter<Engine: Sendable>: Sendable {
         } else {
             throw LogicalError.noOperation
         }
-        try preq.fields.validate()
+        if let failure = preq.fields.validationFailure() {
+            // OpenBao answers a login's bad field with a 500, any other request's with a 400.
+            throw LogicalError(path.unauthenticated ? .internal : .invalidRequest, "Field validation failed: " + failure)
+        }
         var response = try await handler.run(engine, preq)
-        if !path.takesArbitraryInput, !request.data.isEmpty {
+        // Only a response can carry the warning: a write answered with 204 says nothing (as in OpenBao).
+        if var r = response, !path.takesArbitraryInput, !request.data.isEmpty {
             let schema = preq.fields.schema
             let ignored = request.data.keys.filter { schema[$0] == nil }.sorted()
             if !ignored.isEmpty {
-                var r = response ?? LogicalResponse()
                 r.warnings.append("Endpoint ignored these unrecognized parameters: [\(ignored.joined(separator: " "))]")
                 response = r
             }
@@ -64,9 +67,12 @@ public struct PathRouter<Engine: Sendable>: Sendable {
         return response
     }
 
-    /// Whether the target of an `update` exists (nil when the path has no existence check).
+    /// Whether the target of an `update` exists (nil when the path has no existence check). The fields are
+    /// validated first, and a bad one refused without the `Field validation failed: ` prefix, as OpenBao's
+    /// existence check does.
     public func existenceCheck(_ engine: Engine, _ request: LogicalRequest) async throws -> Bool? {
         guard let (path, preq) = resolve(request), let check = path.existenceCheck else { return nil }
+        if let failure = preq.fields.validationFailure() { throw LogicalError.invalidRequest(failure) }
         return try await check(engine, preq)
     }
 }

@@ -23,7 +23,7 @@ public struct TokenParameters: Sendable, Equatable {
     public enum Legacy: String, Sendable, CaseIterable {
         case policies, ttl, maxTTL = "max_ttl", period, numUses = "num_uses", boundCIDRs = "bound_cidrs"
 
-        var newName: String {
+        public var newName: String {
             switch self {
             case .policies: return "token_policies"
             case .ttl: return "token_ttl"
@@ -34,7 +34,7 @@ public struct TokenParameters: Sendable, Equatable {
             }
         }
 
-        var field: Field {
+        public var field: Field {
             switch self {
             case .policies, .boundCIDRs:
                 return Field(rawValue, .commaStringSlice, deprecated: true, "Use \"\(newName)\" instead. If this and \"\(newName)\" are both specified, only \"\(newName)\" will be used.")
@@ -74,14 +74,23 @@ public struct TokenParameters: Sendable, Equatable {
         if let v = try d.stringsIfSet("token_policies") { policies = v }
         if let raw = try d.stringIfSet("token_type") {
             switch raw {
-            case "", "default", "default-service", "default-batch": type = "default"
+            case "", "default": type = "default"
             case "service": type = "service"
             case "batch": type = "batch"
-            default: throw LogicalError.invalidRequest("invalid 'token_type' value \(JSONValue.string(raw).serialized())")
+            default: throw LogicalError.invalidRequest("invalid 'token_type' value \(GoDuration.quote(raw))")
             }
         }
         if let v = try d.intIfSet("token_num_uses") { numUses = v }
         if numUses < 0 { throw LogicalError.invalidRequest("'token_num_uses' cannot be negative") }
+        try checkBatch()
+        if let v = try d.durationIfSet("token_ttl") { ttl = v }
+        if ttl < 0 { throw LogicalError.invalidRequest("'token_ttl' cannot be negative") }
+        try checkTTLs()
+        if let v = try d.boolIfSet("token_strictly_bind_ip") { strictlyBindIP = v }
+    }
+
+    /// A batch token can be neither periodic nor limited in uses.
+    public func checkBatch() throws {
         if type == "batch" {
             if period != 0 {
                 throw LogicalError.invalidRequest("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens")
@@ -91,21 +100,23 @@ public struct TokenParameters: Sendable, Equatable {
                     "'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count")
             }
         }
-        if let v = try d.durationIfSet("token_ttl") { ttl = v }
-        if ttl < 0 { throw LogicalError.invalidRequest("'token_ttl' cannot be negative") }
+    }
+
+    /// The TTL cannot pass the max TTL.
+    public func checkTTLs() throws {
         if ttl > 0, maxTTL > 0, ttl > maxTTL {
             throw LogicalError.invalidRequest("'token_ttl' cannot be greater than 'token_max_ttl'")
         }
-        if let v = try d.boolIfSet("token_strictly_bind_ip") { strictlyBindIP = v }
     }
 
     /// A deprecated name sent without its `token_*` counterpart sets the new value (OpenBao's `UpgradeValue`).
-    /// Returns which legacy names the write used, so the method can echo them on reads.
+    /// Returns the legacy names the write sent (with or without the new name), so a method can echo them on reads.
     @discardableResult
     public mutating func upgradeLegacy(_ d: FieldData, from legacy: [Legacy]) throws -> Set<Legacy> {
-        var used: Set<Legacy> = []
-        for l in legacy where d.has(l.rawValue) && !d.has(l.newName) {
-            used.insert(l)
+        var sent: Set<Legacy> = []
+        for l in legacy where d.has(l.rawValue) {
+            sent.insert(l)
+            guard !d.has(l.newName) else { continue }
             switch l {
             case .policies: policies = try d.strings(l.rawValue)
             case .boundCIDRs: boundCIDRs = try Self.parseAddrs(try d.strings(l.rawValue))
@@ -115,7 +126,11 @@ public struct TokenParameters: Sendable, Equatable {
             case .numUses: numUses = try d.int(l.rawValue)
             }
         }
-        return used
+        if !sent.isEmpty {
+            try checkBatch()
+            try checkTTLs()
+        }
+        return sent
     }
 
     /// The settings as a read shows them.
