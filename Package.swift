@@ -159,19 +159,19 @@ let package = Package(
         .testTarget(
             name: "IdentityEngineTests",
             dependencies: [
-                "IdentityEngine", "CofferSDK", .product(name: "Crypto", package: "swift-crypto"),
+                "IdentityEngine", "CofferSDK", "CofferTesting", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TransitEngineTests",
-            dependencies: ["TransitEngine", "CofferSDK", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TransitEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "UserpassAuthTests", dependencies: ["UserpassAuth", "CofferSDK"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppRoleAuthTests", dependencies: ["AppRoleAuth", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "UserpassAuthTests", dependencies: ["UserpassAuth", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppRoleAuthTests", dependencies: ["AppRoleAuth", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JWTAuthTests",
-            dependencies: ["JWTAuth", "CofferSDK", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JWTAuth", "CofferSDK", "CofferTesting", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferClientTests",
@@ -188,7 +188,7 @@ let package = Package(
             name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "CofferTesting", .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "KVEngineTests", dependencies: ["KVEngine", "CofferSDK", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+            name: "KVEngineTests", dependencies: ["KVEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferHTTPTests",
             dependencies: [

@@ -124,7 +124,8 @@ extension Core {
                 let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: entry, operation: .update)
                 if let exists = try await m.engine.existenceCheck(lreq), !exists { operation = .create }
             }
-            if !entry.isRoot {
+            // Path-help needs a valid token but no capability on the path, as in OpenBao.
+            if !entry.isRoot, operation != .help {
                 let acl = try await acl(for: entry, snapshot: snapshot)
                 let decision = acl.allowOperation(path: req.path, operation: operation, data: req.data)
                 guard decision.allowed else { throw LogicalError.permissionDenied }
@@ -154,6 +155,10 @@ extension Core {
             }
         }
 
+        if operation == .help, case .engine = target {} else if operation == .help {
+            // The core's own backends are not declared on the framework yet: no help to give.
+            throw LogicalError.goError(.unsupportedPath, "unsupported path").wrappedForClient
+        }
         switch target {
         case .system(let sub):
             return try await handleSystem(req, sub: sub, operation: operation, token: tokenEntry)
@@ -186,6 +191,7 @@ extension Core {
         switch target {
         case .system(let sub):
             return sub == "internal/ui/mounts" || sub.hasPrefix("internal/ui/mounts/") || sub == "wrapping/lookup"
+                || sub == "internal/specs/openapi"
                 || sub == "health" || sub == "seal-status" || sub == "leader" || sub == "init"
         case .token:
             return false

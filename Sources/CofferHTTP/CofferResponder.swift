@@ -222,6 +222,13 @@ public struct CofferResponder: HTTPResponder {
         }
         // Vault lists a folder: the path always ends with a slash.
         if operation == .list, !path.hasSuffix("/") { path += "/" }
+        // Path-help: any non-empty `help` query value, on any method; the answer is the help document itself.
+        if let h = request.uri.queryParameters["help"], !h.isEmpty {
+            let coreRequest = CoreRequest(
+                id: requestID, operation: .help, path: path, data: [:], token: token(request), remoteAddress: remoteAddress)
+            let resp = try await core.handle(coreRequest)
+            return Self.json(status: 200, JSONValue.object(resp.data ?? [:]).serialized())
+        }
 
         let coreRequest = CoreRequest(
             id: requestID, operation: operation, path: path, data: data, token: token(request),

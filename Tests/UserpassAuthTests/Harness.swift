@@ -1,5 +1,6 @@
 import CofferSDK
 import Logging
+import CofferTesting
 import UserpassAuth
 
 /// Drives the userpass engine the way the core does, on an in-memory backend.
@@ -22,7 +23,7 @@ struct Harness {
         _ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:], remoteAddress: String? = "127.0.0.1",
         auth: AuthInfo? = nil
     ) async throws -> LogicalResponse? {
-        try await engine.handle(request(op, path, data, remoteAddress: remoteAddress, auth: auth))
+        try await EngineDispatch.send(engine, request(op, path, data, remoteAddress: remoteAddress, auth: auth))
     }
 
     /// The error a request fails with, or nil.

@@ -212,6 +212,10 @@ extension Core {
             try await seal()
             return CoreResponse()
 
+        case "internal" where parts.count == 3 && parts[1] == "specs" && parts[2] == "openapi":
+            guard op == .read else { throw unsupported() }
+            return CoreResponse(data: try await openAPIDocument(token: token).objectValue)
+
         case "internal":
             guard parts.count >= 3, parts[1] == "ui", parts[2] == "mounts" else {
                 throw LogicalError(.unsupportedPath, Self.multiError("unsupported path"))

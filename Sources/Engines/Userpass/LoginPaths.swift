@@ -5,14 +5,9 @@ import Foundation
 extension UserpassEngine {
     /// Checks the password, then the user's bound CIDRs. An unknown user is checked against a dummy hash so that it
     /// costs as much as a wrong password and fails with the same error.
-    func login(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let password: String
-        do {
-            password = try Fields(request.data).string("password") ?? ""
-        } catch let e as LogicalError {
-            // OpenBao validates login fields up front and answers a bad one with a 500.
-            throw LogicalError(.internal, messages: e.messages.map { "Field validation failed: " + $0 })
-        }
+    func login(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.username(request)
+        let password = try request.fields.string("password")
         if password.isEmpty { throw UserpassErrors.missingPassword }
         let user: UserEntry?
         do {
@@ -28,7 +23,8 @@ extension UserpassEngine {
         guard await PasswordHasher.verify(password, hash: user.passwordHash, scheme: user.passwordScheme) else {
             throw UserpassErrors.invalidCredentials
         }
-        if !user.tokenBoundCIDRs.isEmpty && !CIDRs.allows(request.remoteAddress, user.tokenBoundCIDRs) {
+        let cidrs = user.token.boundCIDRs
+        if !cidrs.isEmpty && !cidrs.contains(where: { CIDRBlock($0)?.contains(request.logical.remoteAddress ?? "") ?? false }) {
             throw LogicalError.permissionDenied
         }
         return LogicalResponse(auth: user.authInfo(username: name))
@@ -37,13 +33,13 @@ extension UserpassEngine {
     /// Renews a token from `login/:username`: refused when the user's policies changed since login (compared as sets,
     /// ignoring `default`); a deleted user yields nil (OpenBao: 204, token not renewed). The TTLs are the user's
     /// current ones.
-    func renew(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        guard let auth = request.auth else { throw LogicalError.invalidRequest("request auth is missing") }
+    func renew(_ request: PathRequest) async throws -> LogicalResponse? {
+        guard let auth = request.logical.auth else { throw LogicalError.invalidRequest("request auth is missing") }
         guard let name = auth.metadata["username"] ?? auth.internalData["username"] else {
             throw LogicalError.internalError("missing username in token metadata")
         }
         guard let user = try await loadUser(request.storage, name.lowercased()) else { return nil }
-        guard Self.equivalentPolicies(user.tokenPolicies, auth.policies) else { throw UserpassErrors.policiesChanged }
+        guard Self.equivalentPolicies(user.token.policies, auth.policies) else { throw UserpassErrors.policiesChanged }
         let current = user.authInfo(username: name)
         var renewed = auth
         renewed.ttl = current.ttl

@@ -11,28 +11,30 @@ extension UserpassEngine {
         try await storage.putJSON(UserEntry.storageKey(name), user.stored)
     }
 
-    func listUsers(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    static func username(_ request: PathRequest) throws -> String { try request.fields.string("username").lowercased() }
+
+    func listUsers(_ request: PathRequest) async throws -> LogicalResponse? {
         let keys = try await request.storage.list(prefix: "user/")
         if keys.isEmpty { throw LogicalError.notFound }
         return LogicalResponse(data: ["keys": .array(keys.map { .string($0) })])
     }
 
-    func readUser(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        guard let user = try await loadUser(request.storage, name) else { throw LogicalError.notFound }
+    func readUser(_ request: PathRequest) async throws -> LogicalResponse? {
+        guard let user = try await loadUser(request.storage, try Self.username(request)) else { throw LogicalError.notFound }
         return LogicalResponse(data: user.responseData)
     }
 
-    func deleteUser(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
+    func deleteUser(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.username(request)
         try await lock.withLock { try await request.storage.delete(UserEntry.storageKey(name)) }
         return nil
     }
 
     /// A new password from `password` (hashed here) or `password_hash` (a bcrypt hash); nil when neither is given
     /// or both are empty.
-    func newPassword(_ request: LogicalRequest) async throws -> (hash: String, scheme: PasswordHasher.Scheme)? {
-        let f = Fields(request.data)
-        let password = try f.string("password") ?? ""
-        let passwordHash = try f.string("password_hash") ?? ""
+    func newPassword(_ request: PathRequest) async throws -> (hash: String, scheme: PasswordHasher.Scheme)? {
+        let password = try request.fields.string("password")
+        let passwordHash = try request.fields.string("password_hash")
         if !password.isEmpty && !passwordHash.isEmpty { throw UserpassErrors.passwordAndHash }
         if !password.isEmpty {
             try PasswordHasher.validateNew(password)
@@ -45,8 +47,8 @@ extension UserpassEngine {
         return nil
     }
 
-    func writeUser(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let fields = try TokenFieldsInput(Fields(request.data))
+    func writeUser(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.username(request)
         let password = try await newPassword(request)
         try await lock.withLock {
             let existing = try await loadUser(request.storage, name)
@@ -57,13 +59,14 @@ extension UserpassEngine {
             } else if existing == nil {
                 throw UserpassErrors.missingPasswordOnCreate
             }
-            try fields.apply(to: &user)
+            try user.applyTokenFields(request.fields)
             try await saveUser(request.storage, name, user)
         }
         return nil
     }
 
-    func updatePassword(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
+    func updatePassword(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.username(request)
         guard try await loadUser(request.storage, name) != nil else { throw UserpassErrors.userDoesNotExist }
         guard let password = try await newPassword(request) else { throw UserpassErrors.missingPasswordOnCreate }
         try await lock.withLock {
@@ -76,18 +79,18 @@ extension UserpassEngine {
     }
 
     /// `token_policies` wins over the legacy `policies`; with neither, nothing changes.
-    func updatePolicies(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let f = Fields(request.data)
-        let policies = try f.commaStringSlice("token_policies")
-        let legacy = try f.commaStringSlice("policies")
+    func updatePolicies(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.username(request)
+        let policies = try request.fields.stringsIfSet("token_policies")
+        let legacy = try request.fields.stringsIfSet("policies")
         try await lock.withLock {
             guard var user = try await loadUser(request.storage, name) else { throw UserpassErrors.userDoesNotExist }
             if let policies {
-                user.tokenPolicies = policies
-                user.legacyPolicies = false
+                user.token.policies = policies
+                user.legacy.remove(.policies)
             } else if let legacy {
-                user.tokenPolicies = legacy
-                user.legacyPolicies = true
+                user.token.policies = legacy
+                user.legacy.insert(.policies)
             } else {
                 return
             }

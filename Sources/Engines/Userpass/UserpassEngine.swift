@@ -6,102 +6,69 @@ import Logging
     UserpassEngine(logger: config.logger)
 }
 
-/// Username/password logins with bcrypt-hashed passwords, speaking OpenBao's `userpass` API:
-///
-/// - `users/` (LIST), `users/:username` (create/update/read/delete)
-/// - `users/:username/password` and `users/:username/policies` (update)
-/// - `login/:username` (update, unauthenticated) and renewal of the tokens it issued
-///
-/// Usernames are lowercased. Each user is one JSON record at `user/<username>` in the mount's storage; it holds the
-/// bcrypt hash, never the password (see ``PasswordHasher`` for the hashing rules).
-struct UserpassEngine: SecretsEngine {
+/// Username/password logins with bcrypt-hashed passwords, speaking OpenBao's `userpass` API. Usernames are
+/// lowercased. Each user is one JSON record at `user/<username>` in the mount's storage; it holds the bcrypt hash,
+/// never the password (see ``PasswordHasher`` for the hashing rules).
+struct UserpassEngine: FrameworkEngine {
     let logger: Logger
     /// Serialises read-modify-write of user records.
     let lock = AsyncLock()
 
-    var specialPaths: SpecialPaths { SpecialPaths(unauthenticated: ["login/*"]) }
+    static let legacy: [TokenParameters.Legacy] = [.policies, .ttl, .maxTTL, .boundCIDRs]
+    static let username = Field("username", .string, "Username for this user.")
+    static let password = Field("password", .string, "Password for this user.")
+    static let passwordHash = Field("password_hash", .string, "Pre-hashed password in bcrypt format for this user.")
 
-    enum Route: Equatable {
-        case users
-        case user(String)
-        case password(String)
-        case policies(String)
-        case login(String)
-    }
-
-    /// Routes a mount-relative path; usernames come back lowercased. Nil for paths OpenBao does not serve.
-    static func route(_ path: String) -> Route? {
-        if path == "users" || path == "users/" { return .users }
-        if path.hasPrefix("users/") {
-            let parts = path.dropFirst("users/".count).split(separator: "/", omittingEmptySubsequences: false)
-            guard let first = parts.first, isValidUsername(first) else { return nil }
-            let name = first.lowercased()
-            switch parts.count {
-            case 1: return .user(name)
-            case 2 where parts[1] == "password": return .password(name)
-            case 2 where parts[1] == "policies": return .policies(name)
-            default: return nil
-            }
-        }
-        if path.hasPrefix("login/") {
-            let name = path.dropFirst("login/".count)
-            guard isValidUsername(name) else { return nil }
-            return .login(name.lowercased())
-        }
-        return nil
-    }
-
-    /// OpenBao's generic name pattern `\w(([\w-.]+)?\w)?` (ASCII word characters).
-    static func isValidUsername(_ name: some StringProtocol) -> Bool {
-        func isWord(_ b: UInt8) -> Bool {
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
-        }
-        let bytes = Array(name.utf8)
-        guard let first = bytes.first, let last = bytes.last, isWord(first), isWord(last) else { return false }
-        return bytes.allSatisfy { isWord($0) || $0 == 0x2D || $0 == 0x2E }
-    }
-
-    func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        let op = request.operation
-        let isLoginPath = request.path.hasPrefix("login/")
-        guard let route = Self.route(request.path) else {
-            throw isLoginPath ? UserpassErrors.unsupportedPathLogin : UserpassErrors.unsupportedPath
-        }
-        switch route {
-        case .users:
-            guard op == .list else { throw UserpassErrors.unsupportedOperation }
-            return try await listUsers(request)
-        case .user(let name):
-            switch op {
-            case .read: return try await readUser(request, name: name)
-            case .create, .update: return try await writeUser(request, name: name)
-            case .delete: return try await deleteUser(request, name: name)
-            default: throw UserpassErrors.unsupportedOperation
-            }
-        case .password(let name):
-            guard op == .create || op == .update else { throw UserpassErrors.unsupportedOperation }
-            return try await updatePassword(request, name: name)
-        case .policies(let name):
-            guard op == .create || op == .update else { throw UserpassErrors.unsupportedOperation }
-            return try await updatePolicies(request, name: name)
-        case .login(let name):
-            switch op {
-            case .create, .update: return try await login(request, name: name)
-            case .renew: return try await renew(request)
-            default: throw UserpassErrors.unsupportedOperationLogin
-            }
-        }
-    }
-
-    func existenceCheck(_ request: LogicalRequest) async throws -> Bool? {
-        guard case .user(let name) = Self.route(request.path) else { return nil }
-        return try await request.storage.get(UserEntry.storageKey(name)) != nil
-    }
+    static let router = PathRouter<UserpassEngine>([
+        EnginePath(
+            "users/?",
+            operations: [.list: .init("List users.", method: UserpassEngine.listUsers)],
+            synopsis: "Manage users allowed to authenticate.",
+            description: "This endpoint returns a list of available users. Only the usernames are returned, not any other user attributes."),
+        EnginePath(
+            "users/{username}",
+            fields: [username, password, passwordHash] + TokenParameters.fields(legacy: legacy),
+            operations: [
+                .read: .init("Read a user.", method: UserpassEngine.readUser),
+                .create: .init("Create a user.", noContent: true, method: UserpassEngine.writeUser),
+                .update: .init("Update a user.", noContent: true, method: UserpassEngine.writeUser),
+                .delete: .init("Delete a user.", noContent: true, method: UserpassEngine.deleteUser),
+            ],
+            existenceCheck: { engine, req in try await engine.loadUser(req.storage, try req.fields.string("username").lowercased()) != nil },
+            synopsis: "Manage users allowed to authenticate.",
+            description: "This endpoint allows you to create, read, update, and delete users that are allowed to authenticate."),
+        EnginePath(
+            "users/{username}/password",
+            fields: [username, password, passwordHash],
+            operations: [.update: .init("Reset a user's password.", noContent: true, method: UserpassEngine.updatePassword)],
+            synopsis: "Reset user's password.",
+            description: "This endpoint allows resetting the user's password."),
+        EnginePath(
+            "users/{username}/policies",
+            fields: [
+                username, Field("token_policies", .commaStringSlice, "Comma-separated list of policies"),
+                TokenParameters.Legacy.policies.field,
+            ],
+            operations: [.update: .init("Update the policies of a user.", noContent: true, method: UserpassEngine.updatePolicies)],
+            synopsis: "Update the policies associated with the username.",
+            description: "This endpoint allows updating the policies associated with the username."),
+        EnginePath(
+            "login/{username}",
+            fields: [username, password],
+            operations: [
+                .update: .init("Log in with a username and password.", method: UserpassEngine.login),
+                .renew: .init(method: UserpassEngine.renew),
+            ],
+            unauthenticated: true,
+            synopsis: "Log in with a username and password.",
+            description: "This endpoint authenticates using a username and password."),
+    ], help: "The \"userpass\" credential provider allows authentication using a combination of a username and password.")
 
     func loginIdentifier(_ request: LogicalRequest) -> String? {
         guard request.operation == .create || request.operation == .update,
-            case .login(let name) = Self.route(request.path)
+            let (_, preq) = Self.router.resolve(request), preq.pattern == "login/{username}",
+            let name = try? preq.fields.string("username")
         else { return nil }
-        return name
+        return name.lowercased()
     }
 }
