@@ -20,7 +20,12 @@ public struct PathRouter<Engine: Sendable>: Sendable {
     public init(_ paths: [EnginePath<Engine>], help: String = "") {
         self.paths = paths
         self.trie = PathTrie(paths.map(\.pattern))
-        self.schemas = paths.map { p in Dictionary(p.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) }
+        // A named segment the path does not declare is a string field.
+        self.schemas = paths.map { p in
+            var schema = Dictionary(p.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in p.pattern.parameterNames where schema[name] == nil { schema[name] = Field(name, .string) }
+            return schema
+        }
         self.specialPaths = SpecialPaths(
             unauthenticated: paths.filter(\.unauthenticated).map(\.specialPathEntry),
             root: paths.filter(\.sudo).map(\.specialPathEntry))
@@ -61,6 +66,14 @@ public struct PathRouter<Engine: Sendable>: Sendable {
             let ignored = request.data.keys.filter { schema[$0] == nil }.sorted()
             if !ignored.isEmpty {
                 r.warnings.append("Endpoint ignored these unrecognized parameters: [\(ignored.joined(separator: " "))]")
+                response = r
+            }
+        }
+        if var r = response {
+            let replaced = path.pattern.parameterNames.filter { request.data[$0] != nil && preq.fields.raw[$0] != request.data[$0] }
+            if !replaced.isEmpty {
+                r.warnings.append(
+                    "Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [\(replaced.joined(separator: " "))]")
                 response = r
             }
         }
