@@ -1,5 +1,5 @@
 /// The types of request fields, as OpenBao's framework names them (`framework.TypeString` ...). Each converts a
-/// JSON value the way OpenBao's weakly typed decoding does (see ``FieldValue/convert(_:as:)``).
+/// JSON value the way OpenBao's weakly typed decoding does (see ``FieldValue/convert(_:as:field:)``).
 public enum FieldType: String, Sendable, Hashable, CaseIterable {
     case string
     /// A string, lowercased.
