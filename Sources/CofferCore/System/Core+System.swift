@@ -214,7 +214,11 @@ extension Core {
 
         case "internal" where parts.count == 3 && parts[1] == "specs" && parts[2] == "openapi":
             guard op == .read else { throw unsupported() }
-            return CoreResponse(data: try await openAPIDocument(token: token).objectValue)
+            // The document itself, not a response envelope, as OpenBao sends it.
+            return CoreResponse(data: [
+                "http_status_code": 200, "http_content_type": "application/json",
+                "http_raw_body": .string(try await openAPIDocument(token: token).serialized()),
+            ])
 
         case "internal":
             guard parts.count >= 3, parts[1] == "ui", parts[2] == "mounts" else {
