@@ -84,6 +84,14 @@ import Testing
         #expect(route("x/") == nil)
         #expect(route("x/y") == 5)
         #expect(route("nope") == nil)
+        // A rest capture with a literal tail (`mounts/{path+}/tune`).
+        let tune = PathTrie(["mounts/{path+}/tune", "mounts/{path+}"].map(PathPattern.init))
+        #expect(tune.match("mounts/a/b/tune")?.route == 0)
+        #expect(tune.match("mounts/a/b/tune")?.captures.first?.value == "a/b")
+        #expect(tune.match("mounts/tune")?.route == 1)
+        #expect(tune.match("mounts/tune")?.captures.first?.value == "tune")
+        #expect(tune.match("mounts/a/tune/x")?.captures.first?.value == "a/tune/x")
+        #expect(tune.match("mounts/") == nil)
         #expect(PathPattern("sign/{name}/{algorithm?}").regex == #"^sign/(?P<name>\w(([\w-.]+)?\w)?)(/(?P<algorithm>\w(([\w-.]+)?\w)?))?$"#)
     }
 

@@ -5,8 +5,9 @@
 /// - `{name}` — one segment holding a name as OpenBao's `GenericNameRegex` allows (`\w(([\w-.]+)?\w)?`);
 /// - `{name:any}` — one non-empty segment of any characters but `/`;
 /// - `{name?}` — an optional last segment (a generic name), as OpenBao's `(/(?P<name>...))?`;
-/// - `{path*}` — the rest of the path, possibly empty, possibly holding `/` (`(?P<path>.*)`); last only;
-/// - `{path+}` — the same, at least one character (`(?P<path>.+)`); last only;
+/// - `{path*}` — the rest of the path, possibly empty, possibly holding `/` (`(?P<path>.*)`);
+/// - `{path+}` — the same, at least one character (`(?P<path>.+)`); only literal segments may follow a rest
+///   (`mounts/{path+}/tune`: the capture stops before the literal tail);
 /// - a trailing `/?` — the path with or without a trailing slash (list paths such as `users/?`).
 ///
 /// A pattern whose segments are all literal is matched by a dictionary look-up; named segments capture their text.
@@ -64,19 +65,18 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
             }
         }
         self.segments = segments
-    }
-
-    public var description: String { text }
-
-    /// The names this pattern captures, in order.
-    public var parameterNames: [String] {
-        segments.compactMap {
+        self.parameterNames = segments.compactMap {
             switch $0 {
             case .literal: return nil
             case .name(let n, _), .optionalName(let n, _), .rest(let n, _): return n
             }
         }
     }
+
+    public var description: String { text }
+
+    /// The names this pattern captures, in order.
+    public let parameterNames: [String]
 
     /// The concrete shapes the trie stores: an optional segment and an optional trailing slash each double them.
     var expansions: [[Segment]] {
