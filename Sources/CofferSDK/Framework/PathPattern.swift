@@ -4,7 +4,7 @@
 /// - `keys` — a literal segment;
 /// - `{name}` — one segment holding a name as OpenBao's `GenericNameRegex` allows (`\w(([\w-.]+)?\w)?`);
 /// - `{name:any}` — one non-empty segment of any characters but `/`;
-/// - `{name?}` — an optional last segment (a generic name), as OpenBao's `(/(?P<name>...))?`;
+/// - `{name?}` — an optional last segment, as OpenBao's `(/(?P<name>...))?` (`{name:any?}` for any text);
 /// - `{path*}` — the rest of the path, possibly empty, possibly holding `/` (`(?P<path>.*)`);
 /// - `{path+}` — the same, at least one character (`(?P<path>.+)`); only literal segments may follow a rest
 ///   (`mounts/{path+}/tune`: the capture stops before the literal tail);
@@ -49,19 +49,18 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
                 continue
             }
             var inner = raw.dropFirst().dropLast()
+            let modifier = inner.last.flatMap { "*+?".contains($0) ? $0 : nil }
+            if modifier != nil { inner = inner.dropLast() }
             var rule = NameRule.generic
             if let colon = inner.firstIndex(of: ":") {
                 rule = inner[inner.index(after: colon)...] == "any" ? .any : .generic
                 inner = inner[..<colon]
             }
-            if inner.hasSuffix("*") {
-                segments.append(.rest(String(inner.dropLast()), nonEmpty: false))
-            } else if inner.hasSuffix("+") {
-                segments.append(.rest(String(inner.dropLast()), nonEmpty: true))
-            } else if inner.hasSuffix("?") {
-                segments.append(.optionalName(String(inner.dropLast()), rule))
-            } else {
-                segments.append(.name(String(inner), rule))
+            switch modifier {
+            case "*": segments.append(.rest(String(inner), nonEmpty: false))
+            case "+": segments.append(.rest(String(inner), nonEmpty: true))
+            case "?": segments.append(.optionalName(String(inner), rule))
+            default: segments.append(.name(String(inner), rule))
             }
         }
         self.segments = segments
