@@ -74,14 +74,7 @@ extension Core {
     }
 
     static func metricsStatus(_ error: any Error) -> Int {
-        guard let e = error as? LogicalError else { return 500 }
-        switch e.code {
-        case .internal: return 500
-        case .sealed: return 503
-        case .notInitialized: return 501
-        case .status(let s): return s
-        default: return 400
-        }
+        (error as? LogicalError)?.code.httpStatus ?? 500
     }
 
     func handleAudited(_ req: CoreRequest, audit: inout AuditContext?) async throws -> CoreResponse {
