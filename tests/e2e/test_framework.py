@@ -13,7 +13,9 @@ import pytest
 
 from conftest import Server, free_port, http
 
-ENGINES = [("auth", "userpass", "userpass"), ("auth", "approle", "approle"), ("secrets", "transit", "transit")]
+ENGINES = [
+    ("auth", "userpass", "userpass"), ("auth", "approle", "approle"), ("auth", "jwt", "jwt"), ("secrets", "transit", "transit"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +69,8 @@ def test_path_help_document(dev):
 @pytest.mark.parametrize("path,expect", [
     ("auth/userpass/users/alice", "token_policies (slice)"),
     ("auth/userpass/login/alice", "password (string)"),
+    ("auth/jwt/role/Dev", "name (lowercase string)"),
+    ("auth/jwt/oidc/callback", "state (string)"),
 ])
 def test_bao_path_help(dev, path, expect):
     r = bao(dev.addr, "path-help", path)
