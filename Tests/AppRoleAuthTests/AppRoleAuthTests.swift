@@ -579,3 +579,86 @@ func isUUID(_ s: String) -> Bool {
         ])
     }
 }
+
+/// The paths, methods, path parameters, body fields and query parameters of the mount's OpenAPI document against
+/// OpenBao 2.7.2's (`Tests/CofferSDKTests/Fixtures/openbao-openapi.json`).
+@Suite struct OpenAPIFixtureTests {
+    static let fixtureURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("CofferSDKTests/Fixtures/openbao-openapi.json")
+
+    /// `path -> method -> (path parameters, body fields, query parameters)`, for the paths below `/auth/approle/`.
+    static func shape(_ doc: JSONValue) -> [String: [String: [String: Set<String>]]] {
+        let schemas = doc["components"]?["schemas"]?.objectValue ?? [:]
+        var out: [String: [String: [String: Set<String>]]] = [:]
+        for (path, item) in doc["paths"]?.objectValue ?? [:] where path.hasPrefix("/auth/approle/") {
+            let params = Set((item["parameters"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+            for method in ["get", "post", "patch", "delete"] {
+                guard let op = item[method] else { continue }
+                let ref = op["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?.stringValue ?? ""
+                let body = schemas[String(ref.split(separator: "/").last ?? "")]?["properties"]?.objectValue ?? [:]
+                let query = Set((op["parameters"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+                out[path, default: [:]][method] = ["path": params, "body": Set(body.keys), "query": query]
+            }
+        }
+        return out
+    }
+
+    @Test func everyPathMatchesOpenBao() throws {
+        let fixture = try JSONValue.parse(try Data(contentsOf: Self.fixtureURL))
+        let ours = OpenAPIDocument.build(
+            version: "2.7.2",
+            mounts: [.init(path: "auth/approle/", tag: "auth", type: "approle", paths: AppRoleAuth.router.pathDescriptions)])
+        let expected = Self.shape(fixture)
+        let actual = Self.shape(ours)
+        #expect(expected.count == 23)
+        #expect(Set(actual.keys) == Set(expected.keys))
+        for (path, methods) in expected {
+            #expect(actual[path] == methods, "\(path)")
+        }
+    }
+}
+
+/// More behaviours of OpenBao 2.7.2, checked against a dev server.
+@Suite struct OpenBaoPathTests {
+    @Test func bindSecretIDPathAnswersUnsupportedPath() async throws {
+        let h = Harness()
+        try await h.call(.update, "role/r1")
+        let unsupported = ["1 error occurred:\n\t* unsupported path\n\n"]
+        for op in [CofferSDK.Operation.read, .update, .delete] {
+            let e = await h.error(op, "role/r1/bind-secret-id", op == .update ? ["bind_secret_id": false] : [:])
+            #expect(e?.code == .unsupportedPath && e?.messages == unsupported)
+        }
+        // The field is still validated first.
+        let bad = await h.error(.update, "role/r1/bind-secret-id", ["bind_secret_id": "x"])
+        #expect(bad?.code == .invalidRequest && bad?.messages == [
+            "Field validation failed: error converting input for field \"bind_secret_id\": '' cannot parse value as 'bool': strconv.ParseBool: invalid syntax"
+        ])
+        #expect(try await h.call(.read, "role/r1")?.data?["bind_secret_id"] == true)
+    }
+
+    @Test func tidyDropsTheIgnoredFieldWarning() async throws {
+        let h = Harness()
+        let r = try await h.call(.update, "tidy/secret-id", ["x": 1])
+        #expect(r?.httpStatus == 202)
+        #expect(r?.warnings == [
+            "Tidy operation successfully started. Any information from the operation will be printed to OpenBao's server logs."
+        ])
+    }
+}
+
+extension OpenBaoPathTests {
+    /// Sub-path writes and deletes keep a role's last constraint, as its own path does (OpenBao checks every store).
+    @Test func subPathsKeepAConstraint() async throws {
+        let h = Harness()
+        let refused = ["1 error occurred:\n\t* at least one constraint should be enabled on the role\n\n"]
+        try await h.call(.update, "role/t", ["bind_secret_id": false, "token_bound_cidrs": "1.2.3.4"])
+        #expect(await h.error(.update, "role/t/token-bound-cidrs", ["token_bound_cidrs": ""])?.messages == refused)
+        #expect(await h.error(.delete, "role/t/token-bound-cidrs")?.messages == refused)
+        #expect(try await h.call(.read, "role/t/token-bound-cidrs")?.data == ["token_bound_cidrs": ["1.2.3.4"]])
+        try await h.call(.update, "role/s", ["bind_secret_id": false, "secret_id_bound_cidrs": "10.0.0.0/8"])
+        #expect(await h.error(.delete, "role/s/secret-id-bound-cidrs")?.messages == refused)
+        try await h.call(.delete, "role/s/bound-cidr-list")
+        try await h.call(.delete, "role/s/token-ttl")
+        #expect(try await h.call(.read, "role/s/secret-id-bound-cidrs")?.data == ["secret_id_bound_cidrs": ["10.0.0.0/8"]])
+    }
+}

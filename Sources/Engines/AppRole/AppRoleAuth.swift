@@ -54,9 +54,9 @@ struct AppRoleAuth: FrameworkEngine {
                 ],
                 operations: [
                     .update: .init("Log in with a role ID and a secret ID.", method: AppRoleAuth.login),
-                    .read: .init(method: AppRoleAuth.loginLookahead),
-                    .delete: .init(method: AppRoleAuth.loginLookahead),
-                    .patch: .init(method: AppRoleAuth.loginLookahead),
+                    .read: .init(unpublished: true, method: AppRoleAuth.loginLookahead),
+                    .delete: .init(unpublished: true, method: AppRoleAuth.loginLookahead),
+                    .patch: .init(unpublished: true, method: AppRoleAuth.loginLookahead),
                     .renew: .init(method: AppRoleAuth.renew),
                 ],
                 unauthenticated: true,
@@ -91,8 +91,8 @@ struct AppRoleAuth: FrameworkEngine {
             EnginePath(
                 "role/{role_name}/secret-id/?",
                 fields: secretIDFields + [
-                    Field("after", .string, query: true, "List only the accessors sorted after this one."),
-                    Field("limit", .int, query: true, "List at most this many accessors; 0 for all."),
+                    Field("after", .string, "List only the accessors sorted after this one."),
+                    Field("limit", .int, "List at most this many accessors; 0 for all."),
                 ],
                 operations: [
                     .update: .init("Issue a secret ID for the role.", method: AppRoleAuth.generateSecretID),
@@ -106,6 +106,18 @@ struct AppRoleAuth: FrameworkEngine {
                 operations: [.update: .init("Register a given secret ID for the role.", method: AppRoleAuth.generateSecretID)],
                 synopsis: "Register a secret ID chosen by the caller for a role.",
                 description: "As secret-id, with the secret given instead of generated; it must not be registered already."),
+            // OpenBao 2.7.2 declares this path (its field is validated) but answers every operation on it as an
+            // unsupported path, for existing roles too.
+            EnginePath(
+                "role/{role_name}/bind-secret-id",
+                fields: [roleNameField, Field("bind_secret_id", .bool, default: true, "Whether logins must present a secret ID of the role.")],
+                operations: [
+                    .read: .init("Read whether the role binds secret IDs.", method: AppRoleAuth.unsupportedSetting),
+                    .update: .init("Set whether the role binds secret IDs.", noContent: true, method: AppRoleAuth.unsupportedSetting),
+                    .delete: .init("Reset whether the role binds secret IDs.", noContent: true, method: AppRoleAuth.unsupportedSetting),
+                ],
+                synopsis: "Whether logins with a role must present a secret ID.",
+                description: "Declared for compatibility; as in OpenBao 2.7.2, every operation answers unsupported path. Set bind_secret_id on the role's own path instead."),
             EnginePath(
                 "tidy/secret-id",
                 operations: [.update: .init("Remove expired secret IDs.", method: AppRoleAuth.tidySecretIDs)],

@@ -89,9 +89,7 @@ extension AppRoleAuth {
 
     /// Stores a role after OpenBao's checks: some constraint must be enabled, the role ID must be unused.
     func save(_ role: RoleEntry, previous: RoleEntry?, store: AppRoleStore) async throws {
-        if !role.bindSecretID, role.secretIDBoundCIDRs.isEmpty, (role.tokenBoundCIDRs ?? []).isEmpty {
-            throw LogicalError.goError(.internal, "at least one constraint should be enabled on the role")
-        }
+        try Self.checkConstraints(role)
         guard let key = try await store.hmacKey(create: true) else { return }
         let newIndex = Layout.roleID(AppRoleStore.hmac(role.roleID, key: key))
         var ops: [StorageOperation] = []
@@ -108,6 +106,13 @@ extension AppRoleAuth {
         }
         ops.append(.put(Layout.role(role.name), try AppRoleStore.encode(role)))
         try await store.storage.transaction(ops)
+    }
+
+    /// A role must bind secret IDs or some CIDR blocks; every write of a role checks it, its sub-paths' too.
+    static func checkConstraints(_ role: RoleEntry) throws {
+        if !role.bindSecretID, role.secretIDBoundCIDRs.isEmpty, (role.tokenBoundCIDRs ?? []).isEmpty {
+            throw LogicalError.goError(.internal, "at least one constraint should be enabled on the role")
+        }
     }
 
     func deleteRole(_ request: PathRequest) async throws -> LogicalResponse? {
@@ -155,6 +160,11 @@ extension AppRoleAuth {
 
     // MARK: per-setting sub-paths
 
+    /// `role/:role_name/bind-secret-id`: OpenBao 2.7.2 validates its field, then answers unsupported path.
+    func unsupportedSetting(_ request: PathRequest) async throws -> LogicalResponse? {
+        throw AppRoleErrors.roleNotFound
+    }
+
     func readSetting(_ setting: RoleSetting, _ request: PathRequest) async throws -> LogicalResponse? {
         guard let role = try await AppRoleStore(storage: request.storage).role(try Self.roleName(request)) else {
             throw LogicalError.notFound
@@ -162,7 +172,8 @@ extension AppRoleAuth {
         return setting.read(role)
     }
 
-    /// A write to a missing role is OpenBao's unsupported path; the fields were validated before.
+    /// A write to a missing role is OpenBao's unsupported path; the fields were validated before. The role must keep
+    /// a constraint.
     func writeSetting(_ setting: RoleSetting, _ request: PathRequest) async throws -> LogicalResponse? {
         guard let write = setting.write else { return nil }
         let name = try Self.roleName(request)
@@ -170,12 +181,13 @@ extension AppRoleAuth {
         try await lock.withLock {
             guard var role = try await store.role(name) else { throw AppRoleErrors.roleNotFound }
             try write(&role, request.fields)
+            try Self.checkConstraints(role)
             try await store.storage.put(Layout.role(name), try AppRoleStore.encode(role))
         }
         return nil
     }
 
-    /// Clearing a setting of a missing role does nothing.
+    /// Clearing a setting of a missing role does nothing; one the role's constraints need is refused.
     func clearSetting(_ setting: RoleSetting, _ request: PathRequest) async throws -> LogicalResponse? {
         guard let clear = setting.clear else { return nil }
         let name = try Self.roleName(request)
@@ -183,6 +195,7 @@ extension AppRoleAuth {
         try await lock.withLock {
             guard var role = try await store.role(name) else { return }
             clear(&role)
+            try Self.checkConstraints(role)
             try await store.storage.put(Layout.role(name), try AppRoleStore.encode(role))
         }
         return nil
