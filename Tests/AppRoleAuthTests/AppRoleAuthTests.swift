@@ -464,6 +464,12 @@ func isUUID(_ s: String) -> Bool {
         #expect(CIDRChecks.firstInvalid(["10.0.0.0/33"]) == "10.0.0.0/33")
         #expect(CIDRChecks.firstInvalid(["10.0.0.0/8", ""]) == "")
         #expect(CIDRChecks.firstInvalid(["10.0.0.0/8", "::1/128"]) == nil)
+        // Go's net.ParseCIDR: a prefix of digits only (leading zeros allowed), octets without leading zeros.
+        #expect(CIDRChecks.firstInvalid(["10.0.0.0/08", " 10.0.0.0/8 "]) == nil)
+        #expect(CIDRChecks.firstInvalid(["10.0.0.0/+8"]) == "10.0.0.0/+8")
+        #expect(CIDRChecks.firstInvalid(["010.0.0.0/8"]) == "010.0.0.0/8")
+        #expect(CIDRBlock("01.2.3.4") == nil && CIDRBlock("+1.2.3.4") == nil && CIDRBlock("::+1") == nil)
+        #expect(CIDRBlock("0.0.0.0/0") != nil && CIDRBlock("::ffff:10.0.0.1") != nil)
     }
 }
 

@@ -218,9 +218,13 @@ struct AppRoleStore {
 
 /// The CIDR checks of roles and secret IDs, over the SDK's ``CIDRBlock``.
 enum CIDRChecks {
-    /// The first entry that is not a CIDR block with its prefix length (Go's `net.ParseCIDR`), or nil.
+    /// The first entry that is not a CIDR block with its prefix length in decimal digits (Go's `net.ParseCIDR`), or nil.
     static func firstInvalid(_ list: [String]) -> String? {
-        list.first { !$0.contains("/") || CIDRBlock($0) == nil }
+        list.first { text in
+            guard let slash = text.lastIndex(of: "/") else { return true }
+            let bits = text[text.index(after: slash)...].trimmingCharacters(in: .whitespaces)
+            return bits.isEmpty || !bits.allSatisfy { $0.isASCII && $0.isNumber } || CIDRBlock(text) == nil
+        }
     }
 
     /// Whether every block of `inner` lies inside some block of `outer` (OpenBao's `cidrutil.SubsetBlocks`).
