@@ -4,8 +4,8 @@ import CofferSDK
 enum AppRoleErrors {
     /// The one answer for a wrong role id, a wrong secret id, or an expired secret id.
     static let invalidCredentials = LogicalError(.invalidCredentials, "invalid role or secret ID")
-    /// What OpenBao's handlers return (`logical.ErrUnsupportedPath`, a Go error) when a write names a missing role:
-    /// the role's sub-paths and `role-id`.
+    /// What OpenBao's handlers return (`logical.ErrUnsupportedPath`, a Go error) when a write names a missing role
+    /// (the role's sub-paths and `role-id`), and on every operation of `bind-secret-id`.
     static let roleNotFound = LogicalError.goError(.unsupportedPath, "unsupported path")
     /// A login, or a login-path operation other than a login, sent without a role ID (a 500 in OpenBao, which
     /// looks the role ID up before it routes the operation).
