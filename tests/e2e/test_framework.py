@@ -116,9 +116,25 @@ def test_schemathesis_finds_no_server_error(dev, tmp_path):
     }
     # Not a 500, but it would revoke the run's own root token.
     openbao_500s["/auth/token/revoke-self"] = "revokes the caller"
+    # Exact paths: approle answers these with OpenBao's Go errors (500, same text): a CIDR block that does not parse
+    # on a role or a secret ID, a role ID in use, a role left without a constraint, a missing role or accessor.
+    openbao_500_paths = {
+        "/auth/approle/role/{role_name}": "bad CIDR block, role_id in use, no constraint",
+        "/auth/approle/role/{role_name}/role-id": "role_id in use",
+        "/auth/approle/role/{role_name}/secret-id": "bad CIDR block",
+        "/auth/approle/role/{role_name}/custom-secret-id": "bad CIDR block",
+        "/auth/approle/role/{role_name}/secret-id/lookup": "missing role",
+        "/auth/approle/role/{role_name}/secret-id/destroy": "missing role",
+        "/auth/approle/role/{role_name}/secret-id-accessor/lookup": "missing role",
+        "/auth/approle/role/{role_name}/secret-id-accessor/destroy": "missing role or accessor",
+        "/auth/approle/role/{role_name}/token-bound-cidrs": "role left without a constraint",
+        "/auth/approle/role/{role_name}/secret-id-bound-cidrs": "role left without a constraint",
+    }
     spec = tmp_path / "openapi.json"
     doc = openapi(dev.addr)
-    doc["paths"] = {p: v for p, v in doc["paths"].items() if not any(k in p for k in openbao_500s)}
+    doc["paths"] = {
+        p: v for p, v in doc["paths"].items() if not any(k in p for k in openbao_500s) and p not in openbao_500_paths
+    }
     spec.write_text(json.dumps(doc))
     cmd = [
         sys.executable, "-m", "schemathesis.cli", "run", str(spec), "--url", dev.addr + "/v1",
