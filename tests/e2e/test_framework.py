@@ -112,6 +112,8 @@ def test_schemathesis_finds_no_server_error(dev, tmp_path):
         # `missing entity id` for an empty ID in entity_ids.
         "/identity/entity/batch-delete": "an empty entity ID",
     }
+    # Not a 500, but it would revoke the run's own root token.
+    openbao_500s["/auth/token/revoke-self"] = "revokes the caller"
     spec = tmp_path / "openapi.json"
     doc = openapi(dev.addr)
     doc["paths"] = {p: v for p, v in doc["paths"].items() if not any(k in p for k in openbao_500s)}
