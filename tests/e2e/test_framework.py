@@ -113,6 +113,8 @@ def test_schemathesis_finds_no_server_error(dev, tmp_path):
         # `username does not exist` for a user that is not there.
         "/auth/userpass/users/{username}/password": "password of a missing user",
         "/auth/userpass/users/{username}/policies": "policies of a missing user",
+        # `missing entity id` for an empty ID in entity_ids.
+        "/identity/entity/batch-delete": "an empty entity ID",
     }
     # Not a 500, but it would revoke the run's own root token.
     openbao_500s["/auth/token/revoke-self"] = "revokes the caller"
