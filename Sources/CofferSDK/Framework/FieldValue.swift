@@ -82,8 +82,9 @@ public enum FieldValue {
         }
     }
 
-    /// TypeInt: a JSON integer, an integral number within Int64, integer text, a boolean (1/0). Out of range is
-    /// `strconv.ParseInt: value out of range`, a fraction or an exponent `strconv.ParseInt: invalid syntax`.
+    /// TypeInt: a JSON integer, integer text, a boolean (1/0). A number written with a fraction or an exponent is
+    /// refused even when integral (`2.0`: OpenBao parses `json.Number` text with `ParseInt`), `strconv.ParseInt:
+    /// invalid syntax`; past Int64 `strconv.ParseInt: value out of range`.
     public static func int(_ v: JSONValue) -> Result<Int64, Failure> {
         let prefix = "'' cannot parse value as 'int': strconv.ParseInt: "
         switch v {
@@ -91,7 +92,8 @@ public enum FieldValue {
         case .int(let i): return .success(i)
         case .bool(let b): return .success(b ? 1 : 0)
         case .double(let d):
-            if let i = CheckedNumber.int64(exactly: d) { return .success(i) }
+            // The parser keeps every integer literal within Int64 as `.int`: a `.double` had a fraction, an exponent or
+            // too many digits.
             return .failure(Failure(message: prefix + GoDuration.parseIntFailure(GoDuration.numberText(d))))
         case .string(let s):
             if s.isEmpty { return .success(0) }
@@ -185,7 +187,8 @@ public enum FieldValue {
         }
     }
 
-    /// TypeCommaIntSlice: a list of integers or comma-separated integer text.
+    /// TypeCommaIntSlice: a list of integers or comma-separated integer text (a single value is a list of one).
+    /// Every element that does not convert is named by its index, as mapstructure reports them.
     public static func commaIntSlice(_ v: JSONValue) -> Result<[Int64], Failure> {
         let items: [JSONValue]
         switch v {
@@ -197,21 +200,42 @@ public enum FieldValue {
         default: items = [v]
         }
         var out: [Int64] = []
-        for item in items {
+        var bad: [String] = []
+        for (i, item) in items.enumerated() {
             switch int(item) {
-            case .success(let i): out.append(i)
-            case .failure(let f): return .failure(f)
+            case .success(let n): out.append(n)
+            // int's messages name the value `''`: here it is the element.
+            case .failure(let f): bad.append("'[\(i)]'" + f.message.dropFirst(2))
             }
+        }
+        guard bad.isEmpty else {
+            return .failure(Failure(message: "decoding failed due to the following error(s):\n\n" + bad.joined(separator: "\n")))
         }
         return .success(out)
     }
 
-    /// TypeMap: a JSON object (null is the empty map).
+    /// TypeMap: a JSON object (null is the empty map); a list, weakly decoded, merges its elements in order (null
+    /// elements skipped, nested lists likewise), the first element that is not a map refused by its index.
     public static func map(_ v: JSONValue) -> Result<JSONValue, Failure> {
+        if case .object = v { return .success(v) }
+        var merged: [String: JSONValue] = [:]
+        if let failure = mergeMap(v, into: &merged, name: "") { return .failure(failure) }
+        return .success(.object(merged))
+    }
+
+    static func mergeMap(_ v: JSONValue, into out: inout [String: JSONValue], name: String) -> Failure? {
         switch v {
-        case .null: return .success(.object([:]))
-        case .object: return .success(v)
-        default: return .failure(unconvertible("map[string]interface {}", v))
+        case .null: return nil
+        case .object(let o):
+            out.merge(o) { _, new in new }
+            return nil
+        case .array(let items):
+            for (i, item) in items.enumerated() {
+                if let f = mergeMap(item, into: &out, name: name + "[\(i)]") { return f }
+            }
+            return nil
+        default:
+            return Failure(message: "'\(name)' expected type 'map[string]interface {}', got unconvertible type '\(goTypeName(v))'")
         }
     }
 
