@@ -97,6 +97,9 @@ import Testing
         let r = try #require(try await h.send(.read, "data/n")?.data)
         #expect(r["data"] == .null)
         #expect(r["metadata"]?["version"] == 1)
+        // `[null]` converts to a nil map as well.
+        try await h.send(.update, "data/n", ["data": [nil]])
+        #expect(try await h.send(.read, "data/n")?.data?["data"] == .null)
     }
 
     @Test func emptyCustomMetadataReadsAsNull() async throws {
@@ -109,9 +112,27 @@ import Testing
         #expect(try await h.send(.read, "metadata/c")?.data?["custom_metadata"] == .null)
     }
 
+    @Test func detailedMetadataListsKeysWithTheirMetadata() async throws {
+        try await h.send(.update, "data/dir/x", ["data": ["a": 1]])
+        try await h.send(.update, "metadata/dir/y", ["max_versions": 3, "custom_metadata": ["k": "v"]])
+        try await h.send(.update, "data/top", ["data": ["a": 1]])
+        let root = try #require(try await h.send(.list, "detailed-metadata/")?.data)
+        #expect(root["keys"] == ["dir/", "top"])
+        #expect(root["key_info"]?["dir/"] == [:])
+        #expect(root["key_info"]?["top"] == .object(try #require(try await h.send(.read, "metadata/top")?.data)))
+        let dir = try #require(try await h.send(.list, "detailed-metadata/dir", ["after": "x"])?.data)
+        #expect(dir["keys"] == ["y"])
+        #expect(dir["key_info"]?["y"]?["max_versions"] == 3)
+        #expect(dir["key_info"]?["y"]?["custom_metadata"] == ["k": "v"])
+        #expect(try await h.send(.list, "detailed-metadata/", ["limit": 1])?.data?["keys"] == ["dir/"])
+        #expect(await h.error(.list, "detailed-metadata/nope/")?.code == .notFound)
+        #expect(await h.error(.read, "detailed-metadata/dir/x")?.code == .unsupportedOperation)
+        #expect(try await h.send(.read, "detailed-metadata")?.httpStatus == 404)
+    }
+
     @Test func declaredPathsForHelpAndOpenAPI() throws {
         let patterns = h.engine.pathDescriptions.map(\.pattern.text)
-        #expect(patterns == ["config", "data/{path*}", "metadata/{path*}", "delete/{path*}", "undelete/{path*}", "destroy/{path*}", "subkeys/{path*}"])
+        #expect(patterns == ["config", "data/{path*}", "metadata/{path*}", "detailed-metadata/{path*}", "delete/{path*}", "undelete/{path*}", "destroy/{path*}", "subkeys/{path*}"])
         let doc = OpenAPIDocument.build(version: "test", mounts: [.init(path: "secret/", tag: "secrets", type: "kv", paths: h.engine.pathDescriptions)])
         let paths = try #require(doc["paths"]?.objectValue)
         #expect(paths["/secret/data/{path}"]?["post"] != nil)

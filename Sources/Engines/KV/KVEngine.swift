@@ -35,7 +35,7 @@ struct KVv2Engine: FrameworkEngine {
     }
 
     /// Everything outside the versioned API (`secret/foo` rather than `secret/data/foo`); declared last, so every
-    /// other route wins, and left out of OpenAPI as OpenBao leaves it out.
+    /// other route wins, and left out of OpenAPI (OpenBao lists it only as an empty `^.*$` entry).
     static let invalidPattern = "{path*}"
 
     static let router = PathRouter<KVv2Engine>([
@@ -77,6 +77,12 @@ struct KVv2Engine: FrameworkEngine {
             existenceCheck: keyExists,
             synopsis: "A key's settings and version history; listing of keys.",
             description: "Reads and changes the settings of one key (versions kept, check-and-set, automatic deletion, custom metadata), lists the keys below a folder, and deletes a key with every version of it for good."),
+        EnginePath(
+            "detailed-metadata/{path*}",
+            fields: [path, after, limit],
+            operations: [.list: .init("List the keys below a folder with the metadata of each.", method: KVv2Engine.listDetailedMetadata)],
+            synopsis: "Listing of keys with their metadata.",
+            description: "Lists the keys below a folder as a metadata listing does, and returns beside them, under key_info, the metadata of each key as a read of metadata/<key> gives it; a sub-folder's entry is an empty object."),
         EnginePath(
             "delete/{path*}",
             fields: [path, versions],
@@ -133,7 +139,7 @@ struct KVv2Engine: FrameworkEngine {
         return [.create: handler, .update: handler]
     }
 
-    /// The declared paths but the catch-all, which OpenBao does not publish.
+    /// The declared paths but the catch-all, which has no operation or field to publish.
     var pathDescriptions: [PathDescription] {
         Self.router.pathDescriptions.filter { $0.pattern.text != Self.invalidPattern }
     }

@@ -21,9 +21,8 @@ extension KVv2Engine {
 
     func writeData(_ request: PathRequest) async throws -> LogicalResponse? {
         let path = try request.fields.string("path")
-        guard let data = try request.fields.objectIfSet("data") else { throw LogicalError.invalidRequest("no data provided") }
-        // `"data": null` is stored as null and read back as null, as in OpenBao.
-        let stored: JSONValue = request.fields.raw["data"] == .null ? .null : .object(data)
+        // The converted map: `null` (or `[null]`) is stored as null and read back as null, as in OpenBao.
+        guard let stored = try request.fields.getOk("data") else { throw LogicalError.invalidRequest("no data provided") }
         let cas = try Self.checkAndSet(request.fields)
         return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
@@ -39,7 +38,7 @@ extension KVv2Engine {
 
     func patchData(_ request: PathRequest) async throws -> LogicalResponse? {
         let path = try request.fields.string("path")
-        guard request.fields.raw["data"] != .null, let patch = try request.fields.objectIfSet("data") else {
+        guard let patch = try request.fields.getOk("data"), patch != .null else {
             throw LogicalError.invalidRequest("no data provided")
         }
         let cas = try Self.checkAndSet(request.fields)
@@ -55,7 +54,7 @@ extension KVv2Engine {
             guard let existing = try await KVLayout.loadVersionData(request.storage, path, current) else {
                 return emptyNotFoundResponse()
             }
-            let merged = jsonMergePatch(target: existing, patch: .object(patch))
+            let merged = jsonMergePatch(target: existing, patch: patch)
             let version = try await storeNewVersion(
                 request.storage, path: path, meta: &meta, config: config, data: merged, now: Date())
             return LogicalResponse(data: meta.versionResponse(version).objectValue)
@@ -100,16 +99,13 @@ extension KVv2Engine {
         return version
     }
 
-    /// The `options.cas` value of a write, if given.
+    /// The `options.cas` value of a write, if given, read as OpenBao weakly decodes it (an integer field's rules).
     static func checkAndSet(_ fields: FieldData) throws -> Int64? {
         guard let cas = try fields.object("options")["cas"] else { return nil }
-        switch cas {
-        case .int(let i): return i
-        case .string(let s):
-            if let i = Int64(s) { return i }
-        default: break
+        guard case .success(let version) = FieldValue.int(cas) else {
+            throw LogicalError.invalidRequest("error parsing check-and-set parameter")
         }
-        throw LogicalError.invalidRequest("error parsing check-and-set parameter")
+        return version
     }
 
     static func verifyCheckAndSet(_ cas: Int64?, meta: KeyMetadata, config: KVConfig) throws {

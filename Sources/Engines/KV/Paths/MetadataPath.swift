@@ -10,6 +10,28 @@ extension KVv2Engine {
     }
 
     func listMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
+        let keys = try await listedKeys(request)
+        return LogicalResponse(data: ["keys": .array(keys.map { .string($0) })])
+    }
+
+    /// `LIST detailed-metadata/<folder>`: the keys of a metadata listing, each with its metadata as a read of
+    /// `metadata/<key>` returns it (an empty object for a sub-folder).
+    func listDetailedMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
+        let folder = folderPrefix(try request.fields.string("path"))
+        let keys = try await listedKeys(request)
+        var info: [String: JSONValue] = [:]
+        for key in keys {
+            if key.hasSuffix("/") {
+                info[key] = .object([:])
+            } else if let meta = try await KVLayout.loadMetadata(request.storage, folder + key) {
+                info[key] = .object(meta.responseData)
+            }
+        }
+        return LogicalResponse(data: ["keys": .array(keys.map { .string($0) }), "key_info": .object(info)])
+    }
+
+    /// The keys below the request's folder, after `after` and at most `limit` of them; 404 when there are none.
+    func listedKeys(_ request: PathRequest) async throws -> [String] {
         let path = try request.fields.string("path")
         let after = try request.fields.string("after")
         let limit = try request.fields.int("limit")
@@ -17,7 +39,7 @@ extension KVv2Engine {
         if !after.isEmpty { keys = keys.filter { $0 > after } }
         if limit > 0 { keys = Array(keys.prefix(Int(limit))) }
         if keys.isEmpty { throw LogicalError.notFound }
-        return LogicalResponse(data: ["keys": .array(keys.map { .string($0) })])
+        return keys
     }
 
     /// The settings a metadata write or patch may change.
@@ -82,16 +104,14 @@ extension KVv2Engine {
     func patchMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
         let path = try request.fields.string("path")
         let update = try MetadataUpdate(request.fields)
-        let customPatch = try request.fields.objectIfSet("custom_metadata")
+        // The converted map, `.null` when sent as null (a patch that removes every member, RFC 7386).
+        let customPatch = try request.fields.getOk("custom_metadata")
         return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return emptyNotFoundResponse() }
             try Self.verifyMetadataCheckAndSet(update.metadataCAS, meta: meta, config: config)
             if let customPatch {
-                let current: JSONValue = meta.customMetadataJSON
-                // A patch of null removes every member (RFC 7386).
-                let patch: JSONValue = request.fields.raw["custom_metadata"] == .null ? .null : .object(customPatch)
-                let merged = jsonMergePatch(target: current, patch: patch)
+                let merged = jsonMergePatch(target: meta.customMetadataJSON, patch: customPatch)
                 if let object = merged.objectValue, !object.isEmpty {
                     let strings = try Self.customMetadataStrings(object)
                     try Self.validateCustomMetadata(strings)
