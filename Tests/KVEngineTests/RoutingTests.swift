@@ -108,7 +108,7 @@ import Testing
         #expect(try await h.send(.read, "metadata/c")?.data?["custom_metadata"] == .null)
         try await h.send(.update, "metadata/c", ["custom_metadata": [["a": "b"]]])
         #expect(try await h.send(.read, "metadata/c")?.data?["custom_metadata"] == ["a": "b"])
-        try await h.patch("metadata/c", ["custom_metadata": ["a": nil]])
+        _ = try await h.patch("metadata/c", ["custom_metadata": ["a": nil]])
         #expect(try await h.send(.read, "metadata/c")?.data?["custom_metadata"] == .null)
     }
 
