@@ -132,11 +132,18 @@ def test_schemathesis_finds_no_server_error(dev, tmp_path):
         "/auth/approle/role/{role_name}/token-bound-cidrs": "role left without a constraint",
         "/auth/approle/role/{role_name}/secret-id-bound-cidrs": "role left without a constraint",
     }
+    # Single operations left out for a 500 that OpenBao gives too (the path's other operations are still run).
+    openbao_500_operations = {
+        # A cubbyhole write without data: OpenBao's cubbyhole answers `missing data fields` as a 500.
+        ("/cubbyhole/{path}", "post"),
+    }
     spec = tmp_path / "openapi.json"
     doc = openapi(dev.addr)
     doc["paths"] = {
         p: v for p, v in doc["paths"].items() if not any(k in p for k in openbao_500s) and p not in openbao_500_paths
     }
+    for path, method in openbao_500_operations:
+        doc["paths"].get(path, {}).pop(method, None)
     spec.write_text(json.dumps(doc))
     cmd = [
         sys.executable, "-m", "schemathesis.cli", "run", str(spec), "--url", dev.addr + "/v1",
