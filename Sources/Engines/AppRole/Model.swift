@@ -119,16 +119,6 @@ struct AccessorEntry: Codable, Equatable {
 
 func strings(_ list: [String]) -> JSONValue { .array(list.map { .string($0) }) }
 
-/// A random UUID-formatted identifier (role ids, secret ids, accessors), lowercase as OpenBao prints them.
-func randomUUID() -> String {
-    var rng = SystemRandomNumberGenerator()
-    var words = (rng.next() as UInt64, rng.next() as UInt64)
-    let hex = withUnsafeBytes(of: &words) { hexEncoded($0) }
-    let c = Array(hex)
-    return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
-        + String(c[20..<32])
-}
-
 /// Storage layout of one approle mount.
 enum Layout {
     static let saltKey = "salt"

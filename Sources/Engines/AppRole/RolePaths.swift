@@ -50,7 +50,7 @@ extension AppRoleAuth {
             if let rid = try fields.stringIfSet("role_id") {
                 role.roleID = rid
             } else if existing == nil {
-                role.roleID = randomUUID()
+                role.roleID = RandomID.uuid()
             }
             if role.roleID.isEmpty {
                 throw LogicalError.invalidRequest("invalid role_id supplied, or failed to generate a role_id")

@@ -45,13 +45,13 @@ extension AppRoleAuth {
             }
             let metadata = try parseSecretIDMetadata(metadataText)
             guard let key = try await store.hmacKey(create: true) else { throw LogicalError.internalError("missing HMAC key") }
-            let secret = customSecret ?? randomUUID()
+            let secret = customSecret ?? RandomID.uuid()
             let mac = AppRoleStore.hmac(secret, key: key)
             if try await store.storage.get(Layout.secretID(name, mac)) != nil {
                 throw LogicalError.goError(.internal, "failed to store secret_id: SecretID is already registered")
             }
-            var accessor = randomUUID()
-            while try await store.storage.get(Layout.accessor(accessor)) != nil { accessor = randomUUID() }
+            var accessor = RandomID.uuid()
+            while try await store.storage.get(Layout.accessor(accessor)) != nil { accessor = RandomID.uuid() }
             let now = Date()
             let entry = SecretIDEntry(
                 secretIDHMAC: mac, accessor: accessor, numUses: uses, ttl: ttl, cidrList: cidrList,
