@@ -71,6 +71,11 @@ def test_path_help_document(dev):
     ("auth/userpass/login/alice", "password (string)"),
     ("auth/jwt/role/Dev", "name (lowercase string)"),
     ("auth/jwt/oidc/callback", "state (string)"),
+    ("secret/data/foo", "data (map)"),
+    ("transit/encrypt/k", "plaintext (string)"),
+    ("auth/approle/role/r", "secret_id_num_uses (int)"),
+    ("auth/token/create", "num_uses (int)"),
+    ("sys/mounts/x", "type (string)"),
 ])
 def test_bao_path_help(dev, path, expect):
     r = bao(dev.addr, "path-help", path)
