@@ -1,0 +1,101 @@
+import CofferSDK
+
+/// How an OpenBao path decodes `batch_input` (a raw field), which decides its error texts: transit's own loop
+/// (encrypt, decrypt), or mapstructure into a slice of Go structs (hmac, sign, verify) or of maps (rewrap).
+enum BatchDecoder: Equatable {
+    case loop
+    case structs(goType: String)
+    case maps
+
+    /// The items of `batch_input`; nil when the request has none (absent or null). A malformed list is a Go error
+    /// (500), an empty one an error response.
+    func items(_ value: JSONValue?) throws -> [[String: JSONValue]]? {
+        guard let value, value != .null else { return nil }
+        guard case .array(let list) = value else {
+            let got = self == .loop ? FieldValue.goTypeName(value) : Self.kind(value)
+            throw Self.failure((self == .loop ? "" : "'' ") + "source data must be an array or slice, got \(got)")
+        }
+        if list.isEmpty { throw LogicalError.invalidRequest("missing batch input to process") }
+        var items: [[String: JSONValue]] = []
+        items.reserveCapacity(list.count)
+        var bad: [String] = []
+        for (i, item) in list.enumerated() {
+            switch (item, self) {
+            case (.object(let o), _): items.append(o)
+            // mapstructure leaves the zero item for a null element.
+            case (.null, .structs), (.null, .maps): items.append([:])
+            case (_, .loop): throw Self.failure("[\(i)] expected a map, got '\(FieldValue.goTypeName(item))'")
+            case (_, .structs(let goType)):
+                bad.append("'[\(i)]' expected type '\(goType)', got unconvertible type '\(FieldValue.goTypeName(item))'")
+            case (_, .maps): bad.append("'[\(i)]' expected a map or struct, got \"\(Self.kind(item))\"")
+            }
+        }
+        if !bad.isEmpty { throw Self.failure("decoding failed due to the following error(s):\n\n" + bad.joined(separator: "\n")) }
+        return items
+    }
+
+    static func failure(_ text: String) -> LogicalError { TransitErrors.multi("failed to parse batch input: " + text) }
+
+    /// Go's `reflect.Kind` of a decoded JSON value (a `json.Number` is a string).
+    static func kind(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "invalid"
+        case .bool: return "bool"
+        case .int, .double, .string: return "string"
+        case .array: return "slice"
+        case .object: return "map"
+        }
+    }
+}
+
+/// Weakly typed reads of one batch item (values may be strings, numbers or booleans).
+extension Dictionary where Key == String, Value == JSONValue {
+    func itemString(_ key: String) -> String {
+        guard let v = self[key] else { return "" }
+        switch v {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double, .bool: return v.serialized()
+        default: return ""
+        }
+    }
+
+    func itemInt(_ key: String) -> Int64? {
+        guard let v = self[key] else { return nil }
+        switch v {
+        case .int(let i): return i
+        case .string(let s): return s.isEmpty ? 0 : Int64(s)
+        case .double(let d): return Int64(exactly: d)
+        case .null: return 0
+        default: return nil
+        }
+    }
+
+    /// Whether the item leaves the field out (or sends null).
+    func lacks(_ key: String) -> Bool { (self[key] ?? .null) == .null }
+
+    /// `key_version` of an item: 0 (latest) when absent.
+    func itemVersion() throws(ItemError) -> Int64 {
+        if self["key_version"] == nil { return 0 }
+        guard let v = itemInt("key_version") else { throw ItemError("invalid key_version") }
+        return v
+    }
+}
+
+extension PathRequest {
+    /// The request's own fields as one batch item, converted by their declared types.
+    func singleItem(_ names: [String]) throws -> [String: JSONValue] {
+        var item: [String: JSONValue] = [:]
+        for n in names { if let v = try fields.getOk(n) { item[n] = v } }
+        return item
+    }
+
+    /// A field named like an optional segment of the path. OpenBao lays every capture of the route over the body,
+    /// an unmatched optional segment as "", so the body's value of that name never counts.
+    func segment(_ name: String) throws -> String {
+        if logical.data[name] == nil { return try fields.stringIfSet(name) ?? "" }
+        var bare = logical
+        bare.data = [:]
+        return TransitEngine.router.resolve(bare)?.request.fields.raw[name]?.stringValue ?? ""
+    }
+}
