@@ -180,7 +180,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CofferSDKTests", dependencies: ["CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
+        // Fixtures: OpenBao's recorded answers, read relative to #filePath by the tests (not built, not bundled).
+        .testTarget(
+            name: "CofferSDKTests", dependencies: ["CofferSDK", "CofferTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL", "CofferSDK"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferServerTests", dependencies: ["CofferServer", "CofferSDK", "CofferCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),

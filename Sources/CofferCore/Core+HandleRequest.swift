@@ -155,13 +155,17 @@ extension Core {
             }
         }
 
-        if operation == .help, case .engine = target {} else if operation == .help {
-            // The core's own backends are not declared on the framework yet: no help to give.
+        if operation == .help, case .token = target {
+            // The token backend is not declared on the framework yet: no help to give.
             throw LogicalError.goError(.unsupportedPath, "unsupported path").wrappedForClient
         }
         switch target {
         case .system(let sub):
-            return try await handleSystem(req, sub: sub, operation: operation, token: tokenEntry)
+            do {
+                return try await handleSystem(req, sub: sub, operation: operation, token: tokenEntry)
+            } catch let e as LogicalError where e.isGoError {
+                throw unauthenticated ? LogicalError(e.code, messages: e.messages) : e.wrappedForClient
+            }
         case .token(let sub):
             return try await handleTokenPath(req, sub: sub, operation: operation, caller: tokenEntry)
         case .engine(let m, let sub):
@@ -190,8 +194,7 @@ extension Core {
     func isUnauthenticated(_ target: Target) -> Bool {
         switch target {
         case .system(let sub):
-            return sub == "internal/ui/mounts" || sub.hasPrefix("internal/ui/mounts/") || sub == "wrapping/lookup"
-                || sub == "internal/specs/openapi"
+            return SystemBackend.router.specialPaths.unauthenticated.contains { Self.matchSpecial($0, sub) }
                 || sub == "health" || sub == "seal-status" || sub == "leader" || sub == "init"
         case .token:
             return false
@@ -205,16 +208,10 @@ extension Core {
         return pattern == path
     }
 
-    static let sysRootPaths = [
-        "auth/*", "remount", "remount/*", "audit", "audit/*", "seal", "raw", "raw/*", "rotate", "rotate/*", "config/*", "revoke-prefix/*",
-        "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*", "leases", "plugins/catalog/*",
-        "internal/inspect/*", "storage/raft/*", "audit-chain/*",
-    ]
-
     func requiresSudo(_ target: Target) -> Bool {
         switch target {
         case .system(let sub):
-            return Self.sysRootPaths.contains { Self.matchSpecial($0, sub) }
+            return (SystemBackend.router.specialPaths.root + SystemBackend.undeclaredSudoPaths).contains { Self.matchSpecial($0, sub) }
         case .token(let sub):
             // The path form (`revoke-orphan/<token>`) is root-protected as much as the body form.
             return sub == "accessors" || sub.hasPrefix("accessors/") || sub == "revoke-orphan" || sub.hasPrefix("revoke-orphan/")

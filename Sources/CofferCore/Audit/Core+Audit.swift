@@ -186,9 +186,9 @@ extension Core {
 
     // MARK: sys/audit, sys/audit-hash, sys/audit-chain
 
-    func handleAuditSystem(_ head: String, parts: [String], operation op: CofferSDK.Operation, data d: [String: JSONValue]) async throws -> CoreResponse {
-        func unsupported() -> LogicalError { LogicalError(.unsupportedOperation, Self.multiError("unsupported operation")) }
-        let rest = parts.dropFirst().joined(separator: "/")
+    /// `sys/audit`, `sys/audit/<path>`, `sys/audit-hash/<path>` and `sys/audit-chain/<path>` (routed by ``SystemBackend``).
+    func handleAuditSystem(_ head: String, path rest: String, operation op: CofferSDK.Operation, data d: [String: JSONValue]) async throws -> CoreResponse {
+        let unsupported = { LogicalError.noOperation }
         switch head {
         case "audit":
             if rest.isEmpty {
@@ -224,7 +224,7 @@ extension Core {
                 "hmac": .string(AuditChain.hex(s.previous)), "prefix": .string(dev.entry.options["prefix"] ?? ""),
             ])
         default:
-            throw LogicalError(.unsupportedPath, Self.multiError("unsupported path"))
+            throw LogicalError.noRoute
         }
     }
 

@@ -17,9 +17,8 @@ extension Core {
         return e
     }
 
-    func handleLeases(_ op: Operation, parts: [String], data: [String: JSONValue]) async throws -> CoreResponse {
-        let action = parts.first ?? ""
-        let rest = parts.dropFirst().joined(separator: "/")
+    /// One lease action (routed by ``SystemBackend``); `rest` is the lease id or prefix given in the path.
+    func handleLeases(_ op: Operation, action: String, rest: String, data: [String: JSONValue]) async throws -> CoreResponse {
         func leaseIDParam() throws -> String {
             if let l = data["lease_id"]?.stringValue, !l.isEmpty { return l }
             if !rest.isEmpty { return rest }
@@ -41,7 +40,7 @@ extension Core {
                 if keys.isEmpty { throw LogicalError.notFound }
                 return CoreResponse(data: ["keys": .array(keys.map { .string($0) })])
             }
-            guard op == .update || op == .create else { throw LogicalError(.unsupportedOperation, Self.multiError("unsupported operation")) }
+            guard op == .update || op == .create else { throw LogicalError.noOperation }
             let id = try leaseIDParam()
             guard let e = try await tokenForLease(id) else { throw LogicalError.invalidRequest("invalid lease") }
             let ttl = e.expireTime.map { max(0, Int64($0.timeIntervalSince(now()).rounded(.down))) } ?? 0
@@ -51,7 +50,7 @@ extension Core {
                 "renewable": .bool(e.renewable), "ttl": .int(ttl), "path": .string(e.path),
             ])
         case "renew":
-            guard op == .update || op == .create else { throw LogicalError(.unsupportedOperation, Self.multiError("unsupported operation")) }
+            guard op == .update || op == .create else { throw LogicalError.noOperation }
             let id = try leaseIDParam()
             guard let e = try await tokenForLease(id) else { throw LogicalError.invalidRequest("lease not found") }
             let increment = try data["increment"].map { try parseTTL($0, field: "increment") } ?? 0
@@ -59,22 +58,22 @@ extension Core {
             let ttl = renewed.expireTime.map { max(0, Int64($0.timeIntervalSince(now()).rounded())) } ?? 0
             return CoreResponse(leaseID: id, leaseDuration: ttl, renewable: renewed.renewable)
         case "revoke":
-            guard op == .update || op == .create else { throw LogicalError(.unsupportedOperation, Self.multiError("unsupported operation")) }
+            guard op == .update || op == .create else { throw LogicalError.noOperation }
             let id = try leaseIDParam()
             // Revoking a lease that does not exist is not an error.
             if let e = try await tokenForLease(id) { try await tokens.revokeTree(hash: e.idHash) }
             return CoreResponse()
         case "revoke-prefix", "revoke-force":
-            guard op == .update || op == .create else { throw LogicalError(.unsupportedOperation, Self.multiError("unsupported operation")) }
+            guard op == .update || op == .create else { throw LogicalError.noOperation }
             guard !rest.isEmpty else { throw LogicalError.invalidRequest("prefix must be specified") }
             try await tokens.revokeByPathPrefix(rest)
             return CoreResponse()
         case "tidy":
-            guard op == .update || op == .create else { throw LogicalError(.unsupportedOperation, Self.multiError("unsupported operation")) }
+            guard op == .update || op == .create else { throw LogicalError.noOperation }
             _ = try await tokens.revokeExpired(now: now())
             return CoreResponse(warnings: ["Tidy operation successfully started. Any information from the operation will be printed to OpenBao's server logs."], httpStatus: 202)
         default:
-            throw LogicalError(.unsupportedPath, Self.multiError("unsupported path"))
+            throw LogicalError.noRoute
         }
     }
 }

@@ -13,9 +13,34 @@ public struct PathRequest: Sendable {
     public var data: [String: JSONValue] { logical.data }
 }
 
+/// What a route's handlers return: an engine's `LogicalResponse?`, or the core's own response type. The router
+/// adds its warnings through this, and answers path-help with it.
+public protocol RouteOutput: Sendable {
+    /// Adds a warning when there is a response to carry it (OpenBao drops warnings of a 204); false when none.
+    mutating func addWarning(_ warning: String) -> Bool
+    /// The path-help document as this output type.
+    static func help(_ data: [String: JSONValue]) -> Self
+}
+
+extension Optional: RouteOutput where Wrapped == LogicalResponse {
+    public mutating func addWarning(_ warning: String) -> Bool {
+        guard self != nil else { return false }
+        self!.warnings.append(warning)
+        return true
+    }
+    public static func help(_ data: [String: JSONValue]) -> LogicalResponse? { LogicalResponse(data: data) }
+}
+
+/// An engine's path (handlers return `LogicalResponse?`).
+public typealias EnginePath<Engine: Sendable> = RoutePath<Engine, LogicalResponse?>
+/// An engine path's operation.
+public typealias OperationHandler<Engine: Sendable> = RouteHandler<Engine, LogicalResponse?>
+/// An engine's route table.
+public typealias PathRouter<Engine: Sendable> = Router<Engine, LogicalResponse?>
+
 /// What a path does for one operation.
-public struct OperationHandler<Engine: Sendable>: Sendable {
-    public let run: @Sendable (Engine, PathRequest) async throws -> LogicalResponse?
+public struct RouteHandler<Engine: Sendable, Output: RouteOutput>: Sendable {
+    public let run: @Sendable (Engine, PathRequest) async throws -> Output
     public var summary: String
     public var deprecated: Bool
     /// Responses this operation returns without a body (204) in OpenAPI.
@@ -23,7 +48,7 @@ public struct OperationHandler<Engine: Sendable>: Sendable {
 
     public init(
         _ summary: String = "", deprecated: Bool = false, noContent: Bool = false,
-        _ run: @escaping @Sendable (Engine, PathRequest) async throws -> LogicalResponse?
+        _ run: @escaping @Sendable (Engine, PathRequest) async throws -> Output
     ) {
         self.run = run
         self.summary = summary
@@ -34,7 +59,7 @@ public struct OperationHandler<Engine: Sendable>: Sendable {
     /// From an unapplied method reference: `.init(UserpassEngine.readUser)`.
     public init(
         _ summary: String = "", deprecated: Bool = false, noContent: Bool = false,
-        method: @escaping @Sendable (Engine) -> @Sendable (PathRequest) async throws -> LogicalResponse?
+        method: @escaping @Sendable (Engine) -> @Sendable (PathRequest) async throws -> Output
     ) {
         self.init(summary, deprecated: deprecated, noContent: noContent) { engine, request in
             try await method(engine)(request)
@@ -45,10 +70,10 @@ public struct OperationHandler<Engine: Sendable>: Sendable {
 /// A path of an engine, declared once: its pattern, fields, operations, existence check and help. The framework
 /// routes requests with it, converts and validates fields by it, answers unsupported paths and operations, and
 /// writes path-help and OpenAPI from it.
-public struct EnginePath<Engine: Sendable>: Sendable {
+public struct RoutePath<Engine: Sendable, Output: RouteOutput>: Sendable {
     public var pattern: PathPattern
     public var fields: [Field]
-    public var operations: [Operation: OperationHandler<Engine>]
+    public var operations: [Operation: RouteHandler<Engine, Output>]
     /// For `update` requests: whether the target exists; when it does not, the core checks `create` instead.
     public var existenceCheck: (@Sendable (Engine, PathRequest) async throws -> Bool)?
     public var synopsis: String
@@ -63,7 +88,7 @@ public struct EnginePath<Engine: Sendable>: Sendable {
     public init(
         _ pattern: String,
         fields: [Field] = [],
-        operations: [Operation: OperationHandler<Engine>],
+        operations: [Operation: RouteHandler<Engine, Output>],
         existenceCheck: (@Sendable (Engine, PathRequest) async throws -> Bool)? = nil,
         unauthenticated: Bool = false,
         sudo: Bool = false,

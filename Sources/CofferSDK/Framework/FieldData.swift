@@ -24,7 +24,7 @@ public struct FieldData: Sendable {
         guard !raw.isEmpty else { return nil }
         for name in raw.keys.sorted() {
             guard let field = schema[name], let value = raw[name] else { continue }
-            if case .failure(let f) = FieldValue.convert(value, as: field.type) {
+            if case .failure(let f) = FieldValue.convert(value, as: field.type, field: name) {
                 return Self.conversionError(name, f.message)
             }
         }
@@ -39,22 +39,35 @@ public struct FieldData: Sendable {
     /// Whether the request sent the field (even as null or empty).
     public func has(_ name: String) -> Bool { raw[name] != nil }
 
-    /// The converted value when the request sent the field, else nil (`GetOk`).
+    /// Whether a sent value counts as not sent: `null` for a duration field (OpenBao's `getPrimitive` answers "not
+    /// set" for a nil duration or time, so a handler keeps its stored value).
+    static func isUnset(_ value: JSONValue, _ type: FieldType) -> Bool {
+        guard case .null = value else { return false }
+        switch type {
+        case .durationSecond, .signedDurationSecond: return true
+        default: return false
+        }
+    }
+
+    /// The converted value when the request sent the field, else nil (`GetOk`). A duration sent as `null` is not
+    /// sent.
     public func getOk(_ name: String) throws -> JSONValue? {
         let f = try field(name)
-        guard let v = raw[name] else { return nil }
-        switch FieldValue.convert(v, as: f.type) {
+        guard let v = raw[name], !Self.isUnset(v, f.type) else { return nil }
+        switch FieldValue.convert(v, as: f.type, field: name) {
         case .success(let c): return c
         case .failure(let e): throw LogicalError.invalidRequest(Self.conversionError(name, e.message))
         }
     }
 
-    /// The converted value, or the field's default, or the zero value of its type (`Get`).
+    /// The converted value, or the field's default, or the zero value of its type (`Get`); a duration sent as `null`
+    /// reads as its default.
     public func get(_ name: String) throws -> JSONValue {
         let f = try field(name)
-        let v = raw[name] ?? f.defaultValue
-        guard let v else { return f.zeroValue }
-        switch FieldValue.convert(v, as: f.type) {
+        var sent = raw[name]
+        if let v = sent, Self.isUnset(v, f.type) { sent = Optional<JSONValue>.none }
+        guard let v = sent ?? f.defaultValue else { return f.zeroValue }
+        switch FieldValue.convert(v, as: f.type, field: name) {
         case .success(let c): return c
         case .failure(let e): throw LogicalError.invalidRequest(Self.conversionError(name, e.message))
         }

@@ -1,5 +1,5 @@
 /// The types of request fields, as OpenBao's framework names them (`framework.TypeString` ...). Each converts a
-/// JSON value the way OpenBao's weakly typed decoding does (see ``FieldValue/convert(_:as:)``).
+/// JSON value the way OpenBao's weakly typed decoding does (see ``FieldValue/convert(_:as:field:)``).
 public enum FieldType: String, Sendable, Hashable, CaseIterable {
     case string
     /// A string, lowercased.
@@ -44,17 +44,20 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The OpenAPI schema of the type (OpenBao's `convertType`).
+    /// The OpenAPI schema of the type, as OpenBao's generator maps it.
     public var openAPISchema: [String: JSONValue] {
         switch self {
-        case .string, .lowerCaseString, .nameString: return ["type": "string"]
+        case .string: return ["type": "string"]
+        case .lowerCaseString: return ["type": "string", "format": "lowercase"]
+        case .nameString: return ["type": "string", "pattern": #"\w([\w-.]*\w)?"#]
         case .int: return ["type": "integer"]
         case .bool: return ["type": "boolean"]
-        case .durationSecond, .signedDurationSecond: return ["type": "string", "format": "duration"]
+        case .durationSecond, .signedDurationSecond: return ["type": "integer", "format": "seconds"]
         case .commaStringSlice, .stringSlice: return ["type": "array", "items": ["type": "string"]]
         case .commaIntSlice: return ["type": "array", "items": ["type": "integer"]]
-        case .map, .kvPairs: return ["type": "object"]
-        case .float: return ["type": "number"]
+        case .map: return ["type": "object", "format": "map"]
+        case .kvPairs: return ["type": "object", "format": "kvpairs"]
+        case .float: return ["type": "number", "format": "float"]
         case .raw: return [:]
         }
     }

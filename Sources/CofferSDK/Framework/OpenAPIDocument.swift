@@ -92,10 +92,11 @@ public enum OpenAPIDocument {
             var o: [String: JSONValue] = ["tags": [.string(mount.tag)]]
             if !op.summary.isEmpty { o["summary"] = .string(op.summary) }
             if op.deprecated { o["deprecated"] = true }
-            var id = verb + "-" + baseID
+            var id = ([baseID.prefix, verb] + (baseID.suffix.isEmpty ? [] : [baseID.suffix])).filter { !$0.isEmpty }.joined(separator: "-")
+            let first = id
             var n = 2
             while usedIDs.contains(id) {
-                id = verb + "-" + baseID + "-\(n)"
+                id = first + "-\(n)"
                 n += 1
             }
             usedIDs.insert(id)
@@ -146,23 +147,21 @@ public enum OpenAPIDocument {
         if let d = f.defaultValue {
             switch f.type {
             case .durationSecond, .signedDurationSecond:
-                if case .int(let i) = d { s["default"] = .string(String(i)) } else { s["default"] = d }
+                // An integer, so the document validates (OpenBao writes "24h" here, which validators refuse).
+                if case .int = d { s["default"] = d }
             default: s["default"] = d
             }
         }
         return s
     }
 
-    /// `secret/data/{path}` of a kv mount: `kv-data-path`; names are lowercase words joined by dashes.
-    static func operationBase(mount: Mount, shape: String) -> String {
-        var words: [String] = []
-        let prefix = mount.path.isEmpty ? [] : [mount.type.isEmpty ? "generic" : mount.type]
-        for part in prefix + shape.split(separator: "/").map(String.init) {
-            let cleaned = part.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-            let w = String(cleaned).split(separator: "-").joined(separator: "-")
-            if !w.isEmpty { words.append(w) }
+    /// The parts of an operation id around its verb, as OpenBao builds them: the mount's type, then the path with
+    /// every run of non-word characters as one `-` (`kv` and `data-path`: `kv-read-data-path`).
+    static func operationBase(mount: Mount, shape: String) -> (prefix: String, suffix: String) {
+        func words(_ s: String) -> String {
+            s.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).joined(separator: "-")
         }
-        return words.isEmpty ? "root" : words.joined(separator: "-")
+        return (words(mount.type), words(shape))
     }
 
     /// `write-kv-data-path` → `WriteKvDataPath`.

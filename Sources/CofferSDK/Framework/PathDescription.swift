@@ -26,7 +26,7 @@ public struct PathDescription: Sendable {
     }
 }
 
-extension EnginePath {
+extension RoutePath {
     public var pathDescription: PathDescription {
         let order: [Operation] = [.read, .list, .create, .update, .patch, .delete]
         let ops = order.compactMap { op -> (operation: Operation, summary: String, deprecated: Bool, noContent: Bool)? in
@@ -39,7 +39,7 @@ extension EnginePath {
     }
 }
 
-extension PathRouter {
+extension Router {
     public var pathDescriptions: [PathDescription] { paths.map(\.pathDescription) }
 }
 

@@ -1,17 +1,17 @@
 /// Path-help (`GET /v1/<path>?help=1`, `bao path-help`) written from a path's declaration, in OpenBao's layout:
 /// the synopsis, the parameters with their types and descriptions, then the description.
-extension PathRouter {
+extension Router {
     /// `{"help": …, "openapi": …, "see_also": null}`, which the HTTP layer sends as it is (no response envelope).
-    public func helpResponse(_ path: EnginePath<Engine>, request: LogicalRequest) -> LogicalResponse {
+    public func helpResponse(_ path: RoutePath<Engine, Output>, request: LogicalRequest) -> Output {
         let mount = OpenAPIDocument.Mount(path: "", tag: request.mountPoint.hasPrefix("auth/") ? "auth" : "secrets", type: "", paths: [path.pathDescription])
-        return LogicalResponse(data: [
+        return Output.help([
             "help": .string(Self.helpText(path, requested: request.path)),
             "openapi": OpenAPIDocument.build(version: CofferSDKInfo.apiVersion, mounts: [mount]),
             "see_also": .null,
         ])
     }
 
-    static func helpText(_ path: EnginePath<Engine>, requested: String) -> String {
+    static func helpText(_ path: RoutePath<Engine, Output>, requested: String) -> String {
         var out = "Request:        \(requested)\nMatching Route: \(path.pattern.regex)\n\n"
         out += path.synopsis.trimmingWhitespace()
         if !path.fields.isEmpty {

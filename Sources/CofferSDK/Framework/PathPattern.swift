@@ -4,9 +4,10 @@
 /// - `keys` — a literal segment;
 /// - `{name}` — one segment holding a name as OpenBao's `GenericNameRegex` allows (`\w(([\w-.]+)?\w)?`);
 /// - `{name:any}` — one non-empty segment of any characters but `/`;
-/// - `{name?}` — an optional last segment (a generic name), as OpenBao's `(/(?P<name>...))?`;
-/// - `{path*}` — the rest of the path, possibly empty, possibly holding `/` (`(?P<path>.*)`); last only;
-/// - `{path+}` — the same, at least one character (`(?P<path>.+)`); last only;
+/// - `{name?}` — an optional last segment, as OpenBao's `(/(?P<name>...))?` (`{name:any?}` for any text);
+/// - `{path*}` — the rest of the path, possibly empty, possibly holding `/` (`(?P<path>.*)`);
+/// - `{path+}` — the same, at least one character (`(?P<path>.+)`); only literal segments may follow a rest
+///   (`mounts/{path+}/tune`: the capture stops before the literal tail);
 /// - a trailing `/?` — the path with or without a trailing slash (list paths such as `users/?`).
 ///
 /// A pattern whose segments are all literal is matched by a dictionary look-up; named segments capture their text.
@@ -48,35 +49,33 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
                 continue
             }
             var inner = raw.dropFirst().dropLast()
+            let modifier = inner.last.flatMap { "*+?".contains($0) ? $0 : nil }
+            if modifier != nil { inner = inner.dropLast() }
             var rule = NameRule.generic
             if let colon = inner.firstIndex(of: ":") {
                 rule = inner[inner.index(after: colon)...] == "any" ? .any : .generic
                 inner = inner[..<colon]
             }
-            if inner.hasSuffix("*") {
-                segments.append(.rest(String(inner.dropLast()), nonEmpty: false))
-            } else if inner.hasSuffix("+") {
-                segments.append(.rest(String(inner.dropLast()), nonEmpty: true))
-            } else if inner.hasSuffix("?") {
-                segments.append(.optionalName(String(inner.dropLast()), rule))
-            } else {
-                segments.append(.name(String(inner), rule))
+            switch modifier {
+            case "*": segments.append(.rest(String(inner), nonEmpty: false))
+            case "+": segments.append(.rest(String(inner), nonEmpty: true))
+            case "?": segments.append(.optionalName(String(inner), rule))
+            default: segments.append(.name(String(inner), rule))
             }
         }
         self.segments = segments
-    }
-
-    public var description: String { text }
-
-    /// The names this pattern captures, in order.
-    public var parameterNames: [String] {
-        segments.compactMap {
+        self.parameterNames = segments.compactMap {
             switch $0 {
             case .literal: return nil
             case .name(let n, _), .optionalName(let n, _), .rest(let n, _): return n
             }
         }
     }
+
+    public var description: String { text }
+
+    /// The names this pattern captures, in order.
+    public let parameterNames: [String]
 
     /// The concrete shapes the trie stores: an optional segment and an optional trailing slash each double them.
     var expansions: [[Segment]] {

@@ -9,18 +9,23 @@
 ///     ])
 /// }
 /// ```
-public struct PathRouter<Engine: Sendable>: Sendable {
-    public let paths: [EnginePath<Engine>]
+public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
+    public let paths: [RoutePath<Engine, Output>]
     let trie: PathTrie
     let schemas: [[String: Field]]
     public let specialPaths: SpecialPaths
     /// The engine's own help text (OpenBao's backend `Help`), shown by path-help on the mount's root.
     public let help: String
 
-    public init(_ paths: [EnginePath<Engine>], help: String = "") {
+    public init(_ paths: [RoutePath<Engine, Output>], help: String = "") {
         self.paths = paths
         self.trie = PathTrie(paths.map(\.pattern))
-        self.schemas = paths.map { p in Dictionary(p.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) }
+        // A named segment the path does not declare is a string field.
+        self.schemas = paths.map { p in
+            var schema = Dictionary(p.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in p.pattern.parameterNames where schema[name] == nil { schema[name] = Field(name, .string) }
+            return schema
+        }
         self.specialPaths = SpecialPaths(
             unauthenticated: paths.filter(\.unauthenticated).map(\.specialPathEntry),
             root: paths.filter(\.sudo).map(\.specialPathEntry))
@@ -28,7 +33,7 @@ public struct PathRouter<Engine: Sendable>: Sendable {
     }
 
     /// The route a mount-relative path matches, and the request its handlers see.
-    public func resolve(_ request: LogicalRequest) -> (path: EnginePath<Engine>, request: PathRequest)? {
+    public func resolve(_ request: LogicalRequest) -> (path: RoutePath<Engine, Output>, request: PathRequest)? {
         guard let m = trie.match(request.path) else { return nil }
         var raw = request.data
         for (name, value) in m.captures { raw[name] = .string(value) }
@@ -39,10 +44,10 @@ public struct PathRouter<Engine: Sendable>: Sendable {
     /// Routes, validates and runs one request: an unknown path or an undeclared operation is the framework's error,
     /// a field that does not convert is refused before the handler runs, and fields the path does not declare are
     /// named in a warning, as OpenBao's framework does.
-    public func handle(_ engine: Engine, _ request: LogicalRequest) async throws -> LogicalResponse? {
+    public func handle(_ engine: Engine, _ request: LogicalRequest) async throws -> Output {
         guard let (path, preq) = resolve(request) else { throw LogicalError.noRoute }
         if request.operation == .help { return helpResponse(path, request: request) }
-        let handler: OperationHandler<Engine>
+        let handler: RouteHandler<Engine, Output>
         if let h = path.operations[request.operation] {
             handler = h
         } else if request.operation == .create, let h = path.operations[.update] {
@@ -55,14 +60,17 @@ public struct PathRouter<Engine: Sendable>: Sendable {
             throw LogicalError(path.unauthenticated ? .internal : .invalidRequest, "Field validation failed: " + failure)
         }
         var response = try await handler.run(engine, preq)
-        // Only a response can carry the warning: a write answered with 204 says nothing (as in OpenBao).
-        if var r = response, !path.takesArbitraryInput, !request.data.isEmpty {
+        if !path.takesArbitraryInput, !request.data.isEmpty {
             let schema = preq.fields.schema
             let ignored = request.data.keys.filter { schema[$0] == nil }.sorted()
             if !ignored.isEmpty {
-                r.warnings.append("Endpoint ignored these unrecognized parameters: [\(ignored.joined(separator: " "))]")
-                response = r
+                _ = response.addWarning("Endpoint ignored these unrecognized parameters: [\(ignored.joined(separator: " "))]")
             }
+        }
+        let replaced = path.pattern.parameterNames.filter { request.data[$0] != nil && preq.fields.raw[$0] != request.data[$0] }
+        if !replaced.isEmpty {
+            _ = response.addWarning(
+                "Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [\(replaced.joined(separator: " "))]")
         }
         return response
     }

@@ -15,7 +15,8 @@ public struct PathTrie: Sendable {
         // Only mutated while the trie is built, before it is shared.
         var literals: [String: Node] = [:]
         var names: [(name: String, rule: PathPattern.NameRule, node: Node)] = []
-        var rests: [(name: String, nonEmpty: Bool, route: Int)] = []
+        /// Rest-of-path captures, each with the literal segments that must end the path after it.
+        var rests: [(name: String, nonEmpty: Bool, suffix: [String], route: Int)] = []
         var terminal: Int? = nil
     }
 
@@ -54,7 +55,13 @@ public struct PathTrie: Sendable {
                     node = next
                 }
             case .rest(let n, let nonEmpty):
-                node.rests.append((n, nonEmpty, route))
+                let tail = shape.drop(while: { $0 != seg }).dropFirst().compactMap { s -> String? in
+                    if case .literal(let l) = s { return l }
+                    return nil
+                }
+                node.rests.append((n, nonEmpty, tail, route))
+                // Longer literal tails are more specific: tried first.
+                node.rests.sort { ($0.suffix.count, -$0.route) > ($1.suffix.count, -$1.route) }
                 return
             }
         }
@@ -93,14 +100,21 @@ public struct PathTrie: Sendable {
             if best != nil { return }
             captures.removeLast()
         }
-        if !node.rests.isEmpty {
-            // The remainder as it appears in the path (segments joined back with their slashes).
-            let start = seg.startIndex
-            let remainder = String(path[start...])
-            for r in node.rests.sorted(by: { $0.route < $1.route }) where !(r.nonEmpty && remainder.isEmpty) {
-                best = Match(route: r.route, captures: captures + [(r.name, remainder)])
-                return
+        for r in node.rests {
+            // The capture is the remainder as it appears in the path (segments joined back with their slashes),
+            // less the literal tail the pattern ends with.
+            guard rest.count >= r.suffix.count + (r.suffix.isEmpty ? 0 : 1) else { continue }
+            let tailStart = rest.endIndex - r.suffix.count
+            guard zip(rest[tailStart...], r.suffix).allSatisfy({ $0.0 == $0.1 }) else { continue }
+            let value: String
+            if r.suffix.isEmpty {
+                value = String(path[seg.startIndex...])
+            } else {
+                value = rest[rest.startIndex..<tailStart].joined(separator: "/")
             }
+            if r.nonEmpty && value.isEmpty { continue }
+            best = Match(route: r.route, captures: captures + [(r.name, value)])
+            return
         }
     }
 }

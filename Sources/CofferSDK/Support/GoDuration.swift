@@ -25,16 +25,22 @@ public enum GoDuration {
     /// integer is seconds, an integer with a trailing `d` counts days, anything else is Go `time.ParseDuration` text
     /// truncated to seconds. Values whose nanoseconds leave Int64 (about 292 years) are errors, as in Go.
     public static func parseSeconds(_ text: String) -> Result<Int64, ParseError> {
+        parseNanoseconds(text).map { $0 / 1_000_000_000 }
+    }
+
+    /// ``parseSeconds(_:)`` before the truncation to seconds: the `time.Duration` (nanoseconds) that
+    /// `parseutil.ParseDurationSecond` returns for the text.
+    public static func parseNanoseconds(_ text: String) -> Result<Int64, ParseError> {
         if text.isEmpty { return .success(0) }
-        if let i = Int64(text) { return secondsTimes(i, 1) }
+        if let i = Int64(text) { return secondsTimes(i, 1).map { $0 * 1_000_000_000 } }
         if text.hasSuffix("d") {
             let head = text.dropLast()
             guard let days = Int64(head) else {
                 return .failure(ParseError(message: "strconv.ParseInt: parsing \(quote(String(head))): \(parseIntFailure(head))"))
             }
-            return secondsTimes(days, 86_400)
+            return secondsTimes(days, 86_400).map { $0 * 1_000_000_000 }
         }
-        return parseGoDuration(text).map { $0 / 1_000_000_000 }
+        return parseGoDuration(text)
     }
 
     /// `parseutil.ParseDurationSecond` of a JSON value, in seconds. OpenBao decodes request numbers as `json.Number`
@@ -48,6 +54,27 @@ public enum GoDuration {
         case .string(let s): return parseSeconds(s)
         case .bool, .array, .object: return .failure(ParseError(message: unparsableMessage))
         }
+    }
+
+    /// ``parseDurationSecond(_:)`` before the truncation to seconds: the `time.Duration` (nanoseconds) OpenBao's
+    /// `parseutil.ParseDurationSecond` returns, which `FieldData` turns into seconds with `int(d.Seconds())`
+    /// (see ``goSeconds(nanoseconds:)``).
+    public static func parseDurationNanoseconds(_ value: JSONValue) -> Result<Int64, ParseError> {
+        switch value {
+        case .null: return .success(0)
+        case .int(let i): return secondsTimes(i, 1).map { $0 * 1_000_000_000 }
+        case .double(let d): return parseNanoseconds(numberText(d))
+        case .string(let s): return parseNanoseconds(s)
+        case .bool, .array, .object: return .failure(ParseError(message: unparsableMessage))
+        }
+    }
+
+    /// Go's `int(d.Seconds())` for a `time.Duration` of `nanoseconds`: whole seconds plus the fraction as a float64,
+    /// truncated. Equal to `nanoseconds / 1e9` except where the float sum rounds up to the next second (a fraction
+    /// within half a float64 step of 1, as `16777216.999999999s`), as it does in OpenBao.
+    public static func goSeconds(nanoseconds: Int64) -> Int64 {
+        let seconds = Double(nanoseconds / 1_000_000_000) + Double(nanoseconds % 1_000_000_000) / 1e9
+        return CheckedNumber.int64(truncating: seconds) ?? nanoseconds / 1_000_000_000
     }
 
     /// The text a JSON number most likely had, for the messages OpenBao derives from `json.Number`: integers beyond
