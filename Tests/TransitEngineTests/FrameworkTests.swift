@@ -110,11 +110,42 @@ import Testing
         #expect(exists?.messages == multi("key \"bk\" already exists"))
     }
 
-    @Test func systemToolsCheckFieldsLikeTheMount() throws {
-        let request = h.request(.update, "x", ["bytes": 4, "zz": 1])
-        let resp = try transitRandom(request, path: "")
-        #expect(resp.warnings == ["Endpoint ignored these unrecognized parameters: [zz]"])
-        #expect(throws: LogicalError.self) { try transitRandom(request, path: "a/b/c") }
+    @Test func systemToolsReadThePathLikeTheMount() throws {
+        // sys/tools/ checks the fields and names unknown ones itself; the body's `source` is not used.
+        let request = h.request(.update, "x", ["bytes": 4, "source": "bogus"])
+        #expect(try transitRandom(request, path: "").data?["random_bytes"]?.stringValue?.count == 8)
+        let e = #expect(throws: LogicalError.self) { try transitRandom(request, path: "all/4/5") }
+        #expect(e?.messages == ["error parsing url-set byte count: strconv.Atoi: parsing \"4/5\": invalid syntax"])
+        #expect(try transitHash(h.request(.update, "x", ["input": "aGk="]), path: "sha2-512").data?["sum"]?.stringValue?.count == 128)
+    }
+
+    @Test func optionalPartsTakeSlashesAndErrorsComeInOpenBaosOrder() async throws {
+        _ = try await h.data(.update, "keys/k")
+        #expect(await h.error(.update, "hmac/k/a/b", ["input": "aGk="])?.messages == ["unsupported algorithm '\\x00'"])
+        #expect(await h.error(.update, "hmac/nokey/bad", ["batch_input": "x"])?.messages == ["encryption key not found"])
+        #expect(await h.error(.update, "hmac/k/none", ["batch_input": "x"])?.messages == ["algorithm cannot be none"])
+        #expect(await h.error(.update, "hmac/k/")?.code == .unsupportedPath)
+        #expect(await h.error(.update, "hash/a/b", ["input": "aGk="])?.messages == ["unsupported algorithm a/b"])
+        #expect(await h.error(.update, "restore/a/b", ["backup": "!!"])?.messages == multi("key names cannot be paths"))
+        #expect(await h.error(.read, "export/encryption-key/k/a/b")?.messages == ["private key material is not exportable"])
+        // verify reads hash_algorithm before algorithm for an HMAC too.
+        let mac = try await h.string(.update, "hmac/k/sha2-512", ["input": "aGk="], "hmac")
+        #expect(try await h.data(.update, "verify/k", ["input": "aGk=", "hmac": .string(mac), "hash_algorithm": "sha2-512"])["valid"] == true)
+        #expect(
+            try await h.data(.update, "verify/k", ["input": "aGk=", "hmac": .string(mac), "hash_algorithm": "sha2-256", "algorithm": "sha2-512"])["valid"]
+                == false)
+        #expect(await h.error(.update, "verify/k/none", ["input": "aGk=", "hmac": .string(mac)])?.messages == ["algorithm cannot be none"])
+    }
+
+    @Test func capturesReplaceTheBodyWithAWarning() async throws {
+        // OpenBao names a captured parameter the body also sent, even with the same value or when the optional
+        // part is absent from the path.
+        let replaced = { (name: String) in "Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [\(name)]" }
+        #expect(try await h.send(.update, "encrypt/k", ["plaintext": "aGk=", "name": "k"])?.warnings == [replaced("name")])
+        #expect(try await h.send(.update, "random", ["source": "foo", "bytes": 4])?.warnings == [replaced("source")])
+        #expect(try await h.send(.update, "hash", ["input": "aGk=", "urlalgorithm": "sha2-512", "zz": 1])?.warnings == [
+            "Endpoint ignored these unrecognized parameters: [zz]", replaced("urlalgorithm"),
+        ])
     }
 
     @Test func keysHaveNoExistenceCheck() async throws {

@@ -53,7 +53,7 @@ extension TransitEngine {
     func encrypt(_ request: PathRequest) async throws -> LogicalResponse? {
         let fields = request.fields
         let name = try fields.string("name")
-        let batch = try BatchDecoder.loop.items(fields.raw["batch_input"])
+        let batch = try BatchDecoder.loop(.encrypt).items(fields.raw["batch_input"])
         if batch == nil, !fields.has("plaintext") {
             throw LogicalError.invalidRequest("missing plaintext to encrypt")
         }
@@ -122,7 +122,7 @@ extension TransitEngine {
     func decrypt(_ request: PathRequest) async throws -> LogicalResponse? {
         let fields = request.fields
         let name = try fields.string("name")
-        let (batch, items) = try Self.ciphertextItems(request, .loop, Self.decryptItemFields)
+        let (batch, items) = try Self.ciphertextItems(request, .loop(.decrypt), Self.decryptItemFields)
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
         var results: [JSONValue] = []
         results.reserveCapacity(items.count)

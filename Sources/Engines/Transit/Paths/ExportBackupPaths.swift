@@ -10,7 +10,7 @@ extension TransitEngine {
     func export(_ request: PathRequest) async throws -> LogicalResponse? {
         let kind = try request.fields.string("type")
         let name = try request.fields.string("name")
-        let version = try request.segment("version")
+        let version = try request.fields.string("version")
         guard Self.exportKinds.contains(kind) else { throw LogicalError.invalidRequest("invalid export type: \(kind)") }
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.notFound }
         let p = key.policy
@@ -86,10 +86,11 @@ extension TransitEngine {
 
     /// The key keeps the backup's name unless the path gives one (a `name` in the body is not used, as in OpenBao).
     func restore(_ request: PathRequest) async throws -> LogicalResponse? {
-        let name = try request.segment("name")
+        let name = try request.fields.string("name")
         let backupText = try request.fields.string("backup")
         let force = try request.fields.bool("force")
         if backupText.isEmpty { throw LogicalError.invalidRequest("'backup' must be supplied") }
+        if name.contains("/") { throw TransitErrors.multi("key names cannot be paths") }
         let bytes: [UInt8]
         do throws(GoBase64.DecodeError) {
             bytes = try GoBase64.decode(backupText)

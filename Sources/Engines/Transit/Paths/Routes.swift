@@ -6,7 +6,7 @@ extension TransitEngine {
     static func name(_ what: String) -> Field { Field("name", .string, "Name of the \(what).") }
 
     static let batchInput = Field(
-        "batch_input", .raw,
+        "batch_input", .slice,
         "A list of items, each an object with the fields of a single request, processed in one call; the results come back in the same order.")
     static let context = Field("context", .string, "Base64 context for key derivation; required when the key is derived.")
     static let associatedData = Field("associated_data", .string, "Base64 data authenticated with the ciphertext but not encrypted (AEAD key types).")
@@ -142,7 +142,7 @@ extension TransitEngine {
             synopsis: "Generate a data key encrypted with a named key.",
             description: "Generates a random key and returns it encrypted, and in the clear for the plaintext variant."),
         EnginePath(
-            "hmac/{name}/{urlalgorithm?:any}",
+            "hmac/{name}/{urlalgorithm+?}",
             fields: [
                 name("key"), input, keyVersion, urlAlgorithm, batchInput,
                 Field("algorithm", .string, default: "sha2-256", "Hash algorithm of the HMAC."),
@@ -151,13 +151,13 @@ extension TransitEngine {
             synopsis: "Compute the HMAC of data with a named key.",
             description: "Returns the HMAC of base64 input under the key's HMAC key."),
         EnginePath(
-            "sign/{name}/{urlalgorithm?:any}",
+            "sign/{name}/{urlalgorithm+?}",
             fields: signatureFields + [keyVersion],
             operations: [.update: .init("Sign data.", method: TransitEngine.sign)],
             synopsis: "Sign data with a named key.",
             description: "Returns the signature of base64 input with an asymmetric key."),
         EnginePath(
-            "verify/{name}/{urlalgorithm?:any}",
+            "verify/{name}/{urlalgorithm+?}",
             fields: signatureFields + [
                 Field("signature", .string, "Signature to check, as sign returned it."),
                 Field("hmac", .string, "HMAC to check, as hmac returned it."),
@@ -166,7 +166,7 @@ extension TransitEngine {
             synopsis: "Verify a signature or an HMAC with a named key.",
             description: "Checks a signature or an HMAC of base64 input and answers valid true or false."),
         EnginePath(
-            "export/{type}/{name}/{version?:any}",
+            "export/{type}/{name}/{version+?}",
             fields: [
                 name("key"),
                 Field("type", .string, "What to export: encryption-key, signing-key, hmac-key or public-key."),
@@ -182,7 +182,7 @@ extension TransitEngine {
             synopsis: "Back up a named key.",
             description: "Returns the whole key, every version included, as a base64 document for restore (needs exportable and allow_plaintext_backup)."),
         EnginePath(
-            "restore/{name?:any}",
+            "restore/{name+?}",
             fields: [
                 Field("name", .string, "Name to restore the key as; the name in the backup when absent."),
                 Field("backup", .string, "Backup document, as backup returned it."),
@@ -196,18 +196,20 @@ extension TransitEngine {
             fields: [Field("size", .int, default: .int(0), "Number of keys to cache; 0 for no limit, otherwise at least 10.")],
             operations: [
                 .read: .init("Read the key cache size.", method: TransitEngine.readCacheConfig),
+                // A create too (no existence check, so the core always asks for update), as OpenBao declares it.
+                .create: .init("Set the key cache size.", method: TransitEngine.writeCacheConfig),
                 .update: .init("Set the key cache size.", method: TransitEngine.writeCacheConfig),
             ],
             synopsis: "Size of the cache of parsed keys.",
             description: "The cache of parsed keys; it holds every key this server uses, whatever the size."),
         EnginePath(
-            "random/{source?}/{urlbytes?:any}",
+            "random/{source?}/{urlbytes+?}",
             fields: randomFields,
             operations: [.update: .init("Generate random bytes.") { _, req in try TransitEngine.random(req) }],
             synopsis: "Generate random bytes.",
             description: "Returns random bytes in base64 or hex."),
         EnginePath(
-            "hash/{urlalgorithm?:any}",
+            "hash/{urlalgorithm+?}",
             fields: hashFields,
             operations: [.update: .init("Hash data.") { _, req in try TransitEngine.hash(req) }],
             synopsis: "Hash data.",

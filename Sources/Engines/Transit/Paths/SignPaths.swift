@@ -3,31 +3,39 @@ import Foundation
 
 /// `hmac/:name[/:algorithm]`, `sign/:name[/:algorithm]`, `verify/:name[/:algorithm]`.
 extension TransitEngine {
-    /// The hash of an HMAC (`field` is `algorithm`) or a signature (`hash_algorithm`, or its older name
-    /// `algorithm`); the path's algorithm wins.
-    static func hashAlgorithm(_ request: PathRequest, field: String) throws -> HashAlgorithm {
+    /// The hash of a signature (`hash_algorithm`, or its older name `algorithm`), or of an HMAC to verify (checked
+    /// with the signature options, as OpenBao does); the path's algorithm wins.
+    static func hashAlgorithm(_ request: PathRequest) throws -> HashAlgorithm {
         let fields = request.fields
-        var name = try fields.string(field)
-        if name.isEmpty, field == "hash_algorithm" { name = try fields.string("algorithm") }
-        let urlAlgorithm = try request.segment("urlalgorithm")
-        if !urlAlgorithm.isEmpty { name = urlAlgorithm }
-        if name.isEmpty { name = "sha2-256" }
-        guard let alg = HashAlgorithm(rawValue: name) else {
-            if field == "hash_algorithm" { throw LogicalError.invalidRequest("invalid hash algorithm \"\(name)\"") }
-            throw LogicalError.invalidRequest("unsupported algorithm \(name)")
+        var name = try fields.string("urlalgorithm")
+        if name.isEmpty { name = try fields.string("hash_algorithm") }
+        if name.isEmpty { name = try fields.string("algorithm") }
+        guard let alg = HashAlgorithm(rawValue: name.isEmpty ? "sha2-256" : name) else {
+            throw LogicalError.invalidRequest("invalid hash algorithm \"\(name)\"")
         }
+        return alg
+    }
+
+    /// The hash of an HMAC, with OpenBao's texts (it prints an unknown name as the zero of its hash type).
+    static func hmacAlgorithm(_ request: PathRequest) throws -> HashAlgorithm {
+        var name = try request.fields.string("urlalgorithm")
+        if name.isEmpty { name = try request.fields.string("algorithm") }
+        guard let alg = HashAlgorithm(rawValue: name.isEmpty ? "sha2-256" : name) else {
+            throw LogicalError.invalidRequest("unsupported algorithm '\\x00'")
+        }
+        if alg == .none { throw LogicalError.invalidRequest("algorithm cannot be none") }
         return alg
     }
 
     func hmac(_ request: PathRequest) async throws -> LogicalResponse? {
         let fields = request.fields
         let name = try fields.string("name")
-        let alg = try Self.hashAlgorithm(request, field: "algorithm")
-        guard alg.isAvailable else { throw LogicalError.invalidRequest("unsupported algorithm \(alg.rawValue)") }
+        // OpenBao's order: the key, then the algorithm, then the input.
+        guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
+        let alg = try Self.hmacAlgorithm(request)
         let batch = try BatchDecoder.structs(goType: "transit.batchRequestHMACItem").items(fields.raw["batch_input"])
         if batch == nil, !fields.has("input") { throw LogicalError.invalidRequest("missing input for HMAC") }
         let items = try batch ?? [request.singleItem(["input", "key_version"])]
-        guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
         let defaultVersion = try fields.int("key_version")
         var results: [JSONValue] = []
         for item in items {
@@ -50,7 +58,7 @@ extension TransitEngine {
     func signOptions(_ request: PathRequest) throws -> SignOptions {
         let fields = request.fields
         var o = SignOptions()
-        o.hashAlgorithm = try Self.hashAlgorithm(request, field: "hash_algorithm")
+        o.hashAlgorithm = try Self.hashAlgorithm(request)
         o.prehashed = try fields.bool("prehashed")
         o.signatureAlgorithm = try fields.string("signature_algorithm")
         o.marshaling = try fields.string("marshaling_algorithm")
@@ -128,11 +136,11 @@ extension TransitEngine {
         }
         let isSignature = items.first?["signature"] != nil
         let options = try signOptions(request)
-        var macAlgorithm = HashAlgorithm.sha2_256
-        if !isSignature { macAlgorithm = try Self.hashAlgorithm(request, field: "algorithm") }
+        let macAlgorithm = options.hashAlgorithm
         guard let key = try await loadForUse(request.storage, name) else {
             throw LogicalError.invalidRequest(isSignature ? "signature verification key not found" : TransitErrors.keyNotFound)
         }
+        if !isSignature && macAlgorithm == .none { throw LogicalError.invalidRequest("algorithm cannot be none") }
         if isSignature && !key.policy.type.supportsSigning {
             throw LogicalError.invalidRequest("key type \(key.policy.type.rawValue) does not support verification")
         }

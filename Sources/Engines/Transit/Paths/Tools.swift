@@ -5,14 +5,14 @@ import Foundation
 ///
 /// `path` is what follows `random`, without the leading slash: `""`, `"32"`, `"platform"`, `"all/16"`.
 public func transitRandom(_ request: LogicalRequest, path: String) throws -> LogicalResponse {
-    try TransitEngine.tool(request, path.isEmpty ? "random" : "random/" + path, TransitEngine.randomFields, TransitEngine.random)
+    try TransitEngine.tool(request, path.isEmpty ? "random" : "random/" + path, TransitEngine.random)
 }
 
 /// `sys/tools/hash[/algorithm]`: a digest of base64 input, served by the transit mount's `hash` path.
 ///
 /// `path` is what follows `hash`, without the leading slash: `""` or an algorithm such as `"sha2-512"`.
 public func transitHash(_ request: LogicalRequest, path: String) throws -> LogicalResponse {
-    try TransitEngine.tool(request, path.isEmpty ? "hash" : "hash/" + path, TransitEngine.hashFields, TransitEngine.hash)
+    try TransitEngine.tool(request, path.isEmpty ? "hash" : "hash/" + path, TransitEngine.hash)
 }
 
 extension TransitEngine {
@@ -30,34 +30,21 @@ extension TransitEngine {
         Field("format", .string, default: "hex", "Encoding of the output: hex or base64."),
     ]
 
-    /// Runs the `random` or `hash` path for `sys/tools/`, which the core serves outside the framework: the path's
-    /// fields are checked and unknown ones named in a warning as on the mount, and errors come as the core sends its
-    /// own (Go errors already wrapped).
-    static func tool(
-        _ request: LogicalRequest, _ path: String, _ fields: [Field], _ run: (PathRequest) throws -> LogicalResponse
-    ) throws -> LogicalResponse {
+    /// Runs the `random` or `hash` path for `sys/tools/`, whose own route has already checked the fields and named
+    /// the unknown ones: `path` is the transit path, so its optional parts are read as on the mount.
+    static func tool(_ request: LogicalRequest, _ path: String, _ run: (PathRequest) throws -> LogicalResponse) throws -> LogicalResponse {
         var request = request
         request.path = path
-        do {
-            guard let (_, preq) = router.resolve(request) else { throw LogicalError.noRoute }
-            if let failure = preq.fields.validationFailure() { throw LogicalError.invalidRequest("Field validation failed: " + failure) }
-            var response = try run(preq)
-            let ignored = request.data.keys.filter { key in !fields.contains { $0.name == key } }.sorted()
-            if !ignored.isEmpty {
-                response.warnings.append("Endpoint ignored these unrecognized parameters: [\(ignored.joined(separator: " "))]")
-            }
-            return response
-        } catch let e as LogicalError where e.isGoError {
-            throw e.wrappedForClient
-        }
+        guard let (_, preq) = router.resolve(request) else { throw LogicalError.noRoute }
+        return try run(preq)
     }
 
     /// OpenBao reads the byte count from the path's second segment, or from its only one when that is not a source
     /// name, and `bytes` only when the path names neither.
     static func random(_ request: PathRequest) throws -> LogicalResponse {
         let sources: Set<String> = ["platform", "seal", "all"]
-        let pathSource = try request.segment("source")
-        let urlBytes = try request.segment("urlbytes")
+        let pathSource = try request.fields.string("source")
+        let urlBytes = try request.fields.string("urlbytes")
         var source = "platform"
         var count = try request.fields.int("bytes")
         var countText: String?
@@ -88,7 +75,7 @@ extension TransitEngine {
         let text: String
         switch format {
         case "", "base64": text = GoBase64.encode(bytes)
-        case "hex": text = hexString(bytes)
+        case "hex": text = hexEncoded(bytes)
         default:
             throw LogicalError.invalidRequest("unsupported encoding format \"\(format)\"; must be \"hex\" or \"base64\"")
         }
@@ -97,7 +84,7 @@ extension TransitEngine {
 
     static func hash(_ request: PathRequest) throws -> LogicalResponse {
         let inputText = try request.fields.string("input")
-        var algorithm = try request.segment("urlalgorithm")
+        var algorithm = try request.fields.string("urlalgorithm")
         if algorithm.isEmpty { algorithm = try request.fields.string("algorithm") }
         if algorithm.isEmpty { algorithm = "sha2-256" }
         let format = try request.fields.string("format")
@@ -115,17 +102,7 @@ extension TransitEngine {
         guard let alg = HashAlgorithm(rawValue: algorithm), alg != .none, let sum = alg.digest(input) else {
             throw LogicalError.invalidRequest("unsupported algorithm \(algorithm)")
         }
-        let text = format == "base64" ? GoBase64.encode(sum) : hexString(sum)
+        let text = format == "base64" ? GoBase64.encode(sum) : hexEncoded(sum)
         return LogicalResponse(data: ["sum": .string(text)])
     }
-}
-
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }

@@ -2,18 +2,59 @@ import CofferSDK
 
 /// How an OpenBao path decodes `batch_input` (a raw field), which decides its error texts: transit's own loop
 /// (encrypt, decrypt), or mapstructure into a slice of Go structs (hmac, sign, verify) or of maps (rewrap).
-enum BatchDecoder: Equatable {
-    case loop
+enum BatchDecoder {
+    case loop(LoopItem)
     case structs(goType: String)
     case maps
+
+    /// The fields transit's own loop checks in each item, in OpenBao's order, and the one an item needs.
+    struct LoopItem {
+        enum Kind { case string, int }
+        var fields: [(name: String, kind: Kind)]
+        var required: String
+        var missing: String
+        /// Whether a null is refused for the required field (plaintext), rather than read as empty (ciphertext).
+        var requiredRefusesNull: Bool
+
+        static let encrypt = LoopItem(
+            fields: [("context", .string), ("plaintext", .string), ("key_version", .int), ("associated_data", .string), ("reference", .string)],
+            required: "plaintext", missing: "missing plaintext to encrypt", requiredRefusesNull: true)
+        static let decrypt = LoopItem(
+            fields: [("context", .string), ("ciphertext", .string), ("associated_data", .string), ("reference", .string)],
+            required: "ciphertext", missing: "missing ciphertext to decrypt", requiredRefusesNull: false)
+
+        /// The complaints about item `i`, in OpenBao's words.
+        func problems(_ item: [String: JSONValue], _ i: Int) -> [String] {
+            var out: [String] = []
+            for (name, kind) in fields {
+                let at = "'[\(i)].\(name)' "
+                guard let v = item[name] else {
+                    if name == required { out.append(at + missing) }
+                    continue
+                }
+                if v == .null {
+                    if name == required && requiredRefusesNull { out.append(at + "expected type 'string', got unconvertible type '<nil>'") }
+                    continue
+                }
+                switch (kind, v) {
+                case (.string, .string), (.int, .int): break
+                case (.int, .double(let d)):
+                    out.append("error decoding json.Number into [\(i)].\(name): strconv.ParseInt: parsing \"\(GoDuration.numberText(d))\": invalid syntax")
+                case (.string, _): out.append(at + "expected type 'string', got unconvertible type '\(FieldValue.goTypeName(v))'")
+                case (.int, _): out.append(at + "expected type 'int', got unconvertible type '\(FieldValue.goTypeName(v))'")
+                }
+            }
+            return out
+        }
+    }
 
     /// The items of `batch_input`; nil when the request has none (absent or null). A malformed list is a Go error
     /// (500), an empty one an error response.
     func items(_ value: JSONValue?) throws -> [[String: JSONValue]]? {
         guard let value, value != .null else { return nil }
         guard case .array(let list) = value else {
-            let got = self == .loop ? FieldValue.goTypeName(value) : Self.kind(value)
-            throw Self.failure((self == .loop ? "" : "'' ") + "source data must be an array or slice, got \(got)")
+            if case .loop = self { throw Self.failure("source data must be an array or slice, got \(FieldValue.goTypeName(value))") }
+            throw Self.failure("'' source data must be an array or slice, got \(Self.kind(value))")
         }
         if list.isEmpty { throw LogicalError.invalidRequest("missing batch input to process") }
         var items: [[String: JSONValue]] = []
@@ -21,6 +62,9 @@ enum BatchDecoder: Equatable {
         var bad: [String] = []
         for (i, item) in list.enumerated() {
             switch (item, self) {
+            case (.object(let o), .loop(let schema)):
+                bad += schema.problems(o, i)
+                items.append(o)
             case (.object(let o), _): items.append(o)
             // mapstructure leaves the zero item for a null element.
             case (.null, .structs), (.null, .maps): items.append([:])
@@ -30,7 +74,10 @@ enum BatchDecoder: Equatable {
             case (_, .maps): bad.append("'[\(i)]' expected a map or struct, got \"\(Self.kind(item))\"")
             }
         }
-        if !bad.isEmpty { throw Self.failure("decoding failed due to the following error(s):\n\n" + bad.joined(separator: "\n")) }
+        if !bad.isEmpty {
+            if case .loop = self { throw Self.failure(bad.joined(separator: "\n")) }
+            throw Self.failure("decoding failed due to the following error(s):\n\n" + bad.joined(separator: "\n"))
+        }
         return items
     }
 
@@ -88,14 +135,5 @@ extension PathRequest {
         var item: [String: JSONValue] = [:]
         for n in names { if let v = try fields.getOk(n) { item[n] = v } }
         return item
-    }
-
-    /// A field named like an optional segment of the path. OpenBao lays every capture of the route over the body,
-    /// an unmatched optional segment as "", so the body's value of that name never counts.
-    func segment(_ name: String) throws -> String {
-        if logical.data[name] == nil { return try fields.stringIfSet(name) ?? "" }
-        var bare = logical
-        bare.data = [:]
-        return TransitEngine.router.resolve(bare)?.request.fields.raw[name]?.stringValue ?? ""
     }
 }
