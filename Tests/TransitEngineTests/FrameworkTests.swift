@@ -72,6 +72,46 @@ import Testing
         #expect(macs?.first?["error"] == "missing input for HMAC")
     }
 
+    @Test func batchItemsDecodeAsOpenBaosGoTypes() async throws {
+        _ = try await h.data(.update, "keys/k")
+        _ = try await h.data(.update, "keys/ed", ["type": "ed25519"])
+        // hmac, sign and verify items are maps of strings: numbers are their text, a null is "", a bool is refused.
+        let macs = try await h.data(.update, "hmac/k", ["batch_input": [["input": 1, "reference": 2], ["input": .null]]])
+        #expect(macs["batch_results"]?.arrayValue?.first?["reference"] == "2")
+        #expect(macs["batch_results"]?.arrayValue?.last?["hmac"] != nil)
+        #expect(
+            await h.error(.update, "sign/ed", ["batch_input": [["input": [1], "reference": true]]])?.messages == multi(
+                "failed to parse batch input: decoding failed due to the following error(s):\n\n'[0][input]' expected type 'string', got unconvertible type '[]interface {}'\n'[0][reference]' expected type 'string', got unconvertible type 'bool'"
+            ))
+        // rewrap's items are OpenBao's BatchRequestItem: fields checked in its order.
+        #expect(
+            await h.error(.update, "rewrap/k", ["batch_input": [["ciphertext": true, "context": [1], "key_version": .double(1.5), "reference": .null]]])?
+                .messages == multi(
+                    "failed to parse batch input: decoding failed due to the following error(s):\n\n'[0].context' expected type 'string', got unconvertible type '[]interface {}'\n'[0].ciphertext' expected type 'string', got unconvertible type 'bool'\n'[0].key_version' cannot parse value as 'int': strconv.ParseInt: parsing \"1.5\": invalid syntax"
+                ))
+        #expect(
+            await h.error(.update, "rewrap/k", ["batch_input": [["ciphertext": "x", "key_version": "1"]]])?.messages == multi(
+                "failed to parse batch input: decoding failed due to the following error(s):\n\n'[0].key_version' expected type 'int', got unconvertible type 'string'"))
+        // encrypt and decrypt check each item themselves, every problem listed.
+        #expect(
+            await h.error(.update, "encrypt/k", ["batch_input": [["plaintext": 1, "context": 1, "associated_data": 1, "reference": 1, "key_version": "x", "nonce": 1]]])?
+                .messages == multi(
+                    "failed to parse batch input: '[0].context' expected type 'string', got unconvertible type 'json.Number'\n'[0].plaintext' expected type 'string', got unconvertible type 'json.Number'\n'[0].key_version' expected type 'int', got unconvertible type 'string'\n'[0].associated_data' expected type 'string', got unconvertible type 'json.Number'\n'[0].reference' expected type 'string', got unconvertible type 'json.Number'"
+                ))
+        #expect(
+            await h.error(.update, "decrypt/k", ["batch_input": [["context": 1]]])?.messages == multi(
+                "failed to parse batch input: '[0].context' expected type 'string', got unconvertible type 'json.Number'\n'[0].ciphertext' missing ciphertext to decrypt"))
+    }
+
+    @Test func keyOptionsThisServerDoesNotServe() async throws {
+        #expect(await h.error(.update, "keys/x", ["external_key_ref": "r"])?.messages == ["must provide type=external-key to use external_key_ref"])
+        _ = try await h.data(.update, "keys/k")
+        #expect(await h.error(.update, "keys/k/rotate", ["external_key_ref": "r"])?.messages == ["cannot use external_key_ref on key of type aes256-gcm96"])
+        #expect(await h.error(.update, "keys/h", ["type": "hmac", "key_size": 10])?.messages == ["invalid key_size 10"])
+        #expect(
+            try await h.send(.update, "random/seal/8")?.warnings == ["no seal/entropy augmentation available, using platform entropy source"])
+    }
+
     @Test func rewrapAnswersBatchesWith200AndIgnoresAssociatedData() async throws {
         _ = try await h.data(.update, "keys/k")
         let resp = try #require(try await h.send(.update, "rewrap/k", ["batch_input": [["ciphertext": "x"], ["ciphertext": "vault:v1:abc"]]]))

@@ -109,18 +109,20 @@ def test_schemathesis_finds_no_server_error(dev, tmp_path):
         # `username does not exist` for a user that is not there.
         "/auth/userpass/users/{username}/password": "password of a missing user",
         "/auth/userpass/users/{username}/policies": "policies of a missing user",
-        # transit: a backup of a key that is not exportable with plaintext backup allowed; a batch item without its
-        # plaintext or ciphertext; an import into an existing key, an import_version into a key not imported; a
-        # restore over an existing key or of a backup that is not base64.
+        # transit: a backup of a key that is not exportable with plaintext backup allowed; an import into an
+        # existing key, an import_version into a key not imported; a restore over an existing key or of a backup
+        # that is not base64. (A malformed batch_input item is a 500 too: see below.)
         "/transit/backup/": "backup refused by the key's policy",
-        "/transit/encrypt/": "batch item without plaintext",
-        "/transit/decrypt/": "batch item without ciphertext",
         "/transit/keys/{name}/import": "import into an existing key, import_version into a key not imported",
         "/transit/restore": "restore over an existing key, or of a backup that is not base64",
     }
     spec = tmp_path / "openapi.json"
     doc = openapi(dev.addr)
     doc["paths"] = {p: v for p, v in doc["paths"].items() if not any(k in p for k in openbao_500s)}
+    # transit's batch_input items are decoded by the handler, and OpenBao answers a malformed one (an item without
+    # plaintext, a list where a string goes) with a 500: the property is left out, the rest of each body is kept.
+    for schema in doc["components"]["schemas"].values():
+        schema.get("properties", {}).pop("batch_input", None)
     spec.write_text(json.dumps(doc))
     cmd = [
         sys.executable, "-m", "schemathesis.cli", "run", str(spec), "--url", dev.addr + "/v1",

@@ -86,11 +86,18 @@ extension TransitEngine {
         if derived && !type.supportsDerivation {
             throw LogicalError.invalidRequest("key derivation and convergent encryption not supported for keys of type \(type.rawValue)")
         }
+        if type == .hmac && keySize != 0 && (keySize < 32 || keySize > 512) {
+            throw LogicalError.invalidRequest("invalid key_size \(keySize)")
+        }
         if type == .hmac && (keySize < 32 || keySize > 512) {
             throw TransitErrors.multi("invalid key size for HMAC key, must be between 32 and 512 bytes")
         }
         if type != .hmac && keySize != 0 {
             throw LogicalError.invalidRequest("key_size is not valid for algorithm \(type.rawValue)")
+        }
+        // External keys (OpenBao's `external-key` type) are not served here.
+        if !(try fields.string("external_key_ref")).isEmpty {
+            throw LogicalError.invalidRequest("must provide type=external-key to use external_key_ref")
         }
         let key: LoadedKey = try await lock.withLock {
             if let existing = try await loadKey(request.storage, name) { return existing }
@@ -172,9 +179,14 @@ extension TransitEngine {
 
     func rotateKey(_ request: PathRequest) async throws -> LogicalResponse? {
         let name = try request.fields.string("name")
+        let externalKeyRef = try request.fields.string("external_key_ref")
         let key: LoadedKey = try await lock.withLock {
             guard let current = try await loadKey(request.storage, name) else { throw LogicalError.invalidRequest("key not found") }
             var p = current.policy
+            // Only managed keys (which this server does not have) take an external key reference.
+            if !externalKeyRef.isEmpty {
+                throw LogicalError.invalidRequest("cannot use external_key_ref on key of type \(p.type.rawValue)")
+            }
             guard p.rotationAllowed else { throw TransitErrors.multi("imported key \(name) does not allow rotation within Vault") }
             try rotate(&p)
             return try await save(request.storage, p)

@@ -79,7 +79,10 @@ extension TransitEngine {
         default:
             throw LogicalError.invalidRequest("unsupported encoding format \"\(format)\"; must be \"hex\" or \"base64\"")
         }
-        return LogicalResponse(data: ["random_bytes": .string(text)])
+        var response = LogicalResponse(data: ["random_bytes": .string(text)])
+        // This server has no seal entropy to add, as OpenBao says of a seal without it.
+        if source == "seal" { response.warnings.append("no seal/entropy augmentation available, using platform entropy source") }
+        return response
     }
 
     static func hash(_ request: PathRequest) throws -> LogicalResponse {

@@ -1,7 +1,8 @@
 import CofferSDK
 
 /// How an OpenBao path decodes `batch_input` (a raw field), which decides its error texts: transit's own loop
-/// (encrypt, decrypt), or mapstructure into a slice of Go structs (hmac, sign, verify) or of maps (rewrap).
+/// (encrypt, decrypt), or mapstructure into a slice of string maps (hmac, sign, verify: `goType` names the item
+/// type) or of `BatchRequestItem` structs (rewrap).
 enum BatchDecoder {
     case loop(LoopItem)
     case structs(goType: String)
@@ -65,7 +66,32 @@ enum BatchDecoder {
             case (.object(let o), .loop(let schema)):
                 bad += schema.problems(o, i)
                 items.append(o)
-            case (.object(let o), _): items.append(o)
+            case (.object(let o), .structs):
+                var strings: [String: JSONValue] = [:]
+                for (key, v) in o.sorted(by: { $0.key < $1.key }) {
+                    guard let text = Self.stringOf(v) else {
+                        bad.append("'[\(i)][\(key)]' expected type 'string', got unconvertible type '\(FieldValue.goTypeName(v))'")
+                        continue
+                    }
+                    strings[key] = .string(text)
+                }
+                items.append(strings)
+            case (.object(var o), .maps):
+                for (name, isInt) in Self.requestItemFields {
+                    guard let v = o[name], v != .null else { continue }
+                    let at = "'[\(i)].\(name)' "
+                    switch (isInt, v) {
+                    case (true, .int): break
+                    case (true, .double(let d)):
+                        bad.append(at + "cannot parse value as 'int': strconv.ParseInt: parsing \"\(GoDuration.numberText(d))\": invalid syntax")
+                    case (true, _): bad.append(at + "expected type 'int', got unconvertible type '\(FieldValue.goTypeName(v))'")
+                    case (false, _):
+                        if let text = Self.stringOf(v) { o[name] = .string(text) } else {
+                            bad.append(at + "expected type 'string', got unconvertible type '\(FieldValue.goTypeName(v))'")
+                        }
+                    }
+                }
+                items.append(o)
             // mapstructure leaves the zero item for a null element.
             case (.null, .structs), (.null, .maps): items.append([:])
             case (_, .loop): throw Self.failure("[\(i)] expected a map, got '\(FieldValue.goTypeName(item))'")
@@ -80,6 +106,24 @@ enum BatchDecoder {
         }
         return items
     }
+
+    /// A value mapstructure puts in a string without weak typing: a string, or a number (a `json.Number` is one);
+    /// null is the empty string. Nil for anything else.
+    static func stringOf(_ v: JSONValue) -> String? {
+        switch v {
+        case .string(let s): return s
+        case .int(let n): return String(n)
+        case .double(let d): return GoDuration.numberText(d)
+        case .null: return ""
+        case .bool, .array, .object: return nil
+        }
+    }
+
+    /// The fields of OpenBao's `BatchRequestItem` (rewrap's items), in its order, and whether each is an int.
+    static let requestItemFields: [(String, Bool)] = [
+        ("context", false), ("plaintext", false), ("ciphertext", false), ("nonce", false), ("key_version", true),
+        ("reference", false), ("associated_data", false),
+    ]
 
     static func failure(_ text: String) -> LogicalError { TransitErrors.multi("failed to parse batch input: " + text) }
 
