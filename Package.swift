@@ -40,10 +40,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CofferHCL", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
+        // The audit log's hash chain: written by the server (CofferCore), verified by `coffer audit verify`.
+        .target(
+            name: "CofferAuditChain", dependencies: ["CofferSDK", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .target(
             name: "CofferCore",
             dependencies: [
-                "CofferSDK", "CofferHCL",
+                "CofferSDK", "CofferHCL", "CofferAuditChain",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "CofferCLI",
             dependencies: [
-                "CofferClient", "CofferServer", "CofferHCL", "CofferCore", "CofferSDK",
+                "CofferClient", "CofferServer", "CofferHCL", "CofferAuditChain", "CofferSDK",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -185,7 +189,7 @@ let package = Package(
             name: "CofferSDKTests", dependencies: ["CofferSDK", "CofferTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL", "CofferSDK"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferServerTests", dependencies: ["CofferServer", "CofferSDK", "CofferCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore", "CofferAuditChain", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "CofferTesting", .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: swiftSettings),

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CofferClient
-import CofferCore
+import CofferSDK
 
 /// The `coffer` command-line client. It speaks the Vault/OpenBao HTTP API and mirrors the `bao` CLI.
 @main

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CofferCore
+import CofferSDK
 
 /// `coffer version`: prints `Coffer v0.1.0 (API compatible with OpenBao 2.7.2)` (``CofferVersion/banner``).
 struct VersionCommand: AsyncParsableCommand {

@@ -74,14 +74,7 @@ extension Core {
     }
 
     static func metricsStatus(_ error: any Error) -> Int {
-        guard let e = error as? LogicalError else { return 500 }
-        switch e.code {
-        case .internal: return 500
-        case .sealed: return 503
-        case .notInitialized: return 501
-        case .status(let s): return s
-        default: return 400
-        }
+        (error as? LogicalError)?.code.httpStatus ?? 500
     }
 
     func handleAudited(_ req: CoreRequest, audit: inout AuditContext?) async throws -> CoreResponse {
@@ -120,9 +113,18 @@ extension Core {
                     throw LogicalError.permissionDenied
                 }
             }
-            if operation == .update, case .engine(let m, let sub) = target {
-                let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: entry, operation: .update)
-                if let exists = try await m.engine.existenceCheck(lreq), !exists { operation = .create }
+            if operation == .update {
+                switch target {
+                case .engine(let m, let sub):
+                    let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: entry, operation: .update)
+                    if let exists = try await m.engine.existenceCheck(lreq), !exists { operation = .create }
+                case .token(let sub):
+                    let lreq = LogicalRequest(id: req.id, operation: .update, path: sub, data: req.data, storage: barrier, remoteAddress: req.remoteAddress)
+                    if let exists = try await TokenBackend.router.existenceCheck(TokenCall(core: self, request: req, caller: entry), lreq), !exists {
+                        operation = .create
+                    }
+                case .system: break
+                }
             }
             // Path-help needs a valid token but no capability on the path, as in OpenBao.
             if !entry.isRoot, operation != .help {
@@ -155,10 +157,6 @@ extension Core {
             }
         }
 
-        if operation == .help, case .token = target {
-            // The token backend is not declared on the framework yet: no help to give.
-            throw LogicalError.goError(.unsupportedPath, "unsupported path").wrappedForClient
-        }
         switch target {
         case .system(let sub):
             do {
@@ -167,7 +165,13 @@ extension Core {
                 throw unauthenticated ? LogicalError(e.code, messages: e.messages) : e.wrappedForClient
             }
         case .token(let sub):
-            return try await handleTokenPath(req, sub: sub, operation: operation, caller: tokenEntry)
+            guard let caller = tokenEntry else { throw LogicalError.permissionDenied }
+            let lr = LogicalRequest(id: req.id, operation: operation, path: sub, data: req.data, storage: barrier, remoteAddress: req.remoteAddress)
+            do {
+                return try await TokenBackend.router.handle(TokenCall(core: self, request: req, caller: caller), lr)
+            } catch let e as LogicalError where e.isGoError {
+                throw e.wrappedForClient
+            }
         case .engine(let m, let sub):
             if m.entry.type == "cubbyhole", tokenEntry?.type == TokenType.batch.rawValue {
                 // A batch token is never stored, so it has no cubbyhole that could be destroyed with it.
@@ -213,9 +217,7 @@ extension Core {
         case .system(let sub):
             return (SystemBackend.router.specialPaths.root + SystemBackend.undeclaredSudoPaths).contains { Self.matchSpecial($0, sub) }
         case .token(let sub):
-            // The path form (`revoke-orphan/<token>`) is root-protected as much as the body form.
-            return sub == "accessors" || sub.hasPrefix("accessors/") || sub == "revoke-orphan" || sub.hasPrefix("revoke-orphan/")
-                || sub == "tidy"
+            return (TokenBackend.router.specialPaths.root + TokenBackend.undeclaredSudoPaths).contains { Self.matchSpecial($0, sub) }
         case .engine(let m, let sub):
             return m.engine.specialPaths.root.contains { Self.matchSpecial($0, sub) }
         }

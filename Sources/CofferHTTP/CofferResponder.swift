@@ -81,23 +81,7 @@ public struct CofferResponder: HTTPResponder {
     static let vaultTokenHeader = HTTPField.Name("X-Vault-Token")!
     static let wrapTTLHeader = HTTPField.Name("X-Vault-Wrap-TTL")!
 
-    static func status(_ code: LogicalError.Code) -> Int {
-        switch code {
-        case .invalidRequest, .invalidCredentials: return 400
-        case .permissionDenied: return 403
-        case .unsupportedPath, .notFound: return 404
-        case .unsupportedOperation: return 405
-        case .conflict: return 409
-        case .preconditionFailed: return 412
-        case .payloadTooLarge: return 413
-        case .unsupportedMediaType: return 415
-        case .rateLimited: return 429
-        case .internal: return 500
-        case .notInitialized: return 501
-        case .sealed: return 503
-        case .status(let s): return s
-        }
-    }
+    static func status(_ code: LogicalError.Code) -> Int { code.httpStatus }
 
     static func errorResponse(_ e: LogicalError) -> Response {
         let body = JSONValue.object(["errors": .array(e.messages.map { .string($0) })])

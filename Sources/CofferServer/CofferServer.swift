@@ -20,30 +20,6 @@ import StorageSQLite
 import TransitEngine
 import UserpassAuth
 
-/// How `coffer server` was invoked.
-public struct ServerOptions: Sendable {
-    public var configPath: String?
-    public var dev: Bool
-    public var devRootTokenID: String?
-    public var devListenAddress: String?
-    /// nil: the configuration file's `log_level`, else info.
-    public var logLevel: Logger.Level?
-    /// `standard` or `json`; nil takes the configuration file's `log_format`.
-    public var logFormat: String?
-
-    public init(
-        configPath: String? = nil, dev: Bool = false, devRootTokenID: String? = nil, devListenAddress: String? = nil, logLevel: Logger.Level? = nil,
-        logFormat: String? = nil
-    ) {
-        self.logFormat = logFormat
-        self.configPath = configPath
-        self.dev = dev
-        self.devRootTokenID = devRootTokenID
-        self.devListenAddress = devListenAddress
-        self.logLevel = logLevel
-    }
-}
-
 /// The composition root: configuration → storage → core → engines → HTTP, run in one ServiceGroup.
 public enum CofferServer {
     /// The built-in secrets engines, by mount type.
@@ -277,61 +253,5 @@ public enum CofferServer {
         tls.certificateVerification = .optionalVerification
         tls.applicationProtocols = ["http/1.1"]
         return tls
-    }
-}
-
-/// Revokes expired tokens every second, and runs engines' periodic functions every 30 seconds, while unsealed.
-struct ExpirySweeper: Service {
-    let core: Core
-    let logger: Logger
-
-    func run() async throws {
-        var ticks = 0
-        var seen = core.requestsBegun
-        var trimmedAt = seen
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .seconds(1))
-            ticks += 1
-            if !core.isSealed, ticks % 30 == 0 {
-                await core.runPeriodicFunctions()
-            }
-            // Hand memory freed after a burst back to the system: once no request began for a second after some
-            // did, and every 30 seconds under steady load.
-            let now = core.requestsBegun
-            if (now == seen && now != trimmedAt) || ticks % 30 == 0 {
-                coffer_trim_heap()
-                trimmedAt = now
-            }
-            seen = now
-            if !core.isSealed {
-                do {
-                    _ = try await core.revokeExpiredTokens()
-                } catch {
-                    logger.debug("expiry sweep failed", metadata: ["coffer.error": "\(error)"])
-                }
-            }
-        }
-    }
-}
-
-/// SIGHUP reopens every audit device's target, so logrotate can move a file away and the next line starts a new one.
-struct HangupHandler: Service {
-    let core: Core
-    let logger: Logger
-
-    func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
-        for await _ in signals.cancelOnGracefulShutdown() {
-            do {
-                let failed = core.reopenAuditDevices()
-                if failed.isEmpty {
-                    logger.info("SIGHUP: audit devices reopened")
-                } else {
-                    for (path, error) in failed {
-                        logger.error("SIGHUP: audit device could not be reopened", metadata: ["coffer.audit_path": "\(path)", "coffer.error": "\(error)"])
-                    }
-                }
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import CofferSDK
+import CofferTesting
 import Foundation
 import Logging
 import Testing
@@ -21,7 +22,7 @@ struct Harness {
     func call(_ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:], remote: String? = "127.0.0.1",
         auth: AuthInfo? = nil) async throws -> LogicalResponse?
     {
-        try await engine.handle(request(op, path, data, remote: remote, auth: auth))
+        try await EngineDispatch.send(engine, request(op, path, data, remote: remote, auth: auth))
     }
 
     func error(_ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:], remote: String? = "127.0.0.1")
@@ -451,15 +452,219 @@ func isUUID(_ s: String) -> Bool {
 
 @Suite struct CIDRTests {
     @Test func containment() {
-        #expect(remoteAddress("10.1.2.3", isIn: ["10.0.0.0/8"]))
-        #expect(!remoteAddress("11.1.2.3", isIn: ["10.0.0.0/8"]))
-        #expect(remoteAddress("127.0.0.1", isIn: ["127.0.0.1"]))
-        #expect(remoteAddress("::1", isIn: ["::1/128"]))
-        #expect(remoteAddress("[::1]:8200", isIn: ["::/0"]))
-        #expect(!remoteAddress(nil, isIn: ["0.0.0.0/0"]))
-        #expect(cidrBlocks(["10.1.0.0/16"], areWithin: ["10.0.0.0/8"]))
-        #expect(!cidrBlocks(["10.0.0.0/7"], areWithin: ["10.0.0.0/8"]))
-        #expect(IPNetwork.parseCIDR("10.0.0.1") == nil)
-        #expect(IPNetwork.parseCIDR("10.0.0.0/33") == nil)
+        #expect(CIDRChecks.address("10.1.2.3", isIn: ["10.0.0.0/8"]))
+        #expect(!CIDRChecks.address("11.1.2.3", isIn: ["10.0.0.0/8"]))
+        #expect(CIDRChecks.address("127.0.0.1", isIn: ["127.0.0.1"]))
+        #expect(CIDRChecks.address("::1", isIn: ["::1/128"]))
+        #expect(!CIDRChecks.address(nil, isIn: ["0.0.0.0/0"]))
+        #expect(CIDRChecks.blocks(["10.1.0.0/16"], areWithin: ["10.0.0.0/8"]))
+        #expect(!CIDRChecks.blocks(["10.0.0.0/7"], areWithin: ["10.0.0.0/8"]))
+        #expect(!CIDRChecks.blocks(["::/0"], areWithin: ["10.0.0.0/8"]))
+        #expect(CIDRChecks.firstInvalid(["10.0.0.0/8", "10.0.0.1"]) == "10.0.0.1")
+        #expect(CIDRChecks.firstInvalid(["10.0.0.0/33"]) == "10.0.0.0/33")
+        #expect(CIDRChecks.firstInvalid(["10.0.0.0/8", ""]) == "")
+        #expect(CIDRChecks.firstInvalid(["10.0.0.0/8", "::1/128"]) == nil)
+        // Go's net.ParseCIDR: a prefix of digits only (leading zeros allowed), octets without leading zeros.
+        #expect(CIDRChecks.firstInvalid(["10.0.0.0/08", " 10.0.0.0/8 "]) == nil)
+        #expect(CIDRChecks.firstInvalid(["10.0.0.0/+8"]) == "10.0.0.0/+8")
+        #expect(CIDRChecks.firstInvalid(["010.0.0.0/8"]) == "010.0.0.0/8")
+        #expect(CIDRBlock("01.2.3.4") == nil && CIDRBlock("+1.2.3.4") == nil && CIDRBlock("::+1") == nil)
+        #expect(CIDRBlock("0.0.0.0/0") != nil && CIDRBlock("::ffff:10.0.0.1") != nil)
+    }
+}
+
+/// Behaviours checked against OpenBao 2.7.2 when the method moved onto the engine framework.
+@Suite struct OpenBaoBehaviourTests {
+    @Test func batchTokensWithLimitedUsesAreRefused() async throws {
+        let h = Harness()
+        let limited = ["'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count"]
+        #expect(await h.error(.update, "role/b", ["token_type": "batch", "token_num_uses": 3])?.messages == limited)
+        #expect(await h.error(.update, "role/b", ["token_type": "default-batch", "token_num_uses": 3])?.messages == limited)
+        let w = try await h.call(.update, "role/b", ["token_type": "default-batch", "foo": 1])
+        #expect(w?.warnings == [
+            "default-batch has no useful meaning; adjusting to batch", "Endpoint ignored these unrecognized parameters: [foo]",
+        ])
+        #expect(try await h.call(.read, "role/b")?.data?["token_type"] == "batch")
+    }
+
+    @Test func otherOperationsOnTheLoginPath() async throws {
+        let h = Harness()
+        try await h.call(.update, "role/web", ["role_id": "rid"])
+        let s = try await h.secretID("web")
+        for op in [CofferSDK.Operation.delete, .read, .patch] {
+            let missing = await h.error(op, "login")
+            #expect(missing?.code == .internal && missing?.messages == ["missing role_id"])
+            let refused = await h.error(op, "login", ["role_id": "rid", "secret_id": .string(s.id)])
+            #expect(refused?.code == .unsupportedOperation && refused?.messages == ["unsupported operation"])
+        }
+        let bad = await h.error(.update, "login", ["role_id": ["x"]])
+        #expect(bad?.code == .internal)
+        #expect(bad?.messages == [
+            "Field validation failed: error converting input for field \"role_id\": '' expected type 'string', got unconvertible type '[]interface {}'"
+        ])
+        #expect(h.engine.loginIdentifier(h.request(.read, "login", ["role_id": "rid"])) == nil)
+    }
+
+    @Test func subPathsPreferTheTokenNames() async throws {
+        let h = Harness()
+        try await h.call(.update, "role/p")
+        try await h.call(.update, "role/p/policies", ["policies": "a", "token_policies": "B"])
+        #expect(try await h.call(.read, "role/p/policies")?.data == ["policies": ["b"], "token_policies": ["b"]])
+        try await h.call(.update, "role/p/period", ["period": 10, "token_period": 20])
+        #expect(try await h.call(.read, "role/p/period")?.data == ["period": 20, "token_period": 20])
+        try await h.call(.update, "role/p/period", ["token_period": 30])
+        #expect(try await h.call(.read, "role/p/period")?.data == ["token_period": 30])
+        #expect(await h.error(.update, "role/p/token-ttl", [:])?.messages == ["missing token_ttl"])
+    }
+
+    @Test func deprecatedBoundCIDRList() async throws {
+        let h = Harness()
+        try await h.call(.update, "role/c", ["secret_id_bound_cidrs": "10.0.0.0/8"])
+        let r = try #require(try await h.call(.read, "role/c/bound-cidr-list"))
+        #expect(r.data == ["bound_cidr_list": .null])
+        #expect(r.warnings == ["The \"bound_cidr_list\" field is deprecated and will be removed. Please use \"secret_id_bound_cidrs\" instead."])
+        try await h.call(.delete, "role/c/bound-cidr-list")
+        #expect(try await h.call(.read, "role/c/secret-id-bound-cidrs")?.data == ["secret_id_bound_cidrs": ["10.0.0.0/8"]])
+        // Each path takes its own name only.
+        try await h.call(.update, "role/c/bound-cidr-list", ["secret_id_bound_cidrs": "10.1.0.0/16"])
+        #expect(try await h.call(.read, "role/c/secret-id-bound-cidrs")?.data == ["secret_id_bound_cidrs": ["10.0.0.0/8"]])
+        try await h.call(.update, "role/c/bound-cidr-list", ["bound_cidr_list": "10.2.0.0/16"])
+        #expect(try await h.call(.read, "role/c/secret-id-bound-cidrs")?.data == ["secret_id_bound_cidrs": ["10.2.0.0/16"]])
+        #expect(await h.error(.update, "role/c/secret-id-bound-cidrs", ["secret_id_bound_cidrs": ",10.0.0.0/8"])?.messages
+            == ["failed to validate CIDR blocks: invalid CIDR address: "])
+        #expect(await h.error(.update, "role/c", ["secret_id_bound_cidrs": ",10.0.0.0/8"])?.messages
+            == ["1 error occurred:\n\t* failed to validate CIDR blocks: invalid CIDR address: \n\n"])
+    }
+
+    @Test func secretIDLimitsGivenExplicitly() async throws {
+        let h = Harness()
+        try await h.call(.update, "role/l", ["secret_id_num_uses": 3, "secret_id_ttl": 600, "secret_id_bound_cidrs": "10.0.0.0/8"])
+        #expect(await h.error(.update, "role/l/secret-id", ["num_uses": 0])?.messages
+            == ["num_uses cannot be higher than the role's secret_id_num_uses"])
+        #expect(await h.error(.update, "role/l/secret-id", ["ttl": 0])?.messages == ["ttl cannot be longer than the role's secret_id_ttl"])
+        // CIDR blocks are checked before the metadata.
+        #expect(await h.error(.update, "role/l/secret-id", ["metadata": "bad", "cidr_list": "x"])?.messages
+            == ["1 error occurred:\n\t* failed to validate CIDR blocks: invalid CIDR address: x\n\n"])
+        #expect(await h.error(.update, "role/l/secret-id", ["cidr_list": ",10.1.0.0/16"])?.messages
+            == ["1 error occurred:\n\t* failed to validate CIDR blocks: invalid CIDR address: \n\n"])
+        for _ in 0..<3 { _ = try await h.secretID("l") }
+        let all = try #require(try await h.call(.list, "role/l/secret-id/")?.data?["keys"]?.arrayValue)
+        #expect(all.count == 3)
+        #expect(try await h.call(.list, "role/l/secret-id/", ["limit": "2"])?.data?["keys"]?.arrayValue == Array(all.prefix(2)))
+        #expect(try await h.call(.list, "role/l/secret-id/", ["after": all[0]])?.data?["keys"]?.arrayValue == Array(all.dropFirst()))
+        #expect(await h.error(.list, "role/l/secret-id/", ["limit": "x"])?.messages == [
+            "Field validation failed: error converting input for field \"limit\": '' cannot parse value as 'int': strconv.ParseInt: invalid syntax"
+        ])
+    }
+
+    @Test func accessorOfAnotherRole() async throws {
+        let h = Harness()
+        try await h.call(.update, "role/o1")
+        try await h.call(.update, "role/o2")
+        let s = try await h.secretID("o1")
+        #expect(try await h.call(.update, "role/o2/secret-id-accessor/lookup", ["secret_id_accessor": .string(s.accessor)]) == nil)
+        let e = await h.error(.update, "role/o2/secret-id-accessor/destroy", ["secret_id_accessor": .string(s.accessor)])
+        #expect(e?.code == .permissionDenied && e?.messages == ["invalid secret id accessor"])
+        #expect(try await h.call(.update, "role/o1/secret-id/lookup", ["secret_id": .string(s.id)])?.data != nil)
+    }
+
+    @Test func secretIDCIDRsAtLogin() async throws {
+        let h = Harness()
+        try await h.call(.update, "role/c", ["role_id": "c-rid", "token_bound_cidrs": "127.0.0.1"])
+        try await h.call(.update, "role/c/custom-secret-id", ["secret_id": "limited", "cidr_list": "10.0.0.0/8", "num_uses": 2])
+        #expect(await h.error(.update, "login", ["role_id": "c-rid", "secret_id": "limited"])?.messages
+            == ["source address \"127.0.0.1\" unauthorized by CIDR restrictions on the secret ID: %!w(<nil>)"])
+        // The role's single-host token blocks are shown as blocks when a secret ID's are not within them.
+        #expect(await h.error(.update, "role/c/secret-id", ["token_bound_cidrs": "10.0.0.0/8"])?.messages == [
+            "1 error occurred:\n\t* failed to verify subset relationship between CIDR blocks on the role [\"127.0.0.1/32\"] and CIDR blocks on the secret ID [\"10.0.0.0/8\"]: %!w(<nil>)\n\n"
+        ])
+        // A secret ID whose blocks the role no longer contains is refused at login.
+        try await h.call(.update, "role/c", ["secret_id_bound_cidrs": "192.168.0.0/16"])
+        #expect(await h.error(.update, "login", ["role_id": "c-rid", "secret_id": "limited"], remote: "10.1.1.1")?.messages == [
+            "failed to verify subset relationship between CIDR blocks on the role [\"192.168.0.0/16\"] and CIDR blocks on the secret ID [\"10.0.0.0/8\"]: %!w(<nil>)"
+        ])
+    }
+}
+
+/// The paths, methods, path parameters, body fields and query parameters of the mount's OpenAPI document against
+/// OpenBao 2.7.2's (`Tests/CofferSDKTests/Fixtures/openbao-openapi.json`).
+@Suite struct OpenAPIFixtureTests {
+    static let fixtureURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("CofferSDKTests/Fixtures/openbao-openapi.json")
+
+    /// `path -> method -> (path parameters, body fields, query parameters)`, for the paths below `/auth/approle/`.
+    static func shape(_ doc: JSONValue) -> [String: [String: [String: Set<String>]]] {
+        let schemas = doc["components"]?["schemas"]?.objectValue ?? [:]
+        var out: [String: [String: [String: Set<String>]]] = [:]
+        for (path, item) in doc["paths"]?.objectValue ?? [:] where path.hasPrefix("/auth/approle/") {
+            let params = Set((item["parameters"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+            for method in ["get", "post", "patch", "delete"] {
+                guard let op = item[method] else { continue }
+                let ref = op["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?.stringValue ?? ""
+                let body = schemas[String(ref.split(separator: "/").last ?? "")]?["properties"]?.objectValue ?? [:]
+                let query = Set((op["parameters"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+                out[path, default: [:]][method] = ["path": params, "body": Set(body.keys), "query": query]
+            }
+        }
+        return out
+    }
+
+    @Test func everyPathMatchesOpenBao() throws {
+        let fixture = try JSONValue.parse(try Data(contentsOf: Self.fixtureURL))
+        let ours = OpenAPIDocument.build(
+            version: "2.7.2",
+            mounts: [.init(path: "auth/approle/", tag: "auth", type: "approle", paths: AppRoleAuth.router.pathDescriptions)])
+        let expected = Self.shape(fixture)
+        let actual = Self.shape(ours)
+        #expect(expected.count == 23)
+        #expect(Set(actual.keys) == Set(expected.keys))
+        for (path, methods) in expected {
+            #expect(actual[path] == methods, "\(path)")
+        }
+    }
+}
+
+/// More behaviours of OpenBao 2.7.2, checked against a dev server.
+@Suite struct OpenBaoPathTests {
+    @Test func bindSecretIDPathAnswersUnsupportedPath() async throws {
+        let h = Harness()
+        try await h.call(.update, "role/r1")
+        let unsupported = ["1 error occurred:\n\t* unsupported path\n\n"]
+        for op in [CofferSDK.Operation.read, .update, .delete] {
+            let e = await h.error(op, "role/r1/bind-secret-id", op == .update ? ["bind_secret_id": false] : [:])
+            #expect(e?.code == .unsupportedPath && e?.messages == unsupported)
+        }
+        // The field is still validated first.
+        let bad = await h.error(.update, "role/r1/bind-secret-id", ["bind_secret_id": "x"])
+        #expect(bad?.code == .invalidRequest && bad?.messages == [
+            "Field validation failed: error converting input for field \"bind_secret_id\": '' cannot parse value as 'bool': strconv.ParseBool: invalid syntax"
+        ])
+        #expect(try await h.call(.read, "role/r1")?.data?["bind_secret_id"] == true)
+    }
+
+    @Test func tidyDropsTheIgnoredFieldWarning() async throws {
+        let h = Harness()
+        let r = try await h.call(.update, "tidy/secret-id", ["x": 1])
+        #expect(r?.httpStatus == 202)
+        #expect(r?.warnings == [
+            "Tidy operation successfully started. Any information from the operation will be printed to OpenBao's server logs."
+        ])
+    }
+}
+
+extension OpenBaoPathTests {
+    /// Sub-path writes and deletes keep a role's last constraint, as its own path does (OpenBao checks every store).
+    @Test func subPathsKeepAConstraint() async throws {
+        let h = Harness()
+        let refused = ["1 error occurred:\n\t* at least one constraint should be enabled on the role\n\n"]
+        try await h.call(.update, "role/t", ["bind_secret_id": false, "token_bound_cidrs": "1.2.3.4"])
+        #expect(await h.error(.update, "role/t/token-bound-cidrs", ["token_bound_cidrs": ""])?.messages == refused)
+        #expect(await h.error(.delete, "role/t/token-bound-cidrs")?.messages == refused)
+        #expect(try await h.call(.read, "role/t/token-bound-cidrs")?.data == ["token_bound_cidrs": ["1.2.3.4"]])
+        try await h.call(.update, "role/s", ["bind_secret_id": false, "secret_id_bound_cidrs": "10.0.0.0/8"])
+        #expect(await h.error(.delete, "role/s/secret-id-bound-cidrs")?.messages == refused)
+        try await h.call(.delete, "role/s/bound-cidr-list")
+        try await h.call(.delete, "role/s/token-ttl")
+        #expect(try await h.call(.read, "role/s/secret-id-bound-cidrs")?.data == ["secret_id_bound_cidrs": ["10.0.0.0/8"]])
     }
 }

@@ -1,3 +1,4 @@
+import CofferAuditChain
 import CofferSDK
 import Crypto
 import Foundation

@@ -1,3 +1,4 @@
+import CofferAuditChain
 import CofferSDK
 import Crypto
 import Foundation
@@ -62,7 +63,7 @@ final class MemorySink: AuditSink {
         try d.record(Self.record(.response))
         let req = try sink.json(1)
         let salt = SymmetricKey(data: Array(repeating: UInt8(7), count: 32))
-        let want = "hmac-sha256:" + AuditChain.hex(HMAC<SHA256>.authenticationCode(for: Data("hunter2".utf8), using: salt))
+        let want = "hmac-sha256:" + hexEncoded(HMAC<SHA256>.authenticationCode(for: Data("hunter2".utf8), using: salt))
         #expect(req["request"]?["data"]?["password"]?.stringValue == want)
         #expect(req["request"]?["data"]?["n"] == .int(5), "numbers are not hashed")
         #expect(req["request"]?["client_token"]?.stringValue == d.hash("s.tokenvalue"))

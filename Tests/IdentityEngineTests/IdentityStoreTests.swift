@@ -1,4 +1,5 @@
 import CofferSDK
+import CofferTesting
 import Foundation
 import IdentityEngine
 import Testing
@@ -25,7 +26,7 @@ struct Harness {
 
     @discardableResult
     func call(_ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:]) async throws -> LogicalResponse? {
-        try await store.handle(LogicalRequest(operation: op, path: path, data: data, storage: backend, mountPoint: "identity/"))
+        try await EngineDispatch.send(store, LogicalRequest(operation: op, path: path, data: data, storage: backend, mountPoint: "identity/"))
     }
 
     func write(_ path: String, _ data: [String: JSONValue] = [:]) async throws -> [String: JSONValue]? {

@@ -129,6 +129,79 @@ func baseClaims(_ extra: [String: JSONValue] = [:]) -> [String: JSONValue] {
     }
 }
 
+@Suite struct FrameworkMigrationTests {
+    /// Checked against OpenBao 2.7.2: a legacy name sets its `token_*` value with no TTL or batch check of the
+    /// token helper (the role's own TTL check words it differently); legacy policies are sanitised.
+    @Test func legacyNamesAsOpenBao() async throws {
+        let h = Harness()
+        let base: [String: JSONValue] = ["role_type": "jwt", "user_claim": "sub", "bound_subject": "x"]
+        #expect(
+            await h.failure(.update, "role/r", base.merging(["ttl": 100, "max_ttl": 50]) { $1 })?.messages == [
+                "ttl should not be greater than max ttl"
+            ])
+        try await h.call(.update, "role/r", base.merging(["token_type": "batch", "num_uses": 5, "policies": "B,a,a, "]) { $1 })
+        let d = try #require(try await h.call(.read, "role/r")?.data)
+        #expect(d["token_num_uses"] == 5 && d["num_uses"] == 5 && d["token_type"] == "batch")
+        #expect(d["policies"] == ["a", "b"] && d["token_policies"] == ["a", "b"])
+        // The token_* name alone clears the legacy echo.
+        try await h.call(.update, "role/r", base.merging(["token_num_uses": 0, "token_type": "service", "token_policies": "c"]) { $1 })
+        let d2 = try #require(try await h.call(.read, "role/r")?.data)
+        #expect(d2["num_uses"] == nil && d2["policies"] == nil && d2["token_policies"] == ["c"])
+        // Leeways are signed; max_age is not.
+        try await h.call(.update, "role/r", base.merging(["expiration_leeway": -1, "clock_skew_leeway": "-5s"]) { $1 })
+        let d3 = try #require(try await h.call(.read, "role/r")?.data)
+        #expect(d3["expiration_leeway"] == -1 && d3["clock_skew_leeway"] == -5)
+        #expect(
+            await h.failure(.update, "role/r", base.merging(["max_age": -1]) { $1 })?.messages == [
+                "error converting input for field \"max_age\": cannot provide negative value '-1'"
+            ])
+        // Role names follow the generic name rule (no `@`) and are lowercased.
+        #expect(await h.failure(.update, "role/a@b", base)?.code == .unsupportedPath)
+        try await h.call(.update, "role/Ab.c-d_e", base)
+        #expect(try await h.call(.read, "role/ab.c-d_e") != nil)
+    }
+
+    @Test func listPages() async throws {
+        let h = Harness()
+        for name in ["c", "a", "b"] {
+            try await h.call(.update, "role/\(name)", ["role_type": "jwt", "user_claim": "sub", "bound_subject": "x"])
+        }
+        #expect(try await h.call(.list, "role/")?.data?["keys"] == ["a", "b", "c"])
+        #expect(try await h.call(.list, "role", ["after": "a"])?.data?["keys"] == ["b", "c"])
+        #expect(try await h.call(.list, "role", ["limit": 2])?.data?["keys"] == ["a", "b"])
+        #expect(await h.failure(.list, "role", ["after": "c"])?.code == .notFound)
+    }
+
+    @Test func fieldErrorsAndUnknownFields() async throws {
+        let h = Harness()
+        let (_, key) = try await rsaKeys()
+        let pub = JSONValue.array([.string(key.publicKey.pemRepresentation)])
+        // jwt has no user lockout: a bad login field is a 400, not a 500.
+        let bad = await h.failure(.update, "login", ["role": "r", "jwt": ["x"]])
+        #expect(bad?.code == .invalidRequest)
+        #expect(
+            bad?.messages == [
+                "Field validation failed: error converting input for field \"jwt\": '' expected type 'string', got unconvertible type '[]interface {}'"
+            ])
+        #expect(
+            await h.failure(.update, "config", ["jwt_validation_pubkeys": pub, "provider_config": ["provider": 1]])?.messages == [
+                "invalid provider_config: 'provider' field not found in provider_config"
+            ])
+        // jwks_pairs is not a field of OpenBao 2.7.2: ignored, with a warning when there is a response.
+        #expect(
+            await h.failure(.update, "config", ["jwks_pairs": [["a": 1]]])?.messages == [
+                "exactly one of 'jwt_validation_pubkeys', 'jwks_url', 'jwks_pairs', 'oidc_discovery_url', or 'provider_config' must be set"
+            ])
+        let w = try await h.call(
+            .update, "role/r", ["role_type": "jwt", "user_claim": "sub", "bound_subject": "x", "verbose_oidc_logging": true, "bogus": 1])
+        #expect(w?.warnings.last == "Endpoint ignored these unrecognized parameters: [bogus]")
+        // The form_post callback of a mount not in form_post mode: a bare 405.
+        try await h.call(.update, "config", ["jwt_validation_pubkeys": pub])
+        #expect(try await h.call(.update, "oidc/callback", ["state": "x"])?.httpStatus == 405)
+        #expect(await h.failure(.delete, "oidc/callback")?.code == .unsupportedOperation)
+    }
+}
+
 @Suite struct RoleTests {
     @Test func crudAndList() async throws {
         let h = Harness()

@@ -1,4 +1,5 @@
 import CofferSDK
+import CofferTesting
 import KVEngine
 import Logging
 
@@ -29,7 +30,7 @@ struct Harness {
 
     @discardableResult
     func send(_ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:], contentType: String? = nil) async throws -> LogicalResponse? {
-        try await engine.handle(request(op, path, data, contentType: contentType))
+        try await EngineDispatch.send(engine, request(op, path, data, contentType: contentType))
     }
 
     func patch(_ path: String, _ data: [String: JSONValue]) async throws -> LogicalResponse? {

@@ -53,6 +53,12 @@ import Testing
         #expect(try await h.send(.update, "data/hvac", ["data": ["a": 3], "options": ["cas": "2"]])?.data?["version"] == 3)
         #expect(await h.error(.update, "data/hvac", ["data": ["a": 3], "options": ["cas": 1.0]])?.messages == ["error parsing check-and-set parameter"])
         #expect(await h.error(.update, "data/hvac", ["data": ["a": 3], "options": ["cas": "x"]])?.messages == ["error parsing check-and-set parameter"])
+        // Read as OpenBao's weak decoding reads an integer: base prefixes, booleans, and null or "" as 0.
+        #expect(try await h.send(.update, "data/hvac", ["data": ["a": 4], "options": ["cas": "0x3"]])?.data?["version"] == 4)
+        #expect(await h.error(.update, "data/hvac", ["data": ["a": 5], "options": ["cas": true]])?.messages == mismatch?.messages)
+        #expect(await h.error(.update, "data/hvac", ["data": ["a": 5], "options": ["cas": nil]])?.messages == mismatch?.messages)
+        #expect(await h.error(.update, "data/hvac", ["data": ["a": 5], "options": ["cas": ""]])?.messages == mismatch?.messages)
+        #expect(await h.error(.update, "data/hvac", ["data": ["a": 5], "options": ["cas": [1]]])?.messages == ["error parsing check-and-set parameter"])
     }
 
     @Test func casRequiredByMountOrKey() async throws {

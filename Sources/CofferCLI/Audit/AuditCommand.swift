@@ -1,6 +1,6 @@
 import ArgumentParser
+import CofferAuditChain
 import CofferClient
-import CofferCore
 import CofferSDK
 import Crypto
 import Foundation
@@ -170,7 +170,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         if let lastSeq {
             var hmac: [UInt8]?
             if let lastHMAC {
-                guard let bytes = Self.unhex(lastHMAC), bytes.count == 32 else { throw CLIFailure.usage("-last-hmac must be 64 hex digits") }
+                guard let bytes = AuditChain.unhex(lastHMAC), bytes.count == 32 else { throw CLIFailure.usage("-last-hmac must be 64 hex digits") }
                 hmac = bytes
             }
             reference = AuditChain.Reference(seq: lastSeq, hmac: hmac)
@@ -193,7 +193,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             keyText = data?["chain_key"]?.stringValue
             if prefix == nil { linePrefix = data?["prefix"]?.stringValue ?? "" }
             if let seq = data?["seq"]?.intValue, seq > 0 {
-                reference = AuditChain.Reference(seq: UInt64(seq), hmac: data?["hmac"]?.stringValue.flatMap(Self.unhex))
+                reference = AuditChain.Reference(seq: UInt64(seq), hmac: data?["hmac"]?.stringValue.flatMap(AuditChain.unhex))
             }
         }
         guard let k = keyText.flatMap({ Data(base64Encoded: $0) }), k.count == 32 else {
@@ -243,18 +243,5 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     static func readLines(_ file: String) throws -> [[UInt8]] {
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIFailure.usage("Cannot read \(file)") }
         return Array(data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
-    }
-
-    static func unhex(_ text: String) -> [UInt8]? {
-        let u = Array(text.utf8)
-        guard u.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < u.count {
-            guard let hi = UInt8(String(decoding: u[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
-            out.append(hi)
-            i += 2
-        }
-        return out
     }
 }

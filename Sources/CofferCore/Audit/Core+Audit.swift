@@ -1,51 +1,9 @@
+import CofferAuditChain
 import CofferSDK
 import Crypto
 import Foundation
 import Logging
 import Synchronization
-
-/// An audit device declared in the server configuration (`audit "file" "name" { ... }`).
-public struct AuditDeviceConfig: Sendable, Hashable {
-    public var type: String
-    public var path: String
-    public var description: String
-    public var options: [String: String]
-    public var local: Bool
-
-    public init(type: String, path: String, description: String = "", options: [String: String] = [:], local: Bool = false) {
-        self.type = type
-        self.path = path
-        self.description = description
-        self.options = options
-        self.local = local
-    }
-}
-
-/// What the core learned about a request while handling it, for its audit lines.
-struct AuditContext: Sendable {
-    var request: CoreRequest
-    var operation: CofferSDK.Operation
-    var token: TokenEntry? = nil
-    var mount: (point: String, type: String, accessor: String)? = nil
-    var nonHMACRequestKeys: Set<String> = []
-    var nonHMACResponseKeys: Set<String> = []
-    var requestLogged = false
-    var requestLogFailed = false
-    /// The devices enabled when the request arrived; its response goes to the same ones.
-    var devices: [AuditDevice]
-
-    init(request: CoreRequest, devices: [AuditDevice]) {
-        self.request = request
-        self.devices = devices
-        operation = request.operation
-    }
-
-    func record(_ kind: AuditRecord.Kind, time: Date, response: CoreResponse? = nil, error: String? = nil) -> AuditRecord {
-        AuditRecord(
-            kind: kind, time: time, request: request, operation: operation, token: token, mount: mount,
-            nonHMACRequestKeys: nonHMACRequestKeys, nonHMACResponseKeys: nonHMACResponseKeys, response: response, error: error)
-    }
-}
 
 extension Core {
     static let auditTablePath = "core/audit"
@@ -177,7 +135,7 @@ extension Core {
     func saveAuditChains() async {
         for d in audit.all {
             let s = d.chainState
-            try? await barrier.putJSON(Self.auditChainPrefix + d.entry.path, ["seq": .int(Int64(s.seq)), "hmac": .string(AuditChain.hex(s.previous))])
+            try? await barrier.putJSON(Self.auditChainPrefix + d.entry.path, ["seq": .int(Int64(s.seq)), "hmac": .string(hexEncoded(s.previous))])
         }
     }
 
@@ -221,7 +179,7 @@ extension Core {
             let s = dev.chainState
             return CoreResponse(data: [
                 "chain_key": .string(Data(dev.entry.chainKey).base64EncodedString()), "seq": .int(Int64(s.seq)),
-                "hmac": .string(AuditChain.hex(s.previous)), "prefix": .string(dev.entry.options["prefix"] ?? ""),
+                "hmac": .string(hexEncoded(s.previous)), "prefix": .string(dev.entry.options["prefix"] ?? ""),
             ])
         default:
             throw LogicalError.noRoute
@@ -287,32 +245,4 @@ extension Core {
             logger.info("audit device disabled", metadata: ["coffer.audit_path": "\(path)"])
         }
     }
-}
-
-/// Stands in for a device whose target could not be opened at unseal: every write tries to open it again.
-final class RetryingAuditSink: AuditSink {
-    let type: String
-    let options: [String: String]
-    private let inner = Mutex<(any AuditSink)?>(nil)
-
-    init(type: String, options: [String: String]) {
-        self.type = type
-        self.options = options
-    }
-
-    var mayBlock: Bool { type != "file" }
-
-    private func current() throws -> any AuditSink {
-        try inner.withLock { s in
-            if let s { return s }
-            let made = try AuditDevice.makeSink(type: type, options: options)
-            s = made
-            return made
-        }
-    }
-
-    func write(_ line: [UInt8]) throws { try current().write(line) }
-    func reopen() throws { try current().reopen() }
-    func close() { inner.withLock { $0?.close() } }
-    func lastLine() -> [UInt8]? { nil }
 }

@@ -14,6 +14,10 @@ extension Core {
                 OpenAPIDocument.Mount(
                     path: m.routePath, tag: m.isAuth ? "auth" : "secrets", type: m.entry.type, paths: m.engine.pathDescriptions))
         }
+        // The token store is an auth mount of the core's own, declared like an engine.
+        if try await hasAnyCapability(token, under: "auth/token/") {
+            mounts.append(OpenAPIDocument.Mount(path: "auth/token/", tag: "auth", type: "token", paths: TokenBackend.router.pathDescriptions))
+        }
         return OpenAPIDocument.build(version: CofferVersion.apiVersion, mounts: mounts)
     }
 }

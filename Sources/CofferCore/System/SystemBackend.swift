@@ -210,7 +210,9 @@ enum SystemBackend {
                 operations: [.list: sys("List the leases under a prefix.") { c, r in try await c.leases(r, "lookup") }],
                 sudo: true, synopsis: "List the leases under a prefix."),
             Path(
-                "leases/tidy", operations: [.update: sys("Remove expired leases.") { c, r in try await c.leases(r, "tidy") }],
+                "leases/tidy", operations: [.update: sys("Remove expired leases.") { c, r in
+                    try await c.core.handleLeases(r.operation, action: "tidy", rest: "", data: [:])
+                }],
                 synopsis: "Remove expired leases."),
         ] + leasePaths("leases/") + leasePaths("") + [
             Path(

@@ -36,14 +36,17 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    /// Parses a dotted IPv4 or a colon-hex IPv6 address into its bytes.
+    /// Parses a dotted IPv4 or a colon-hex IPv6 address into its bytes. As Go's `net.ParseIP`, an IPv4 octet is
+    /// decimal digits only, without a leading zero (`010.0.0.1` is refused).
     public static func parseAddress(_ s: String) -> [UInt8]? {
         if s.contains(":") { return parseIPv6(s) }
         let octets = s.split(separator: ".", omittingEmptySubsequences: false)
         guard octets.count == 4 else { return nil }
         var out: [UInt8] = []
         for o in octets {
-            guard !o.isEmpty, o.count <= 3, let v = UInt8(o) else { return nil }
+            guard !o.isEmpty, o.count <= 3, o.allSatisfy({ $0.isASCII && $0.isNumber }), o.count == 1 || o.first != "0",
+                let v = UInt8(o)
+            else { return nil }
             out.append(v)
         }
         return out
@@ -64,7 +67,7 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
             if part.isEmpty { return [] }
             var out: [UInt16] = []
             for g in part.split(separator: ":", omittingEmptySubsequences: false) {
-                guard !g.isEmpty, g.count <= 4, let v = UInt16(g, radix: 16) else { return nil }
+                guard !g.isEmpty, g.count <= 4, g.allSatisfy({ $0.isASCII && $0.isHexDigit }), let v = UInt16(g, radix: 16) else { return nil }
                 out.append(v)
             }
             return out

@@ -1,18 +1,5 @@
 import Logging
 
-/// Paths of an engine that need special handling by the core.
-public struct SpecialPaths: Sendable {
-    /// Reachable without a token (login paths).
-    public var unauthenticated: [String]
-    /// Need `sudo` in addition to the operation's capability. A trailing `*` is a prefix match.
-    public var root: [String]
-
-    public init(unauthenticated: [String] = [], root: [String] = []) {
-        self.unauthenticated = unauthenticated
-        self.root = root
-    }
-}
-
 /// A secrets engine or auth method mounted at a path. It reads and writes only `request.storage`.
 ///
 /// ```swift
@@ -43,21 +30,6 @@ extension SecretsEngine {
     public var specialPaths: SpecialPaths { SpecialPaths() }
     public func loginIdentifier(_ request: LogicalRequest) -> String? { nil }
     public func periodic(storage: any LogicalStorage) async throws {}
-}
-
-/// What an engine is given when it is mounted.
-public struct EngineConfiguration: Sendable {
-    public var mountPath: String
-    public var type: String
-    public var options: [String: String]
-    public var logger: Logger
-
-    public init(mountPath: String, type: String, options: [String: String] = [:], logger: Logger) {
-        self.mountPath = mountPath
-        self.type = type
-        self.options = options
-        self.logger = logger
-    }
 }
 
 public typealias EngineFactory = @Sendable (EngineConfiguration) async throws -> any SecretsEngine

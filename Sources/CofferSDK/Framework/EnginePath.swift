@@ -23,8 +23,10 @@ public protocol RouteOutput: Sendable {
 }
 
 extension Optional: RouteOutput where Wrapped == LogicalResponse {
+    /// A response with its own HTTP status (OpenBao's `RespondWithStatusCode`: a tidy's 202, a 404 with data) is
+    /// sent as a raw body written before the framework's warnings, so they never reach the client.
     public mutating func addWarning(_ warning: String) -> Bool {
-        guard self != nil else { return false }
+        guard self != nil, self!.httpStatus == nil else { return false }
         self!.warnings.append(warning)
         return true
     }
@@ -45,23 +47,26 @@ public struct RouteHandler<Engine: Sendable, Output: RouteOutput>: Sendable {
     public var deprecated: Bool
     /// Responses this operation returns without a body (204) in OpenAPI.
     public var returnsNoContent: Bool
+    /// Left out of path-help and OpenAPI (OpenBao's `Unpublished`): an operation served only to answer as OpenBao does.
+    public var unpublished: Bool
 
     public init(
-        _ summary: String = "", deprecated: Bool = false, noContent: Bool = false,
+        _ summary: String = "", deprecated: Bool = false, noContent: Bool = false, unpublished: Bool = false,
         _ run: @escaping @Sendable (Engine, PathRequest) async throws -> Output
     ) {
         self.run = run
         self.summary = summary
         self.deprecated = deprecated
         self.returnsNoContent = noContent
+        self.unpublished = unpublished
     }
 
     /// From an unapplied method reference: `.init(UserpassEngine.readUser)`.
     public init(
-        _ summary: String = "", deprecated: Bool = false, noContent: Bool = false,
+        _ summary: String = "", deprecated: Bool = false, noContent: Bool = false, unpublished: Bool = false,
         method: @escaping @Sendable (Engine) -> @Sendable (PathRequest) async throws -> Output
     ) {
-        self.init(summary, deprecated: deprecated, noContent: noContent) { engine, request in
+        self.init(summary, deprecated: deprecated, noContent: noContent, unpublished: unpublished) { engine, request in
             try await method(engine)(request)
         }
     }

@@ -10,7 +10,8 @@ public struct Field: Sendable {
     public var deprecated: Bool
     /// Values the field accepts, for OpenAPI's `enum` (the handler still checks them, with its own error text).
     public var allowedValues: [String]
-    /// Sent in the query string rather than the body for reads and lists (OpenAPI `in: query`).
+    /// Sent in the query string (OpenAPI: a `query` parameter of the path, shared by its operations and left out of
+    /// request bodies, as OpenBao documents it).
     public var query: Bool
 
     public init(

@@ -33,7 +33,8 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
     /// The name OpenBao's path-help prints for the type (`framework.FieldType.String()`).
     public var helpName: String {
         switch self {
-        case .string, .lowerCaseString: return "string"
+        case .string: return "string"
+        case .lowerCaseString: return "lowercase string"
         case .nameString: return "name string"
         case .int: return "int"
         case .bool: return "bool"

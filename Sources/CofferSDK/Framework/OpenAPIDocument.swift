@@ -67,13 +67,19 @@ public enum OpenAPIDocument {
             if let d = f?.description, !d.isEmpty { param["description"] = .string(d) }
             parameters.append(.object(param))
         }
+        // Query fields are parameters of the path, shared by its operations, and never part of a request body.
+        for f in p.fields where f.query && !p.pattern.parameterNames.contains(f.name) {
+            var q: [String: JSONValue] = ["name": .string(f.name), "in": "query", "schema": .object(fieldSchema(f))]
+            if !f.description.isEmpty { q["description"] = .string(f.description) }
+            parameters.append(.object(q))
+        }
         if !parameters.isEmpty { item["parameters"] = .array(parameters) }
         if p.createSupported { item["x-vault-createSupported"] = true }
         if p.unauthenticated { item["x-vault-unauthenticated"] = true }
         if p.sudo { item["x-vault-sudo"] = true }
 
         // A named part this shape leaves out (an optional one) is a body field, as in OpenBao's document.
-        let bodyFields = p.fields.filter { !captured.contains($0.name) }
+        let bodyFields = p.fields.filter { !$0.query && !captured.contains($0.name) }
         let baseID = operationBase(mount: mount, shape: shape)
         let served = Set(p.operations.map(\.operation))
         for op in p.operations {
@@ -112,13 +118,7 @@ public enum OpenAPIDocument {
             } else if op.operation == .read, served.contains(.list) {
                 query.append(["name": "list", "description": "Return a list if `true`", "in": "query", "schema": ["type": "string"]])
             }
-            if method == "get" || method == "delete" {
-                for f in bodyFields where f.query {
-                    var q: [String: JSONValue] = ["name": .string(f.name), "in": "query", "schema": .object(fieldSchema(f))]
-                    if !f.description.isEmpty { q["description"] = .string(f.description) }
-                    query.append(.object(q))
-                }
-            } else if !bodyFields.isEmpty {
+            if method != "get" && method != "delete" && !bodyFields.isEmpty {
                 let schemaName = componentName(id) + "Request"
                 var props: [String: JSONValue] = [:]
                 var required: [JSONValue] = []

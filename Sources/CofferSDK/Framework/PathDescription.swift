@@ -30,7 +30,7 @@ extension RoutePath {
     public var pathDescription: PathDescription {
         let order: [Operation] = [.read, .list, .create, .update, .patch, .delete]
         let ops = order.compactMap { op -> (operation: Operation, summary: String, deprecated: Bool, noContent: Bool)? in
-            guard let h = operations[op] else { return nil }
+            guard let h = operations[op], !h.unpublished else { return nil }
             return (op, h.summary, h.deprecated, h.returnsNoContent)
         }
         return PathDescription(

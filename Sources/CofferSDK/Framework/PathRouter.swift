@@ -16,8 +16,12 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
     public let specialPaths: SpecialPaths
     /// The engine's own help text (OpenBao's backend `Help`), shown by path-help on the mount's root.
     public let help: String
+    /// Whether a field that fails validation on an unauthenticated path is a 500 rather than the usual 400: OpenBao's
+    /// core first looks up the login's alias on methods with user lockout (userpass, ldap, approle), and a bad field
+    /// fails that lookup as an internal error. Methods without lockout (jwt) answer 400.
+    public let lockoutLookahead: Bool
 
-    public init(_ paths: [RoutePath<Engine, Output>], help: String = "") {
+    public init(_ paths: [RoutePath<Engine, Output>], help: String = "", lockoutLookahead: Bool = true) {
         self.paths = paths
         self.trie = PathTrie(paths.map(\.pattern))
         // A named segment the path does not declare is a string field.
@@ -30,6 +34,7 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
             unauthenticated: paths.filter(\.unauthenticated).map(\.specialPathEntry),
             root: paths.filter(\.sudo).map(\.specialPathEntry))
         self.help = help
+        self.lockoutLookahead = lockoutLookahead
     }
 
     /// The route a mount-relative path matches, and the request its handlers see.
@@ -59,8 +64,9 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
             throw LogicalError.noOperation
         }
         if let failure = preq.fields.validationFailure() {
-            // OpenBao answers a login's bad field with a 500, any other request's with a 400.
-            throw LogicalError(path.unauthenticated ? .internal : .invalidRequest, "Field validation failed: " + failure)
+            // OpenBao answers a bad field of a login with user lockout with a 500, any other request's with a 400.
+            throw LogicalError(
+                path.unauthenticated && lockoutLookahead ? .internal : .invalidRequest, "Field validation failed: " + failure)
         }
         var response = try await handler.run(engine, preq)
         if !path.takesArbitraryInput, !request.data.isEmpty {

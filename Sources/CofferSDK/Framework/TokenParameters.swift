@@ -109,7 +109,9 @@ public struct TokenParameters: Sendable, Equatable {
         }
     }
 
-    /// A deprecated name sent without its `token_*` counterpart sets the new value (OpenBao's `UpgradeValue`).
+    /// A deprecated name sent without its `token_*` counterpart sets the new value (OpenBao's `UpgradeValue`: legacy
+    /// policies sanitised, and no check after it: OpenBao accepts a legacy `ttl` above `max_ttl`, or a batch type with
+    /// a legacy `period`, unless the method checks them itself).
     /// Returns the legacy names the write sent (with or without the new name), so a method can echo them on reads.
     @discardableResult
     public mutating func upgradeLegacy(_ d: FieldData, from legacy: [Legacy]) throws -> Set<Legacy> {
@@ -118,7 +120,7 @@ public struct TokenParameters: Sendable, Equatable {
             sent.insert(l)
             guard !d.has(l.newName) else { continue }
             switch l {
-            case .policies: policies = try d.strings(l.rawValue)
+            case .policies: policies = Self.sanitizePolicies(try d.strings(l.rawValue))
             case .boundCIDRs: boundCIDRs = try Self.parseAddrs(try d.strings(l.rawValue))
             case .ttl: ttl = try d.duration(l.rawValue)
             case .maxTTL: maxTTL = try d.duration(l.rawValue)
@@ -126,11 +128,15 @@ public struct TokenParameters: Sendable, Equatable {
             case .numUses: numUses = try d.int(l.rawValue)
             }
         }
-        if !sent.isEmpty {
-            try checkBatch()
-            try checkTTLs()
-        }
         return sent
+    }
+
+    /// `policyutil.SanitizePolicies` (without adding `default`): names trimmed and lowercased, empty ones dropped,
+    /// duplicates removed, sorted; `root` alone when present.
+    public static func sanitizePolicies(_ names: [String]) -> [String] {
+        let cleaned = names.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty }
+        if cleaned.contains("root") { return ["root"] }
+        return Array(Set(cleaned)).sorted()
     }
 
     /// The settings as a read shows them.

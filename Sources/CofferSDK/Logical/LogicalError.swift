@@ -84,3 +84,25 @@ public struct LogicalError: Error, Sendable, CustomStringConvertible {
     public static let notFound = LogicalError(.notFound, messages: [])
     public static func internalError(_ message: String) -> LogicalError { LogicalError(.internal, message) }
 }
+
+extension LogicalError.Code {
+    /// The HTTP status of an error with this code: the one table the HTTP layer answers with and the request
+    /// metrics count by.
+    public var httpStatus: Int {
+        switch self {
+        case .invalidRequest, .invalidCredentials: return 400
+        case .permissionDenied: return 403
+        case .unsupportedPath, .notFound: return 404
+        case .unsupportedOperation: return 405
+        case .conflict: return 409
+        case .preconditionFailed: return 412
+        case .payloadTooLarge: return 413
+        case .unsupportedMediaType: return 415
+        case .rateLimited: return 429
+        case .internal: return 500
+        case .notInitialized: return 501
+        case .sealed: return 503
+        case .status(let s): return s
+        }
+    }
+}

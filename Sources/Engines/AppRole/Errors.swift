@@ -2,15 +2,14 @@ import CofferSDK
 
 /// Error texts of the approle method, as OpenBao words them.
 enum AppRoleErrors {
-    static let unsupportedOperation = LogicalError(.unsupportedOperation, "1 error occurred:\n\t* unsupported operation\n\n")
-    static let unsupportedPath = LogicalError.unsupportedPath("")
     /// The one answer for a wrong role id, a wrong secret id, or an expired secret id.
     static let invalidCredentials = LogicalError(.invalidCredentials, "invalid role or secret ID")
-
-    /// A 500 in go-multierror's format, as OpenBao reports errors returned (not answered) by a handler.
-    static func multi(_ message: String) -> LogicalError {
-        LogicalError(.internal, "1 error occurred:\n\t* \(message)\n\n")
-    }
+    /// What OpenBao's handlers return (`logical.ErrUnsupportedPath`, a Go error) when a write names a missing role
+    /// (the role's sub-paths and `role-id`), and on every operation of `bind-secret-id`.
+    static let roleNotFound = LogicalError.goError(.unsupportedPath, "unsupported path")
+    /// A login, or a login-path operation other than a login, sent without a role ID (a 500 in OpenBao, which
+    /// looks the role ID up before it routes the operation).
+    static let missingRoleID = LogicalError(.internal, "missing role_id")
 
     static func roleMissing(_ name: String) -> String { "role \"\(name)\" does not exist" }
 }

@@ -3,11 +3,11 @@ import Foundation
 
 /// `login`: role ID plus (when the role binds one) a secret ID, and renewal of the tokens it issues.
 extension AppRoleAuth {
-    func login(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        let f = Fields(request.data, validated: true)
-        let roleID = try f.string("role_id") ?? ""
-        let secret = try f.string("secret_id") ?? ""
-        if roleID.isEmpty { throw LogicalError.internalError("missing role_id") }
+    func login(_ request: PathRequest) async throws -> LogicalResponse? {
+        let roleID = try request.fields.string("role_id")
+        if roleID.isEmpty { throw AppRoleErrors.missingRoleID }
+        let secret = try request.fields.string("secret_id")
+        let request = request.logical
         let store = AppRoleStore(storage: request.storage, records: records)
         // A login that changes nothing (no secret ID, or one with unlimited uses) reads without the mount lock, so
         // logins do not queue behind each other; one that consumes a use or removes an expired secret ID runs
@@ -27,7 +27,7 @@ extension AppRoleAuth {
         guard let key = try await store.hmacKey(create: false),
             let index = try await store.load(RoleIDIndex.self, Layout.roleID(AppRoleStore.hmac(roleID, key: key))),
             let role = try await store.role(index.name),
-            constantTimeEqual(Array(role.roleID.utf8), Array(roleID.utf8))
+            AppRoleStore.mac(role.roleID, key: key) == AppRoleStore.mac(roleID, key: key)
         else { throw AppRoleErrors.invalidCredentials }
 
         var metadata: [String: String] = [:]
@@ -47,9 +47,15 @@ extension AppRoleAuth {
                 try await store.storage.transaction([.delete(entryKey), .delete(Layout.accessor(entry.accessor))])
                 throw AppRoleErrors.invalidCredentials
             }
-            if !entry.cidrList.isEmpty, !remoteAddress(request.remoteAddress, isIn: entry.cidrList) {
+            // The secret ID's blocks must still lie within the role's, which may have changed since it was issued.
+            try Self.checkSubset(entry.cidrList, of: role.secretIDBoundCIDRs, what: "CIDR blocks")
+            if !entry.cidrList.isEmpty, !CIDRChecks.address(request.remoteAddress, isIn: entry.cidrList) {
+                // OpenBao words this differently for secret IDs with and without a use limit.
+                let source = "source address \"\(request.remoteAddress ?? "")\" unauthorized"
                 throw LogicalError.invalidRequest(
-                    "source address \"\(request.remoteAddress ?? "")\" unauthorized through CIDR restrictions on the secret ID")
+                    entry.numUses == 0
+                        ? source + " through CIDR restrictions on the secret ID"
+                        : source + " by CIDR restrictions on the secret ID: %!w(<nil>)")
             }
             if entry.numUses == 1 {
                 pending = [.delete(entryKey), .delete(Layout.accessor(entry.accessor))]
@@ -62,7 +68,7 @@ extension AppRoleAuth {
             secretAccessor = entry.accessor
             if !entry.tokenBoundCIDRs.isEmpty { tokenBoundCIDRs = entry.tokenBoundCIDRs }
         }
-        if !role.secretIDBoundCIDRs.isEmpty, !remoteAddress(request.remoteAddress, isIn: role.secretIDBoundCIDRs) {
+        if !role.secretIDBoundCIDRs.isEmpty, !CIDRChecks.address(request.remoteAddress, isIn: role.secretIDBoundCIDRs) {
             throw LogicalError.invalidRequest(
                 "source address \"\(request.remoteAddress ?? "")\" unauthorized by CIDR restrictions on the role: %!w(<nil>)")
         }
@@ -73,42 +79,33 @@ extension AppRoleAuth {
         metadata["role_name"] = role.name
         var internalData = ["role_name": role.name]
         if let secretAccessor { internalData["secret_id_accessor"] = secretAccessor }
-        return LogicalResponse(
-            auth: AuthInfo(
-                policies: role.tokenPolicies,
-                metadata: metadata,
-                displayName: "",
-                ttl: role.tokenTTL,
-                maxTTL: Self.effectiveMaxTTL(role),
-                period: role.tokenPeriod,
-                numUses: Int(role.tokenNumUses),
-                renewable: true,
-                alias: AuthAlias(name: role.roleID, metadata: metadata),
-                boundCIDRs: tokenBoundCIDRs,
-                noDefaultPolicy: role.tokenNoDefaultPolicy,
-                tokenType: role.tokenType,
-                internalData: internalData))
+        var auth = AuthInfo(
+            metadata: metadata, renewable: true, alias: AuthAlias(name: role.roleID, metadata: metadata), internalData: internalData)
+        role.token.apply(to: &auth)
+        auth.boundCIDRs = tokenBoundCIDRs
+        return LogicalResponse(auth: auth)
     }
 
-    /// The tighter of `token_max_ttl` and `token_explicit_max_ttl` (0 = unset).
-    static func effectiveMaxTTL(_ role: RoleEntry) -> Int64 {
-        switch (role.tokenMaxTTL, role.tokenExplicitMaxTTL) {
-        case (0, let e): return e
-        case (let m, 0): return m
-        case (let m, let e): return min(m, e)
-        }
+    /// Any other operation on the login path: OpenBao looks the role ID up before it routes the operation, so
+    /// without one the answer is the login's "missing role_id" (500), and with one the operation is refused.
+    func loginLookahead(_ request: PathRequest) async throws -> LogicalResponse? {
+        if try request.fields.string("role_id").isEmpty { throw AppRoleErrors.missingRoleID }
+        throw LogicalError.unsupportedOperation
     }
 
-    func renew(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        guard var auth = request.auth, let name = auth.internalData["role_name"], !name.isEmpty else {
+    /// Renews a token from `login` with the role's current TTLs; the role must still exist.
+    func renew(_ request: PathRequest) async throws -> LogicalResponse? {
+        guard var auth = request.logical.auth, let name = auth.internalData["role_name"], !name.isEmpty else {
             throw LogicalError.internalError("failed to fetch role_name during renewal")
         }
         guard let role = try await AppRoleStore(storage: request.storage).role(name) else {
             throw LogicalError.internalError("role \"\(name)\" does not exist during renewal")
         }
-        auth.ttl = role.tokenTTL
-        auth.maxTTL = Self.effectiveMaxTTL(role)
-        auth.period = role.tokenPeriod
+        var current = AuthInfo()
+        role.token.apply(to: &current)
+        auth.ttl = current.ttl
+        auth.maxTTL = current.maxTTL
+        auth.period = current.period
         return LogicalResponse(auth: auth)
     }
 }

@@ -33,33 +33,47 @@ struct RoleEntry: Codable, Equatable {
         self.roleID = roleID
     }
 
+    /// The `token_*` settings as the shared ``TokenParameters`` (stored under this record's own keys). Setting
+    /// them keeps `tokenBoundCIDRs` nil while they stay empty, so a read of `token-bound-cidrs` still shows null.
+    var token: TokenParameters {
+        get {
+            var t = TokenParameters()
+            t.boundCIDRs = tokenBoundCIDRs ?? []
+            t.explicitMaxTTL = tokenExplicitMaxTTL
+            t.maxTTL = tokenMaxTTL
+            t.noDefaultPolicy = tokenNoDefaultPolicy
+            t.period = tokenPeriod
+            t.policies = tokenPolicies
+            t.type = tokenType
+            t.ttl = tokenTTL
+            t.numUses = tokenNumUses
+            t.strictlyBindIP = tokenStrictlyBindIP
+            return t
+        }
+        set {
+            if tokenBoundCIDRs != nil || !newValue.boundCIDRs.isEmpty { tokenBoundCIDRs = newValue.boundCIDRs }
+            tokenExplicitMaxTTL = newValue.explicitMaxTTL
+            tokenMaxTTL = newValue.maxTTL
+            tokenNoDefaultPolicy = newValue.noDefaultPolicy
+            tokenPeriod = newValue.period
+            tokenPolicies = newValue.policies
+            tokenType = newValue.type
+            tokenTTL = newValue.ttl
+            tokenNumUses = newValue.numUses
+            tokenStrictlyBindIP = newValue.strictlyBindIP
+        }
+    }
+
     var responseData: [String: JSONValue] {
-        var d: [String: JSONValue] = [
-            "bind_secret_id": .bool(bindSecretID),
-            "local_secret_ids": .bool(localSecretIDs),
-            "secret_id_bound_cidrs": secretIDBoundCIDRs.isEmpty ? .null : strings(secretIDBoundCIDRs),
-            "secret_id_num_uses": .int(secretIDNumUses),
-            "secret_id_ttl": .int(secretIDTTL),
-            "token_bound_cidrs": strings(tokenBoundCIDRs ?? []),
-            "token_explicit_max_ttl": .int(tokenExplicitMaxTTL),
-            "token_max_ttl": .int(tokenMaxTTL),
-            "token_no_default_policy": .bool(tokenNoDefaultPolicy),
-            "token_num_uses": .int(tokenNumUses),
-            "token_period": .int(tokenPeriod),
-            "token_policies": strings(tokenPolicies),
-            "token_strictly_bind_ip": .bool(tokenStrictlyBindIP),
-            "token_ttl": .int(tokenTTL),
-            "token_type": .string(tokenType),
-        ]
+        var d = token.responseData
+        d["bind_secret_id"] = .bool(bindSecretID)
+        d["local_secret_ids"] = .bool(localSecretIDs)
+        d["secret_id_bound_cidrs"] = secretIDBoundCIDRs.isEmpty ? .null : strings(secretIDBoundCIDRs)
+        d["secret_id_num_uses"] = .int(secretIDNumUses)
+        d["secret_id_ttl"] = .int(secretIDTTL)
         if !policies.isEmpty { d["policies"] = strings(tokenPolicies) }
         if period > 0 { d["period"] = .int(tokenPeriod) }
         return d
-    }
-
-    /// Clears legacy values that no longer match their `token_*` successors.
-    mutating func dropStaleLegacyValues() {
-        if policies != tokenPolicies { policies = [] }
-        if period != tokenPeriod { period = 0 }
     }
 }
 
@@ -185,26 +199,48 @@ struct AppRoleStore {
         return key
     }
 
-    static func hmac(_ value: String, key: SymmetricKey) -> String {
+    static func mac(_ value: String, key: SymmetricKey) -> HashedAuthenticationCode<SHA256> {
         var mac = HMAC<SHA256>(key: key)
         var value = value
         value.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
-        return hexEncoded(mac.finalize())
+        return mac.finalize()
     }
 
-    /// Finds a secret-ID entry under a role by the secret, comparing the stored HMAC in constant time.
+    static func hmac(_ value: String, key: SymmetricKey) -> String { hexEncoded(mac(value, key: key)) }
+
+    /// Finds a secret-ID entry under a role by the secret: entries are stored under the HMAC of their secret.
     func secretID(role: String, secret: String, key: SymmetricKey) async throws -> (hmac: String, entry: SecretIDEntry)? {
         let mac = Self.hmac(secret, key: key)
-        guard let entry = try await load(SecretIDEntry.self, Layout.secretID(role, mac)),
-            constantTimeEqual(Array(entry.secretIDHMAC.utf8), Array(mac.utf8))
-        else { return nil }
+        guard let entry = try await load(SecretIDEntry.self, Layout.secretID(role, mac)) else { return nil }
         return (mac, entry)
     }
 }
 
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var diff: UInt8 = 0
-    for i in a.indices { diff |= a[i] ^ b[i] }
-    return diff == 0
+/// The CIDR checks of roles and secret IDs, over the SDK's ``CIDRBlock``.
+enum CIDRChecks {
+    /// The first entry that is not a CIDR block with its prefix length in decimal digits (Go's `net.ParseCIDR`), or nil.
+    static func firstInvalid(_ list: [String]) -> String? {
+        list.first { text in
+            guard let slash = text.lastIndex(of: "/") else { return true }
+            let bits = text[text.index(after: slash)...].trimmingCharacters(in: .whitespaces)
+            return bits.isEmpty || !bits.allSatisfy { $0.isASCII && $0.isNumber } || CIDRBlock(text) == nil
+        }
+    }
+
+    /// Whether every block of `inner` lies inside some block of `outer` (OpenBao's `cidrutil.SubsetBlocks`).
+    static func blocks(_ inner: [String], areWithin outer: [String]) -> Bool {
+        let outs = outer.compactMap { CIDRBlock($0) }
+        return inner.allSatisfy { text in
+            guard let b = CIDRBlock(text) else { return false }
+            return outs.contains { o in
+                o.address.count == b.address.count && b.prefixLength >= o.prefixLength && o.contains(CIDRBlock.format(b.address))
+            }
+        }
+    }
+
+    /// Whether the request's address lies in one of the blocks (an address alone is a one-host block).
+    static func address(_ remote: String?, isIn blocks: [String]) -> Bool {
+        guard let remote, !remote.isEmpty else { return false }
+        return blocks.contains { CIDRBlock($0)?.contains(remote) ?? false }
+    }
 }

@@ -3,61 +3,52 @@ import Foundation
 
 /// `role/<name>/secret-id`, `custom-secret-id`, the lookup/destroy paths, and `tidy/secret-id`.
 extension AppRoleAuth {
-    func generateSecretID(_ request: LogicalRequest, name: String, custom: Bool) async throws -> LogicalResponse? {
-        let f = Fields(request.data, validated: true)
-        let metadataText = try f.string("metadata")
+    /// Issues a secret ID (`secret-id`) or registers the one given (`custom-secret-id`), with OpenBao's checks in
+    /// its order: the role, its `bind_secret_id`, the CIDR blocks and their subsets of the role's, the use count and
+    /// TTL within the role's, then the metadata.
+    func generateSecretID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.roleName(request)
+        let f = request.fields
+        let custom = request.pattern.hasSuffix("custom-secret-id")
         let customSecret = custom ? try f.string("secret_id") : nil
-        let cidrList = try f.commaList("cidr_list")?.filter { !$0.isEmpty } ?? []
-        let tokenCIDRs = try f.commaList("token_bound_cidrs")?.filter { !$0.isEmpty } ?? []
-        let requestedUses = try f.int("num_uses") ?? 0
-        let requestedTTL = try f.duration("ttl") ?? 0
         if custom, (customSecret ?? "").isEmpty { throw LogicalError.invalidRequest("missing secret_id") }
+        let cidrList = try f.strings("cidr_list")
+        let tokenCIDRs = try f.strings("token_bound_cidrs")
+        let requestedUses = try f.intIfSet("num_uses")
+        let requestedTTL = try f.durationIfSet("ttl")
+        let metadataText = try f.string("metadata")
         let store = AppRoleStore(storage: request.storage)
         return try await lock.withLock {
             guard let role = try await store.role(name) else {
                 throw LogicalError(.notFound, AppRoleErrors.roleMissing(name))
             }
             if !role.bindSecretID { throw LogicalError.invalidRequest("bind_secret_id is not set on the role") }
-            let metadata = try parseSecretIDMetadata(metadataText ?? "")
-            if let bad = firstInvalidCIDR(cidrList) {
-                throw AppRoleErrors.multi("failed to validate CIDR blocks: invalid CIDR address: \(bad)")
-            }
-            if !role.secretIDBoundCIDRs.isEmpty, !cidrList.isEmpty, !cidrBlocks(cidrList, areWithin: role.secretIDBoundCIDRs) {
-                throw AppRoleErrors.multi(
-                    "failed to verify subset relationship between CIDR blocks on the role \(goQuotedList(role.secretIDBoundCIDRs)) and CIDR blocks on the secret ID \(goQuotedList(cidrList)): %!w(<nil>)"
-                )
-            }
-            if let bad = firstInvalidCIDR(tokenCIDRs) {
-                throw AppRoleErrors.multi("failed to validate token CIDR blocks: invalid CIDR address: \(bad)")
-            }
-            let roleTokenCIDRs = role.tokenBoundCIDRs ?? []
-            if !roleTokenCIDRs.isEmpty, !tokenCIDRs.isEmpty, !cidrBlocks(tokenCIDRs, areWithin: roleTokenCIDRs) {
-                throw AppRoleErrors.multi(
-                    "failed to verify subset relationship between CIDR blocks on the role \(goQuotedList(roleTokenCIDRs)) and CIDR blocks on the secret ID \(goQuotedList(tokenCIDRs)): %!w(<nil>)"
-                )
-            }
-            var uses = requestedUses
-            if uses < 0 { throw LogicalError.invalidRequest("num_uses cannot be negative") }
-            if role.secretIDNumUses > 0 {
-                if uses == 0 {
-                    uses = role.secretIDNumUses
-                } else if uses > role.secretIDNumUses {
+            try Self.checkSubset(cidrList, of: role.secretIDBoundCIDRs, what: "CIDR blocks")
+            // The role's token blocks are kept as addresses where they name one host; the message shows them as blocks.
+            let roleTokenBlocks = (role.tokenBoundCIDRs ?? []).map { b in b.contains("/") ? b : b + (b.contains(":") ? "/128" : "/32") }
+            try Self.checkSubset(tokenCIDRs, of: roleTokenBlocks, what: "token CIDR blocks")
+            // An explicit use count or TTL (0 included) may not exceed the role's; without one, the role's applies.
+            var uses = role.secretIDNumUses
+            if let requestedUses {
+                if requestedUses < 0 { throw LogicalError.invalidRequest("num_uses cannot be negative") }
+                if role.secretIDNumUses > 0, requestedUses == 0 || requestedUses > role.secretIDNumUses {
                     throw LogicalError.invalidRequest("num_uses cannot be higher than the role's secret_id_num_uses")
                 }
+                uses = requestedUses
             }
-            var ttl = requestedTTL
-            if role.secretIDTTL > 0 {
-                if ttl == 0 {
-                    ttl = role.secretIDTTL
-                } else if ttl > role.secretIDTTL {
+            var ttl = role.secretIDTTL
+            if let requestedTTL {
+                if role.secretIDTTL > 0, requestedTTL == 0 || requestedTTL > role.secretIDTTL {
                     throw LogicalError.invalidRequest("ttl cannot be longer than the role's secret_id_ttl")
                 }
+                ttl = requestedTTL
             }
+            let metadata = try parseSecretIDMetadata(metadataText)
             guard let key = try await store.hmacKey(create: true) else { throw LogicalError.internalError("missing HMAC key") }
             let secret = customSecret ?? randomUUID()
             let mac = AppRoleStore.hmac(secret, key: key)
             if try await store.storage.get(Layout.secretID(name, mac)) != nil {
-                throw AppRoleErrors.multi("failed to store secret_id: SecretID is already registered")
+                throw LogicalError.goError(.internal, "failed to store secret_id: SecretID is already registered")
             }
             var accessor = randomUUID()
             while try await store.storage.get(Layout.accessor(accessor)) != nil { accessor = randomUUID() }
@@ -79,26 +70,52 @@ extension AppRoleAuth {
         }
     }
 
-    func listSecretIDAccessors(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
+    /// A secret ID's blocks must be CIDR blocks, each inside one of the role's (when the role has some).
+    static func checkSubset(_ blocks: [String], of roleBlocks: [String], what: String) throws {
+        guard !blocks.isEmpty else { return }
+        if let bad = CIDRChecks.firstInvalid(blocks) {
+            throw LogicalError.goError(.internal, "failed to validate \(what): invalid CIDR address: \(bad)")
+        }
+        if !roleBlocks.isEmpty, !CIDRChecks.blocks(blocks, areWithin: roleBlocks) {
+            throw LogicalError.goError(
+                .internal,
+                "failed to verify subset relationship between CIDR blocks on the role \(goQuotedList(roleBlocks)) and CIDR blocks on the secret ID \(goQuotedList(blocks)): %!w(<nil>)")
+        }
+    }
+
+    /// The accessors of a role's secret IDs, sorted; `after` and `limit` page through them.
+    func listSecretIDAccessors(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.roleName(request)
+        let after = try request.fields.string("after")
+        let limit = try request.fields.int("limit")
         let store = AppRoleStore(storage: request.storage)
         guard try await store.role(name) != nil else { throw LogicalError.invalidRequest(AppRoleErrors.roleMissing(name)) }
         var accessors: [String] = []
         for mac in try await store.storage.list(prefix: Layout.secretIDPrefix(name)) where !mac.hasSuffix("/") {
             if let entry = try await store.load(SecretIDEntry.self, Layout.secretID(name, mac)) { accessors.append(entry.accessor) }
         }
-        if accessors.isEmpty { throw LogicalError.notFound }
-        return LogicalResponse(data: ["keys": strings(accessors.sorted())])
+        var keys = accessors.sorted().filter { after.isEmpty || $0 > after }
+        if limit > 0 { keys = Array(keys.prefix(Int(clamping: limit))) }
+        if keys.isEmpty { throw LogicalError.notFound }
+        return LogicalResponse(data: ["keys": strings(keys)])
     }
 
-    /// The role must exist for the lookup and destroy paths (OpenBao reports a missing one as a 500).
+    /// The role named by the lookup and destroy paths, which must exist (OpenBao: a Go error, 500).
     private func requireRole(_ store: AppRoleStore, _ name: String) async throws {
-        guard try await store.role(name) != nil else { throw AppRoleErrors.multi(AppRoleErrors.roleMissing(name)) }
+        guard try await store.role(name) != nil else { throw LogicalError.goError(.internal, AppRoleErrors.roleMissing(name)) }
     }
 
-    func lookupSecretID(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let secret = try Fields(request.data, validated: true).string("secret_id") ?? ""
+    /// A non-empty field the lookup and destroy paths need.
+    private static func required(_ request: PathRequest, _ field: String) throws -> String {
+        let value = try request.fields.string(field)
+        if value.isEmpty { throw LogicalError.invalidRequest("missing \(field)") }
+        return value
+    }
+
+    func lookupSecretID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.roleName(request)
+        let secret = try Self.required(request, "secret_id")
         let store = AppRoleStore(storage: request.storage)
-        if secret.isEmpty { throw LogicalError.invalidRequest("missing secret_id") }
         try await requireRole(store, name)
         guard let key = try await store.hmacKey(create: false),
             let found = try await store.secretID(role: name, secret: secret, key: key)
@@ -106,10 +123,10 @@ extension AppRoleAuth {
         return LogicalResponse(data: found.entry.responseData)
     }
 
-    func destroySecretID(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let secret = try Fields(request.data, validated: true).string("secret_id") ?? ""
+    func destroySecretID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.roleName(request)
+        let secret = try Self.required(request, "secret_id")
         let store = AppRoleStore(storage: request.storage)
-        if secret.isEmpty { throw LogicalError.invalidRequest("missing secret_id") }
         try await requireRole(store, name)
         try await lock.withLock {
             guard let key = try await store.hmacKey(create: false),
@@ -122,10 +139,10 @@ extension AppRoleAuth {
         return nil
     }
 
-    func lookupAccessor(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let accessor = try Fields(request.data, validated: true).string("secret_id_accessor") ?? ""
+    func lookupAccessor(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.roleName(request)
+        let accessor = try Self.required(request, "secret_id_accessor")
         let store = AppRoleStore(storage: request.storage)
-        if accessor.isEmpty { throw LogicalError.invalidRequest("missing secret_id_accessor") }
         try await requireRole(store, name)
         guard let index = try await store.load(AccessorEntry.self, Layout.accessor(accessor)) else {
             return LogicalResponse(
@@ -137,16 +154,17 @@ extension AppRoleAuth {
         return LogicalResponse(data: entry.responseData)
     }
 
-    func destroyAccessor(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let accessor = try Fields(request.data, validated: true).string("secret_id_accessor") ?? ""
+    /// An accessor of another role's secret ID is refused (403), as OpenBao finds no secret ID under this role.
+    func destroyAccessor(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try Self.roleName(request)
+        let accessor = try Self.required(request, "secret_id_accessor")
         let store = AppRoleStore(storage: request.storage)
-        if accessor.isEmpty { throw LogicalError.invalidRequest("missing secret_id_accessor") }
         try await requireRole(store, name)
         try await lock.withLock {
             guard let index = try await store.load(AccessorEntry.self, Layout.accessor(accessor)) else {
-                throw AppRoleErrors.multi("failed to find accessor entry for secret_id_accessor: \"\(accessor)\"")
+                throw LogicalError.goError(.internal, "failed to find accessor entry for secret_id_accessor: \"\(accessor)\"")
             }
-            guard index.roleName == name else { return }
+            guard index.roleName == name else { throw LogicalError(.permissionDenied, "invalid secret id accessor") }
             try await store.storage.transaction([
                 .delete(Layout.secretID(name, index.secretIDHMAC)), .delete(Layout.accessor(accessor)),
             ])
@@ -156,7 +174,7 @@ extension AppRoleAuth {
 
     /// Removes expired secret IDs, entries of deleted roles, and dangling accessors. OpenBao runs this in the
     /// background and answers 202 at once; here it completes before the same answer.
-    func tidySecretIDs(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    func tidySecretIDs(_ request: PathRequest) async throws -> LogicalResponse? {
         let store = AppRoleStore(storage: request.storage)
         try await lock.withLock {
             let now = Date()
@@ -190,4 +208,29 @@ extension AppRoleAuth {
             ],
             httpStatus: 202)
     }
+}
+
+/// Secret-ID metadata: a JSON object of strings, or `k=v,k2=v2`.
+func parseSecretIDMetadata(_ text: String) throws -> [String: String] {
+    let failure = LogicalError.invalidRequest("failed to parse metadata: failed to parse the input: invalid <key,value> format")
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if trimmed.isEmpty { return [:] }
+    if let parsed = try? JSONValue.parse(trimmed) {
+        guard case .object(let o) = parsed else { throw failure }
+        var out: [String: String] = [:]
+        for (k, v) in o {
+            guard case .string(let s) = v else { throw failure }
+            out[k] = s
+        }
+        return out
+    }
+    var out: [String: String] = [:]
+    for pair in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { throw failure }
+        let key = parts[0].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty else { throw failure }
+        out[key] = parts[1].trimmingCharacters(in: .whitespaces)
+    }
+    return out
 }

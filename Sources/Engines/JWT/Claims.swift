@@ -94,7 +94,7 @@ enum Claims {
         let useGlobs = type == "glob"
         for claim in bound.keys.sorted() {
             let expValue = bound[claim]!
-            guard let actValue = get(claims, claim) else { throw ValidationFailure("claim \(GoFormat.quote(claim)) is missing") }
+            guard let actValue = get(claims, claim) else { throw ValidationFailure("claim \(FieldValue.goQuote(claim)) is missing") }
             guard let actVals = normalizeList(actValue) else {
                 throw ValidationFailure("received claim is not a string, bool, int or list: \(GoFormat.value(actValue))")
             }
@@ -119,7 +119,7 @@ enum Claims {
                     }
                 }
             }
-            if !found { throw ValidationFailure("claim \(GoFormat.quote(claim)) does not match any associated bound claim values") }
+            if !found { throw ValidationFailure("claim \(FieldValue.goQuote(claim)) does not match any associated bound claim values") }
         }
     }
 
@@ -163,19 +163,19 @@ enum Claims {
     static func identity(_ claims: [String: JSONValue], roleName: String, role: JWTRole) throws(ValidationFailure) -> Identity {
         var userRaw: JSONValue? = role.userClaimJSONPointer ? get(claims, role.userClaim) : claims[role.userClaim]
         if userRaw?.isNull == true { userRaw = Optional<JSONValue>.none }
-        guard let userRaw else { throw ValidationFailure("claim \(GoFormat.quote(role.userClaim)) not found in token") }
+        guard let userRaw else { throw ValidationFailure("claim \(FieldValue.goQuote(role.userClaim)) not found in token") }
         guard case .string(let userName) = userRaw else {
-            throw ValidationFailure("claim \(GoFormat.quote(role.userClaim)) could not be converted to string")
+            throw ValidationFailure("claim \(FieldValue.goQuote(role.userClaim)) could not be converted to string")
         }
         var md = try metadata(claims, mappings: role.claimMappings)
         md["role"] = roleName
         var groups: [String] = []
         if !role.groupsClaim.isEmpty {
             guard let raw = get(claims, role.groupsClaim) else {
-                throw ValidationFailure("failed to fetch groups: \(GoFormat.quote(role.groupsClaim)) claim not found in token")
+                throw ValidationFailure("failed to fetch groups: \(FieldValue.goQuote(role.groupsClaim)) claim not found in token")
             }
             guard let list = normalizeList(raw) else {
-                throw ValidationFailure("\(GoFormat.quote(role.groupsClaim)) claim could not be converted to string list")
+                throw ValidationFailure("\(FieldValue.goQuote(role.groupsClaim)) claim could not be converted to string list")
             }
             for g in list {
                 guard case .string(let s) = g else {

@@ -1,7 +1,8 @@
 import CofferSDK
 import Foundation
 
-/// Helpers that render values the way OpenBao's Go code prints them in error messages (`%v`, `%q`).
+/// `%v` of values as OpenBao's Go code prints them in error messages. Unlike ``FieldValue/goFormat(_:)`` (request
+/// fields, whose numbers are `json.Number` text), claims are decoded into `float64`, printed with Go's `%v` rules.
 enum GoFormat {
     /// `%v` of a value decoded from JSON into `interface{}`.
     static func value(_ v: JSONValue) -> String {
@@ -36,27 +37,6 @@ enum GoFormat {
             return s
         }
         return "\(d)"
-    }
-
-    /// `%q` of a string.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\x%02x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 
     /// `%v` of a `[]string`.

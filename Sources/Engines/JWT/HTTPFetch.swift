@@ -56,7 +56,7 @@ enum IssuerHTTP {
             throw e
         } catch {
             try? await client.shutdown()
-            throw FetchError(description: "\(verb) \(GoFormat.quote(url)): \(describe(error, url: url))")
+            throw FetchError(description: "\(verb) \(FieldValue.goQuote(url)): \(describe(error, url: url))")
         }
     }
 
@@ -126,7 +126,7 @@ actor JWTRuntime {
         let issuer = doc["issuer"]?.stringValue ?? ""
         guard issuer == issuerURL else {
             throw FetchError(
-                description: "issuer did not match the returned issuer, expected \(GoFormat.quote(issuerURL)) got \(GoFormat.quote(issuer))")
+                description: "issuer did not match the returned issuer, expected \(FieldValue.goQuote(issuerURL)) got \(FieldValue.goQuote(issuer))")
         }
         let d = DiscoveryDocument(
             issuer: issuer, jwksURI: doc["jwks_uri"]?.stringValue ?? "",

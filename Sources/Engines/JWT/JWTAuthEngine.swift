@@ -10,74 +10,156 @@ import Logging
 /// OpenBao's error prefix for failed OIDC logins.
 let errLoginFailed = "OpenBao login failed."
 
-struct JWTAuthEngine: SecretsEngine {
+/// Logins with JWTs signed by a configured key set, or through an OIDC provider's authorization-code (or implicit)
+/// flow, speaking OpenBao's `jwt` / `oidc` API. The configuration is stored at `config`, each role at `role/<name>`.
+struct JWTAuthEngine: FrameworkEngine {
     let mountType: String
     let logger: Logger
     let runtime = JWTRuntime()
 
-    var specialPaths: SpecialPaths {
-        SpecialPaths(unauthenticated: ["login", "oidc/auth_url", "oidc/callback", "oidc/poll"])
-    }
+    static let legacy: [TokenParameters.Legacy] = [.policies, .boundCIDRs, .numUses, .ttl, .maxTTL, .period]
 
-    func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        let path = request.path
-        let op = request.operation
-        switch path {
-        case "config":
-            switch op {
-            case .read: return try await readConfig(request)
-            case .update, .create: return try await writeConfig(request)
-            default: throw LogicalError.unsupportedOperation
-            }
-        case "role", "role/":
-            guard op == .list else { throw LogicalError.unsupportedOperation }
-            return try await listRoles(request)
-        case "login":
-            switch op {
-            case .update, .create: return try await login(request)
-            case .renew: return try await renew(request)
-            default: throw LogicalError.unsupportedOperation
-            }
-        case "oidc/auth_url":
-            guard op == .update || op == .create else { throw LogicalError.unsupportedOperation }
-            return try await authURL(request)
-        case "oidc/callback":
-            switch op {
-            case .read: return try await callback(request)
-            case .update, .create: return try await callbackPost(request)
-            default: throw LogicalError.unsupportedOperation
-            }
-        case "oidc/poll":
-            guard op == .update || op == .create else { throw LogicalError.unsupportedOperation }
-            return try await poll(request)
-        default:
-            if path.hasPrefix("role/"), let name = Self.roleName(path) {
-                switch op {
-                case .read: return try await readRole(request, name)
-                case .create, .update: return try await writeRole(request, name)
-                case .delete: return try await deleteRole(request, name)
-                default: throw LogicalError.unsupportedOperation
-                }
-            }
-            throw LogicalError.unsupportedPath(path)
-        }
-    }
+    static let configFields: [Field] = [
+        Field("oidc_discovery_url", .string, "Base URL of the OIDC provider, without the \".well-known/openid-configuration\" suffix. Excludes \"jwks_url\" and \"jwt_validation_pubkeys\"."),
+        Field("oidc_discovery_ca_pem", .string, "PEM CA certificates trusted for the OIDC discovery URL; the system roots when empty."),
+        Field("oidc_client_id", .string, "OAuth client ID registered with the OIDC provider."),
+        Field("oidc_client_secret", .string, "OAuth client secret registered with the OIDC provider."),
+        Field("oidc_response_mode", .string, "How the provider returns the authorization response: 'query' or 'form_post'."),
+        Field("oidc_response_types", .commaStringSlice, "Response types to ask for: 'code' (the default) or 'id_token'."),
+        Field("jwks_url", .string, "URL of a JWKS document whose keys verify JWT signatures. Excludes \"oidc_discovery_url\" and \"jwt_validation_pubkeys\"."),
+        Field("jwks_ca_pem", .string, "PEM CA certificates trusted for the JWKS URL; the system roots when empty."),
+        Field("default_role", .lowerCaseString, "Role used by logins that name none; without it, a login must name a role."),
+        Field("jwt_validation_pubkeys", .commaStringSlice, "PEM public keys that verify JWT signatures locally. Excludes \"jwks_url\" and \"oidc_discovery_url\"."),
+        Field("jwt_supported_algs", .commaStringSlice, "Signing algorithms accepted on tokens; RS256 when empty."),
+        Field("bound_issuer", .string, "Value the 'iss' claim of a JWT must have, when set."),
+        Field("provider_config", .map, "Settings specific to a known identity provider."),
+        Field("skip_jwks_validation", .bool, "Store the configuration with a warning when the discovery or JWKS URL cannot be reached, instead of refusing it."),
+        Field("override_allowed_server_names", .commaStringSlice, "Host names accepted in the TLS certificates of the OIDC and JWKS servers, instead of the URL's host."),
+        Field("namespace_in_state", .bool, "Carry the namespace in the OIDC state parameter rather than in its own query parameter."),
+    ]
 
-    func existenceCheck(_ request: LogicalRequest) async throws -> Bool? {
-        guard request.path.hasPrefix("role/"), let name = Self.roleName(request.path) else { return nil }
-        return try await loadRole(request.storage, name) != nil
-    }
+    static let roleName = Field("name", .lowerCaseString, "Name of the role.")
+
+    static let roleFields: [Field] = [
+        roleName,
+        Field("role_type", .string, "Kind of login the role serves: 'jwt' or 'oidc'."),
+        Field("bound_audiences", .commaStringSlice, "'aud' claim values accepted on login; one match is enough."),
+        Field("user_claim", .string, "Claim whose value names the identity entity alias."),
+        Field("user_claim_json_pointer", .bool, "Read user_claim as a JSON pointer into the claims."),
+        Field("clock_skew_leeway", .signedDurationSecond, "Seconds of clock skew allowed on every time claim; 0 means 60, -1 none."),
+        Field("expiration_leeway", .signedDurationSecond, "Seconds of clock skew allowed on the expiration claim; 0 means 150, -1 none."),
+        Field("not_before_leeway", .signedDurationSecond, "Seconds of clock skew allowed on the not-before claim; 0 means 150, -1 none."),
+        Field("bound_subject", .string, "'sub' claim value a login must carry, when set."),
+        Field("bound_claims_type", .string, default: "string", "How bound_claims values match: 'string' (exact) or 'glob'."),
+        Field("bound_claims", .map, "Claims and the values one of which each must have on login."),
+        Field("claim_mappings", .kvPairs, "Claims (keys) copied into token metadata under the given names (values)."),
+        Field("oauth2_metadata", .commaStringSlice, "OIDC tokens to copy into token metadata: access_token, id_token, refresh_token."),
+        Field("groups_claim", .string, "Claim whose values name the identity group aliases."),
+        Field("oidc_scopes", .commaStringSlice, "OIDC scopes requested besides openid."),
+        Field("allowed_redirect_uris", .commaStringSlice, "redirect_uri values an OIDC login may use."),
+        Field("callback_mode", .string, default: "client", "Where the provider sends its answer: 'client', 'direct' or 'device'."),
+        Field("poll_interval", .int, "Seconds between polls in the direct and device modes."),
+        Field("verbose_oidc_logging", .bool, "Log OIDC tokens and claims at debug level; not for production."),
+        Field("max_age", .durationSecond, "Longest time since the user last authenticated at the provider, in seconds."),
+        Field("token_policies_template_claims", .bool, "Expand claim templates in token_policies at login; empty results are dropped."),
+        Field("oidc_disable_confirmation", .bool, "Skip the confirmation page of the direct callback mode."),
+    ] + TokenParameters.fields(legacy: legacy)
+
+    static let callbackFields: [Field] = [
+        Field("state", .string, query: true, "State value of the authorization request."),
+        Field("code", .string, query: true, "Authorization code issued by the provider."),
+        Field("id_token", .string, "ID token sent by the provider in form_post mode."),
+        Field("client_nonce", .string, query: true, "Nonce the client sent with the authorization URL request."),
+        Field("error", .string, query: true, "Error code sent by the provider."),
+        Field("error_description", .string, query: true, "Error text sent by the provider."),
+        Field("error_uri", .string, query: true, "Error page sent by the provider."),
+        Field("confirmation", .string, query: true, "Answer of the direct mode's confirmation page."),
+    ]
+
+    static let router = PathRouter<JWTAuthEngine>([
+        EnginePath(
+            "config",
+            fields: configFields,
+            operations: [
+                .read: .init("Read the configuration.", method: JWTAuthEngine.readConfig),
+                .update: .init("Configure the key source and OIDC settings.", method: JWTAuthEngine.writeConfig),
+            ],
+            synopsis: "Configure how JWTs are verified and how OIDC logins reach the provider.",
+            description: "Sets exactly one source of signing keys (local public keys, a JWKS URL, or OIDC discovery) and, for OIDC logins, the client credentials and response settings."),
+        EnginePath(
+            "role/?",
+            fields: [
+                Field("after", .string, "List only the names after this one (it need not exist)."),
+                Field("limit", .int, "Largest number of names to return; all when 0."),
+            ],
+            operations: [.list: .init("List the roles.", method: JWTAuthEngine.listRoles)],
+            synopsis: "List the roles.",
+            description: "Returns the names of the roles of this mount."),
+        EnginePath(
+            "role/{name}",
+            fields: roleFields,
+            operations: [
+                .read: .init("Read a role.", method: JWTAuthEngine.readRole),
+                .create: .init("Create a role.", method: JWTAuthEngine.writeRole),
+                .update: .init("Update a role.", method: JWTAuthEngine.writeRole),
+                .delete: .init("Delete a role.", noContent: true, method: JWTAuthEngine.deleteRole),
+            ],
+            existenceCheck: { engine, req in try await engine.loadRole(req.storage, try req.fields.string("name")) != nil },
+            synopsis: "Manage the roles logins are made against.",
+            description: "A role says which tokens may log in (bound claims, audiences, subject, CIDRs), how their claims become identity and metadata, and the settings of the tokens it issues."),
+        EnginePath(
+            "login",
+            fields: [
+                Field("role", .lowerCaseString, "Role to log in against; the configured default role when empty."),
+                Field("jwt", .string, "The signed JWT."),
+            ],
+            operations: [
+                .update: .init("Log in with a JWT.", method: JWTAuthEngine.login),
+                .renew: .init(method: JWTAuthEngine.renew),
+            ],
+            unauthenticated: true,
+            synopsis: "Log in with a signed JWT.",
+            description: "Verifies the JWT against the configured keys and the role's bindings, and issues a token."),
+        EnginePath(
+            "oidc/auth_url",
+            fields: [
+                Field("role", .lowerCaseString, "Role the OIDC login is for; the configured default role when empty."),
+                Field("redirect_uri", .string, "redirect_uri to put in the authorization URL."),
+                Field("client_nonce", .string, "Nonce the callback must repeat; required by the direct callback mode."),
+            ],
+            operations: [.update: .init("Start an OIDC login.", method: JWTAuthEngine.authURL)],
+            unauthenticated: true,
+            synopsis: "Get the provider's authorization URL for an OIDC login.",
+            description: "Starts an authorization-code (or implicit) flow for a role and returns the URL the user visits."),
+        EnginePath(
+            "oidc/callback",
+            fields: callbackFields,
+            operations: [
+                .read: .init("Finish an OIDC login.", method: JWTAuthEngine.callback),
+                .update: .init("Receive a form_post answer from the provider.", method: JWTAuthEngine.callbackPost),
+            ],
+            unauthenticated: true,
+            synopsis: "Complete an OIDC login.",
+            description: "Exchanges the provider's answer for an ID token, checks it against the role, and issues a token."),
+        EnginePath(
+            "oidc/poll",
+            fields: [
+                Field("state", .string, "State value returned with the authorization URL."),
+                Field("client_nonce", .string, "Nonce sent with the authorization URL request."),
+            ],
+            operations: [.update: .init("Poll for the result of an OIDC login.", method: JWTAuthEngine.poll)],
+            unauthenticated: true,
+            synopsis: "Poll for the result of a direct or device mode OIDC login.",
+            description: "Answers authorization_pending until the login completes."),
+    ],
+    help: "The JWT/OIDC auth method issues tokens for JWTs signed by trusted keys, or for users who log in at an OIDC provider.",
+    lockoutLookahead: false)
 
     func loginIdentifier(_ request: LogicalRequest) -> String? { nil }
 
-    /// `framework.GenericNameRegex`: `\w(([\w-.@]+)?\w)?`, lowercased.
-    static func roleName(_ path: String) -> String? {
-        let name = String(path.dropFirst("role/".count))
-        guard !name.isEmpty else { return nil }
-        func word(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
-        guard let first = name.first, let last = name.last, word(first), word(last) else { return nil }
-        for c in name where !(word(c) || c == "-" || c == "." || c == "@") { return nil }
-        return name.lowercased()
+    /// Whether a login from `remote` is inside the role's bound CIDRs (always, when there are none).
+    static func allowed(_ remote: String?, _ cidrs: [String]) -> Bool {
+        cidrs.isEmpty || cidrs.contains { CIDRBlock($0)?.contains(remote ?? "") ?? false }
     }
 
     // MARK: Storage
@@ -94,7 +176,7 @@ struct JWTAuthEngine: SecretsEngine {
 
     // MARK: Config
 
-    func readConfig(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    func readConfig(_ request: PathRequest) async throws -> LogicalResponse? {
         guard let config = try await loadConfig(request.storage) else { throw LogicalError.notFound }
         var providerConfig = config.providerConfig
         if let provider = providerConfig["provider"]?.stringValue, let sensitive = Self.providerSensitiveKeys[provider] {
@@ -130,27 +212,27 @@ struct JWTAuthEngine: SecretsEngine {
     static let knownProviders: Set<String> = ["azure", "gsuite", "ibmisam", "secureauth", "kubernetes"]
     static let providerSensitiveKeys: [String: [String]] = ["gsuite": ["gsuite_service_account"]]
 
-    func writeConfig(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    func writeConfig(_ request: PathRequest) async throws -> LogicalResponse? {
         var config = JWTConfig()
-        config.oidcDiscoveryURL = try request.jwtString("oidc_discovery_url") ?? ""
-        config.oidcDiscoveryCAPEM = try request.jwtString("oidc_discovery_ca_pem") ?? ""
-        config.oidcClientID = try request.jwtString("oidc_client_id") ?? ""
-        config.oidcClientSecret = try request.jwtString("oidc_client_secret") ?? ""
-        config.oidcResponseMode = try request.jwtString("oidc_response_mode") ?? ""
-        config.oidcResponseTypes = try request.jwtStringList("oidc_response_types") ?? []
-        config.jwksURL = try request.jwtString("jwks_url") ?? ""
-        config.jwksCAPEM = try request.jwtString("jwks_ca_pem") ?? ""
-        config.defaultRole = (try request.jwtString("default_role") ?? "").lowercased()
-        config.jwtValidationPubKeys = try request.jwtStringList("jwt_validation_pubkeys") ?? []
-        config.jwtSupportedAlgs = try request.jwtStringList("jwt_supported_algs") ?? []
-        config.boundIssuer = try request.jwtString("bound_issuer") ?? ""
-        config.providerConfig = try request.jwtMap("provider_config") ?? [:]
-        config.overrideAllowedServerNames = try request.jwtStringList("override_allowed_server_names") ?? []
-        let skipJWKSValidation = try request.jwtBool("skip_jwks_validation") ?? false
-        let jwksPairs = request.data["jwks_pairs"]?.arrayValue ?? []
+        let f = request.fields
+        config.oidcDiscoveryURL = try f.string("oidc_discovery_url")
+        config.oidcDiscoveryCAPEM = try f.string("oidc_discovery_ca_pem")
+        config.oidcClientID = try f.string("oidc_client_id")
+        config.oidcClientSecret = try f.string("oidc_client_secret")
+        config.oidcResponseMode = try f.string("oidc_response_mode")
+        config.oidcResponseTypes = try f.strings("oidc_response_types")
+        config.jwksURL = try f.string("jwks_url")
+        config.jwksCAPEM = try f.string("jwks_ca_pem")
+        config.defaultRole = try f.string("default_role")
+        config.jwtValidationPubKeys = try f.strings("jwt_validation_pubkeys")
+        config.jwtSupportedAlgs = try f.strings("jwt_supported_algs")
+        config.boundIssuer = try f.string("bound_issuer")
+        config.providerConfig = try f.object("provider_config")
+        config.overrideAllowedServerNames = try f.strings("override_allowed_server_names")
+        let skipJWKSValidation = try f.bool("skip_jwks_validation")
 
         let existing = try await loadConfig(request.storage)
-        if let ns = try request.jwtBool("namespace_in_state") {
+        if let ns = try f.boolIfSet("namespace_in_state") {
             config.namespaceInState = ns
         } else {
             config.namespaceInState = existing?.namespaceInState ?? true
@@ -160,7 +242,6 @@ struct JWTAuthEngine: SecretsEngine {
         if !config.oidcDiscoveryURL.isEmpty { methodCount += 1 }
         if !config.jwtValidationPubKeys.isEmpty { methodCount += 1 }
         if !config.jwksURL.isEmpty { methodCount += 1 }
-        if !jwksPairs.isEmpty { methodCount += 1 }
 
         var warnings: [String] = []
         if methodCount != 1 {
@@ -199,16 +280,15 @@ struct JWTAuthEngine: SecretsEngine {
                 if !skipJWKSValidation { throw LogicalError.invalidRequest("error checking jwks URL") }
                 warnings.append("error checking jwks URL")
             }
-        } else if !config.jwtValidationPubKeys.isEmpty {
+        } else {
+            // Exactly one source is set: the public keys.
             for pem in config.jwtValidationPubKeys where VerificationKey.parsePEM(pem) == nil {
                 throw LogicalError.invalidRequest("error parsing public key: data does not contain any valid public keys")
             }
-        } else {
-            throw LogicalError.invalidRequest("'jwks_pairs' is not supported by this server")
         }
 
         for alg in config.jwtSupportedAlgs where !supportedSigningAlgorithms.contains(alg) {
-            throw LogicalError.invalidRequest("invalid jwt_supported_algs: unsupported signing algorithm \(GoFormat.quote(alg))")
+            throw LogicalError.invalidRequest("invalid jwt_supported_algs: unsupported signing algorithm \(FieldValue.goQuote(alg))")
         }
         if !config.oidcResponseTypes.allSatisfy({ $0 == "code" || $0 == "id_token" }) {
             throw LogicalError.invalidRequest(
@@ -221,15 +301,14 @@ struct JWTAuthEngine: SecretsEngine {
             }
         case "form_post": break
         default:
-            throw LogicalError.invalidRequest("invalid response_mode: \(GoFormat.quote(config.oidcResponseMode))")
+            throw LogicalError.invalidRequest("invalid response_mode: \(FieldValue.goQuote(config.oidcResponseMode))")
         }
         if !config.providerConfig.isEmpty {
-            guard let provider = config.providerConfig["provider"] else {
+            guard let name = config.providerConfig["provider"]?.stringValue else {
                 throw LogicalError.invalidRequest("invalid provider_config: 'provider' field not found in provider_config")
             }
-            let name = provider.stringValue ?? GoFormat.value(provider)
             guard Self.knownProviders.contains(name) else {
-                throw LogicalError.invalidRequest("invalid provider_config: provider \(GoFormat.quote(name)) not found in custom providers")
+                throw LogicalError.invalidRequest("invalid provider_config: provider \(FieldValue.goQuote(name)) not found in custom providers")
             }
         }
 
@@ -270,285 +349,4 @@ struct JWTAuthEngine: SecretsEngine {
         }
     }
 
-    // MARK: Roles
-
-    func listRoles(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        let keys = try await request.storage.list(prefix: "role/")
-        if keys.isEmpty { throw LogicalError.notFound }
-        return LogicalResponse(data: ["keys": .array(keys.sorted().map { .string($0) })])
-    }
-
-    func readRole(_ request: LogicalRequest, _ name: String) async throws -> LogicalResponse? {
-        guard let role = try await loadRole(request.storage, name) else { throw LogicalError.notFound }
-        return LogicalResponse(data: role.readData)
-    }
-
-    func deleteRole(_ request: LogicalRequest, _ name: String) async throws -> LogicalResponse? {
-        try await request.storage.delete("role/" + name)
-        return nil
-    }
-
-    func writeRole(_ request: LogicalRequest, _ name: String) async throws -> LogicalResponse? {
-        var role: JWTRole
-        if let existing = try await loadRole(request.storage, name) {
-            role = existing
-        } else {
-            role = JWTRole()
-        }
-
-        var roleType = try request.jwtString("role_type") ?? ""
-        if roleType.isEmpty { roleType = "oidc" }
-        guard roleType == "jwt" || roleType == "oidc" else { throw LogicalError.invalidRequest("invalid 'role_type': \(roleType)") }
-        role.roleType = roleType
-
-        try parseTokenFields(request, &role)
-        try upgradeLegacy(request, &role)
-
-        if let v = try request.jwtDuration("expiration_leeway") { role.expirationLeeway = v }
-        if let v = try request.jwtDuration("not_before_leeway") { role.notBeforeLeeway = v }
-        if let v = try request.jwtDuration("clock_skew_leeway") { role.clockSkewLeeway = v }
-        if let v = try request.jwtStringList("bound_audiences") { role.boundAudiences = v }
-        if let v = try request.jwtString("bound_subject") { role.boundSubject = v }
-        if let v = try request.jwtBool("verbose_oidc_logging") { role.verboseOIDCLogging = v }
-        if let v = try request.jwtDuration("max_age") { role.maxAge = v }
-        if let v = try request.jwtBool("token_policies_template_claims") { role.tokenPoliciesTemplateClaims = v }
-        if let v = try request.jwtBool("oidc_disable_confirmation") { role.oidcDisableConfirmation = v }
-
-        let boundClaimsType = try request.jwtString("bound_claims_type") ?? "string"
-        guard boundClaimsType == "string" || boundClaimsType == "glob" else {
-            throw LogicalError.invalidRequest("invalid 'bound_claims_type': \(boundClaimsType)")
-        }
-        role.boundClaimsType = boundClaimsType
-
-        if let bc = try request.jwtMap("bound_claims") {
-            role.boundClaims = bc
-            if boundClaimsType == "glob" {
-                for key in bc.keys.sorted() {
-                    let values = bc[key]!
-                    let list: [JSONValue]
-                    switch values {
-                    case .array(let a): list = a
-                    case .string, .bool, .int, .double: list = [values]
-                    default: throw LogicalError.invalidRequest("claim is not a string or list: \(GoFormat.value(values))")
-                    }
-                    for v in list {
-                        guard case .string = v else { throw LogicalError.invalidRequest("claim is not a string: \(GoFormat.value(v))") }
-                    }
-                }
-            }
-        }
-
-        if let mappings = try request.jwtKVPairs("claim_mappings") {
-            var targets: Set<String> = []
-            for source in mappings.keys.sorted() {
-                let target = mappings[source]!
-                if target == "role" {
-                    throw LogicalError.invalidRequest("metadata key \(GoFormat.quote(target)) is reserved and may not be a mapping destination")
-                }
-                if targets.contains(target) {
-                    throw LogicalError.invalidRequest("multiple keys are mapped to metadata key \(GoFormat.quote(target))")
-                }
-                targets.insert(target)
-            }
-            role.claimMappings = mappings
-        }
-
-        if let md = try request.jwtStringList("oauth2_metadata") {
-            for m in md where !["id_token", "refresh_token", "access_token"].contains(m) {
-                throw LogicalError.invalidRequest("Unrecognized oauth2 metadata name " + m)
-            }
-            role.oauth2Metadata = md
-        }
-
-        if let v = try request.jwtString("user_claim") { role.userClaim = v }
-        if role.userClaim.isEmpty { throw LogicalError.invalidRequest("a user claim must be defined on the role") }
-        if let v = try request.jwtBool("user_claim_json_pointer") { role.userClaimJSONPointer = v }
-        if let v = try request.jwtString("groups_claim") { role.groupsClaim = v }
-        if let v = try request.jwtStringList("oidc_scopes") { role.oidcScopes = v }
-        if let v = try request.jwtStringList("allowed_redirect_uris") { role.allowedRedirectURIs = v }
-        if let v = try request.jwtInt("poll_interval") { role.pollInterval = v }
-
-        let callbackMode = try request.jwtString("callback_mode") ?? "client"
-        guard ["device", "direct", "client"].contains(callbackMode) else {
-            throw LogicalError.invalidRequest("invalid 'callback_mode': \(callbackMode)")
-        }
-        role.callbackMode = callbackMode
-
-        if role.roleType == "oidc" && role.allowedRedirectURIs.isEmpty {
-            throw LogicalError.invalidRequest("'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.")
-        }
-        if roleType != "oidc" && role.boundAudiences.isEmpty && role.tokenBoundCIDRs.isEmpty && role.boundSubject.isEmpty
-            && (role.boundClaims ?? [:]).isEmpty
-        {
-            throw LogicalError.invalidRequest("must have at least one bound constraint when creating/updating a role")
-        }
-        if role.tokenMaxTTL > 0 && role.tokenTTL > role.tokenMaxTTL {
-            throw LogicalError.invalidRequest("ttl should not be greater than max ttl")
-        }
-
-        var warnings: [String] = []
-        if role.verboseOIDCLogging {
-            warnings.append(
-                "verbose_oidc_logging has been enabled for this role. This is not recommended in production since sensitive information may be present in OIDC responses."
-            )
-        }
-        try await request.storage.putJSON("role/" + name, role.json)
-        if warnings.isEmpty { return nil }
-        return LogicalResponse(warnings: warnings)
-    }
-
-    /// `tokenutil.ParseTokenFields`.
-    func parseTokenFields(_ request: LogicalRequest, _ role: inout JWTRole) throws {
-        if let cidrs = try request.jwtStringList("token_bound_cidrs") { role.tokenBoundCIDRs = try parseAddrs(cidrs) }
-        if let v = try request.jwtDuration("token_explicit_max_ttl") { role.tokenExplicitMaxTTL = v }
-        if let v = try request.jwtDuration("token_max_ttl") { role.tokenMaxTTL = v }
-        if role.tokenMaxTTL < 0 { throw LogicalError.invalidRequest("'token_max_ttl' cannot be negative") }
-        if let v = try request.jwtBool("token_no_default_policy") { role.tokenNoDefaultPolicy = v }
-        if let v = try request.jwtDuration("token_period") { role.tokenPeriod = v }
-        if role.tokenPeriod < 0 { throw LogicalError.invalidRequest("'token_period' cannot be negative") }
-        if let v = try request.jwtStringList("token_policies") { role.tokenPolicies = v }
-        if let t = try request.jwtString("token_type") {
-            switch t {
-            case "", "default": role.tokenType = "default"
-            case "service": role.tokenType = "service"
-            case "batch": role.tokenType = "batch"
-            default: throw LogicalError.invalidRequest("invalid 'token_type' value \(GoFormat.quote(t))")
-            }
-        }
-        if let v = try request.jwtInt("token_num_uses") { role.tokenNumUses = v }
-        if role.tokenNumUses < 0 { throw LogicalError.invalidRequest("'token_num_uses' cannot be negative") }
-        if role.tokenType == "batch" {
-            if role.tokenPeriod != 0 {
-                throw LogicalError.invalidRequest("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens")
-            }
-            if role.tokenNumUses != 0 {
-                throw LogicalError.invalidRequest(
-                    "'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count")
-            }
-        }
-        if let v = try request.jwtDuration("token_ttl") { role.tokenTTL = v }
-        if role.tokenTTL < 0 { throw LogicalError.invalidRequest("'token_ttl' cannot be negative") }
-        if role.tokenTTL > 0 && role.tokenMaxTTL > 0 && role.tokenTTL > role.tokenMaxTTL {
-            throw LogicalError.invalidRequest("'token_ttl' cannot be greater than 'token_max_ttl'")
-        }
-        if let v = try request.jwtBool("token_strictly_bind_ip") { role.tokenStrictlyBindIP = v }
-    }
-
-    /// `tokenutil.UpgradeValue` for the deprecated fields.
-    func upgradeLegacy(_ request: LogicalRequest, _ role: inout JWTRole) throws {
-        if request.has("token_policies") {
-            role.policies = request.has("policies") ? role.tokenPolicies : []
-        } else if request.has("policies") {
-            let p = (try request.jwtStringList("policies") ?? []).map { $0.lowercased() }
-            var seen: Set<String> = []
-            role.policies = p.filter { !$0.isEmpty && seen.insert($0).inserted }.sorted()
-            role.tokenPolicies = role.policies
-        }
-        if request.has("token_bound_cidrs") {
-            role.boundCIDRs = request.has("bound_cidrs") ? role.tokenBoundCIDRs : []
-        } else if request.has("bound_cidrs") {
-            role.boundCIDRs = try parseAddrs(try request.jwtStringList("bound_cidrs") ?? [])
-            role.tokenBoundCIDRs = role.boundCIDRs
-        }
-        func upgrade(_ old: String, _ new: String, _ oldVal: inout Int64, _ newVal: inout Int64, duration: Bool) throws {
-            if request.has(new) {
-                oldVal = request.has(old) ? newVal : 0
-            } else if request.has(old) {
-                oldVal = (duration ? try request.jwtDuration(old) : try request.jwtInt(old)) ?? 0
-                newVal = oldVal
-            }
-        }
-        try upgrade("num_uses", "token_num_uses", &role.numUses, &role.tokenNumUses, duration: false)
-        try upgrade("ttl", "token_ttl", &role.ttl, &role.tokenTTL, duration: true)
-        try upgrade("max_ttl", "token_max_ttl", &role.maxTTL, &role.tokenMaxTTL, duration: true)
-        try upgrade("period", "token_period", &role.period, &role.tokenPeriod, duration: true)
-    }
-
-    // MARK: Login
-
-    func login(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        guard let config = try await loadConfig(request.storage) else {
-            throw LogicalError.invalidRequest("could not load configuration")
-        }
-        var roleName = (try request.jwtString("role") ?? "").lowercased()
-        if roleName.isEmpty { roleName = config.defaultRole }
-        if roleName.isEmpty { throw LogicalError.invalidRequest("missing role") }
-        guard let role = try await loadRole(request.storage, roleName) else {
-            throw LogicalError.invalidRequest("role \(GoFormat.quote(roleName)) could not be found")
-        }
-        if role.roleType == "oidc" { throw LogicalError.invalidRequest("role with oidc role_type is not allowed") }
-        let token = try request.jwtString("jwt") ?? ""
-        if token.isEmpty { throw LogicalError.invalidRequest("missing token") }
-        if !role.tokenBoundCIDRs.isEmpty && !remoteAddrAllowed(request.remoteAddress, role.tokenBoundCIDRs) {
-            throw LogicalError.permissionDenied
-        }
-
-        let source: KeySource
-        do {
-            source = try await keySource(config)
-        } catch {
-            throw LogicalError.invalidRequest("error configuring token validator: \(error.message)")
-        }
-        let validator = TokenValidator(source: source, runtime: runtime)
-        let expected = ExpectedClaims(
-            issuer: config.boundIssuer, subject: role.boundSubject, audiences: role.boundAudiences,
-            signingAlgorithms: config.jwtSupportedAlgs.isEmpty ? supportedSigningAlgorithms : config.jwtSupportedAlgs,
-            notBeforeLeeway: role.notBeforeLeeway, expirationLeeway: role.expirationLeeway, clockSkewLeeway: role.clockSkewLeeway)
-        let claims: [String: JSONValue]
-        do {
-            claims = try await validator.validate(token, expected: expected)
-        } catch {
-            throw LogicalError.invalidRequest("error validating token: \(error.message)")
-        }
-        if case .array(let aud)? = Claims.get(claims, "aud"), !aud.isEmpty, role.boundAudiences.isEmpty {
-            throw LogicalError.invalidRequest("audience claim found in JWT but no audiences bound to the role")
-        }
-        let identity: Claims.Identity
-        do {
-            identity = try Claims.identity(claims, roleName: roleName, role: role)
-        } catch {
-            throw LogicalError.invalidRequest(error.message)
-        }
-        do {
-            try Claims.validateBound(type: role.boundClaimsType, bound: role.boundClaims, claims: claims)
-        } catch {
-            throw LogicalError.invalidRequest("error validating claims: \(error.message)")
-        }
-        return LogicalResponse(auth: makeAuth(role: role, roleName: roleName, identity: identity))
-    }
-
-    func makeAuth(role: JWTRole, roleName: String, identity: Claims.Identity, extraMetadata: [String: String] = [:]) -> AuthInfo {
-        var metadata = identity.metadata
-        for (k, v) in extraMetadata { metadata[k] = v }
-        let maxTTL = role.tokenExplicitMaxTTL > 0 ? role.tokenExplicitMaxTTL : role.tokenMaxTTL
-        return AuthInfo(
-            policies: role.tokenPolicies,
-            metadata: metadata,
-            displayName: identity.userName,
-            ttl: role.tokenTTL > 0 ? role.tokenTTL : nil,
-            maxTTL: maxTTL > 0 ? maxTTL : nil,
-            period: role.tokenPeriod > 0 ? role.tokenPeriod : nil,
-            numUses: Int(role.tokenNumUses),
-            renewable: true,
-            alias: AuthAlias(name: identity.userName, metadata: identity.metadata),
-            boundCIDRs: role.tokenBoundCIDRs,
-            noDefaultPolicy: role.tokenNoDefaultPolicy,
-            tokenType: role.tokenType,
-            internalData: ["role": roleName])
-    }
-
-    func renew(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        guard var auth = request.auth else { throw LogicalError.invalidRequest("request auth was nil") }
-        guard let roleName = auth.internalData["role"], !roleName.isEmpty else {
-            throw LogicalError.internalError("failed to fetch role_name during renewal")
-        }
-        guard let role = try await loadRole(request.storage, roleName) else {
-            throw LogicalError.invalidRequest("role \(roleName) does not exist during renewal")
-        }
-        auth.ttl = role.tokenTTL > 0 ? role.tokenTTL : nil
-        let maxTTL = role.tokenExplicitMaxTTL > 0 ? role.tokenExplicitMaxTTL : role.tokenMaxTTL
-        auth.maxTTL = maxTTL > 0 ? maxTTL : nil
-        auth.period = role.tokenPeriod > 0 ? role.tokenPeriod : nil
-        return LogicalResponse(auth: auth)
-    }
 }

@@ -80,7 +80,9 @@ func strings(_ v: JSONValue?) -> [String] {
     v?.arrayValue?.compactMap(\.stringValue) ?? []
 }
 
-/// A role, stored at `role/<name>` with OpenBao's field names; durations in seconds.
+/// A role, stored at `role/<name>` with OpenBao's field names; durations in seconds. The token settings are the
+/// shared ``TokenParameters`` (stored under their `token_*` names); the deprecated names keep their own values, as
+/// OpenBao's role does: equal to the `token_*` value when the last write sent them, zero otherwise.
 struct JWTRole: Sendable, Equatable {
     var roleType = "oidc"
     var expirationLeeway: Int64 = 0
@@ -104,17 +106,7 @@ struct JWTRole: Sendable, Equatable {
     var tokenPoliciesTemplateClaims = false
     var oidcDisableConfirmation = false
 
-    // tokenutil.TokenParams
-    var tokenBoundCIDRs: [String] = []
-    var tokenExplicitMaxTTL: Int64 = 0
-    var tokenMaxTTL: Int64 = 0
-    var tokenNoDefaultPolicy = false
-    var tokenNumUses: Int64 = 0
-    var tokenPeriod: Int64 = 0
-    var tokenPolicies: [String] = []
-    var tokenType = "default"
-    var tokenTTL: Int64 = 0
-    var tokenStrictlyBindIP = false
+    var token = TokenParameters()
 
     // Deprecated fields kept for read-back.
     var policies: [String] = []
@@ -125,7 +117,8 @@ struct JWTRole: Sendable, Equatable {
     var boundCIDRs: [String] = []
 
     var json: JSONValue {
-        var o: [String: JSONValue] = [
+        var o = token.responseData
+        let own: [String: JSONValue] = [
             "role_type": .string(roleType),
             "expiration_leeway": .int(expirationLeeway),
             "not_before_leeway": .int(notBeforeLeeway),
@@ -144,16 +137,6 @@ struct JWTRole: Sendable, Equatable {
             "max_age": .int(maxAge),
             "token_policies_template_claims": .bool(tokenPoliciesTemplateClaims),
             "oidc_disable_confirmation": .bool(oidcDisableConfirmation),
-            "token_bound_cidrs": .array(tokenBoundCIDRs.map { .string($0) }),
-            "token_explicit_max_ttl": .int(tokenExplicitMaxTTL),
-            "token_max_ttl": .int(tokenMaxTTL),
-            "token_no_default_policy": .bool(tokenNoDefaultPolicy),
-            "token_num_uses": .int(tokenNumUses),
-            "token_period": .int(tokenPeriod),
-            "token_policies": .array(tokenPolicies.map { .string($0) }),
-            "token_type": .string(tokenType),
-            "token_ttl": .int(tokenTTL),
-            "token_strictly_bind_ip": .bool(tokenStrictlyBindIP),
             "policies": .array(policies.map { .string($0) }),
             "num_uses": .int(numUses),
             "ttl": .int(ttl),
@@ -161,6 +144,7 @@ struct JWTRole: Sendable, Equatable {
             "period": .int(period),
             "bound_cidrs": .array(boundCIDRs.map { .string($0) }),
         ]
+        o.merge(own) { $1 }
         if let boundClaims { o["bound_claims"] = .object(boundClaims) }
         if let claimMappings { o["claim_mappings"] = .object(claimMappings.mapValues { .string($0) }) }
         if let oauth2Metadata { o["oauth2_metadata"] = .array(oauth2Metadata.map { .string($0) }) }
@@ -193,16 +177,7 @@ struct JWTRole: Sendable, Equatable {
         maxAge = v["max_age"]?.intValue ?? 0
         tokenPoliciesTemplateClaims = v["token_policies_template_claims"]?.boolValue ?? false
         oidcDisableConfirmation = v["oidc_disable_confirmation"]?.boolValue ?? false
-        tokenBoundCIDRs = strings(v["token_bound_cidrs"])
-        tokenExplicitMaxTTL = v["token_explicit_max_ttl"]?.intValue ?? 0
-        tokenMaxTTL = v["token_max_ttl"]?.intValue ?? 0
-        tokenNoDefaultPolicy = v["token_no_default_policy"]?.boolValue ?? false
-        tokenNumUses = v["token_num_uses"]?.intValue ?? 0
-        tokenPeriod = v["token_period"]?.intValue ?? 0
-        tokenPolicies = strings(v["token_policies"])
-        tokenType = v["token_type"]?.stringValue ?? "default"
-        tokenTTL = v["token_ttl"]?.intValue ?? 0
-        tokenStrictlyBindIP = v["token_strictly_bind_ip"]?.boolValue ?? false
+        token = TokenParameters(stored: v.objectValue ?? [:])
         policies = strings(v["policies"])
         numUses = v["num_uses"]?.intValue ?? 0
         ttl = v["ttl"]?.intValue ?? 0
@@ -210,12 +185,29 @@ struct JWTRole: Sendable, Equatable {
         period = v["period"]?.intValue ?? 0
         boundCIDRs = strings(v["bound_cidrs"])
         // Upgrade legacy values as OpenBao does on load.
-        if tokenTTL == 0 && ttl > 0 { tokenTTL = ttl }
-        if tokenMaxTTL == 0 && maxTTL > 0 { tokenMaxTTL = maxTTL }
-        if tokenPeriod == 0 && period > 0 { tokenPeriod = period }
-        if tokenNumUses == 0 && numUses > 0 { tokenNumUses = numUses }
-        if tokenPolicies.isEmpty && !policies.isEmpty { tokenPolicies = policies }
-        if tokenBoundCIDRs.isEmpty && !boundCIDRs.isEmpty { tokenBoundCIDRs = boundCIDRs }
+        if token.ttl == 0 && ttl > 0 { token.ttl = ttl }
+        if token.maxTTL == 0 && maxTTL > 0 { token.maxTTL = maxTTL }
+        if token.period == 0 && period > 0 { token.period = period }
+        if token.numUses == 0 && numUses > 0 { token.numUses = numUses }
+        if token.policies.isEmpty && !policies.isEmpty { token.policies = policies }
+        if token.boundCIDRs.isEmpty && !boundCIDRs.isEmpty { token.boundCIDRs = boundCIDRs }
+    }
+
+    /// After a write's token fields: a deprecated name the write sent takes the `token_*` value (which it set when
+    /// sent alone); one not sent while its `token_*` name was is cleared (OpenBao's `UpgradeValue`).
+    mutating func recordLegacy(sent: Set<TokenParameters.Legacy>, _ d: FieldData) {
+        for l in JWTAuthEngine.legacy {
+            let keep = sent.contains(l)
+            guard keep || d.has(l.newName) else { continue }
+            switch l {
+            case .policies: policies = keep ? token.policies : []
+            case .boundCIDRs: boundCIDRs = keep ? token.boundCIDRs : []
+            case .numUses: numUses = keep ? token.numUses : 0
+            case .ttl: ttl = keep ? token.ttl : 0
+            case .maxTTL: maxTTL = keep ? token.maxTTL : 0
+            case .period: period = keep ? token.period : 0
+            }
+        }
     }
 
     /// The role as `GET role/:name` shows it.
@@ -224,7 +216,8 @@ struct JWTRole: Sendable, Equatable {
             guard let l, !l.isEmpty else { return .null }
             return .array(l.map { .string($0) })
         }
-        var d: [String: JSONValue] = [
+        var d = token.responseData
+        let own: [String: JSONValue] = [
             "role_type": .string(roleType),
             "expiration_leeway": .int(expirationLeeway),
             "not_before_leeway": .int(notBeforeLeeway),
@@ -245,17 +238,8 @@ struct JWTRole: Sendable, Equatable {
             "max_age": .int(maxAge),
             "token_policies_template_claims": .bool(tokenPoliciesTemplateClaims),
             "oidc_disable_confirmation": .bool(oidcDisableConfirmation),
-            "token_bound_cidrs": .array(tokenBoundCIDRs.map { .string($0) }),
-            "token_explicit_max_ttl": .int(tokenExplicitMaxTTL),
-            "token_max_ttl": .int(tokenMaxTTL),
-            "token_no_default_policy": .bool(tokenNoDefaultPolicy),
-            "token_period": .int(tokenPeriod),
-            "token_policies": .array(tokenPolicies.map { .string($0) }),
-            "token_type": .string(tokenType),
-            "token_ttl": .int(tokenTTL),
-            "token_num_uses": .int(tokenNumUses),
-            "token_strictly_bind_ip": .bool(tokenStrictlyBindIP),
         ]
+        d.merge(own) { $1 }
         if pollInterval > 0 { d["poll_interval"] = .int(pollInterval) }
         if !policies.isEmpty { d["policies"] = d["token_policies"] }
         if !boundCIDRs.isEmpty { d["bound_cidrs"] = d["token_bound_cidrs"] }

@@ -5,7 +5,7 @@ import Logging
 
 extension JWTAuthEngine {
     /// `oidc/auth_url`: starts an authorization-code (or implicit) flow and returns the provider URL.
-    func authURL(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    func authURL(_ request: PathRequest) async throws -> LogicalResponse? {
         let empty = LogicalResponse(data: ["auth_url": ""])
         guard let config = try await loadConfig(request.storage) else {
             throw LogicalError.invalidRequest("could not load configuration")
@@ -13,14 +13,14 @@ extension JWTAuthEngine {
         guard config.authType == .oidcFlow else {
             throw LogicalError.invalidRequest("OIDC login is not configured for this mount")
         }
-        var roleName = (try request.jwtString("role") ?? "").lowercased()
+        var roleName = try request.fields.string("role")
         if roleName.isEmpty { roleName = config.defaultRole }
         if roleName.isEmpty { throw LogicalError.invalidRequest("missing role") }
-        var redirectURI = try request.jwtString("redirect_uri") ?? ""
+        var redirectURI = try request.fields.string("redirect_uri")
         guard let role = try await loadRole(request.storage, roleName) else {
-            throw LogicalError.invalidRequest("role \(GoFormat.quote(roleName)) could not be found")
+            throw LogicalError.invalidRequest("role \(FieldValue.goQuote(roleName)) could not be found")
         }
-        let clientNonce = try request.jwtString("client_nonce") ?? ""
+        let clientNonce = try request.fields.string("client_nonce")
         if clientNonce.isEmpty && (role.callbackMode == "direct" || role.callbackMode == "device") {
             throw LogicalError.invalidRequest("missing client_nonce")
         }
@@ -107,12 +107,29 @@ extension JWTAuthEngine {
         return false
     }
 
+    /// What the provider (through the user's browser) sends to the callback.
+    struct CallbackInput {
+        var state: String
+        var code: String
+        var error: String
+        var clientNonce: String
+    }
+
     /// `oidc/callback` (GET): exchanges the code for tokens and logs in.
-    func callback(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    func callback(_ request: PathRequest) async throws -> LogicalResponse? {
+        let f = request.fields
+        return try await callback(
+            request,
+            CallbackInput(
+                state: try f.string("state"), code: try f.string("code"), error: try f.string("error"),
+                clientNonce: try f.string("client_nonce")))
+    }
+
+    func callback(_ request: PathRequest, _ input: CallbackInput) async throws -> LogicalResponse? {
         guard let config = try await loadConfig(request.storage) else {
             throw LogicalError.invalidRequest(errLoginFailed + " Could not load configuration")
         }
-        let stateID = try request.jwtString("state") ?? ""
+        let stateID = input.state
         guard let oidcReq = await runtime.request(stateID) else {
             throw LogicalError.invalidRequest(errLoginFailed + " Expired or missing OAuth state.")
         }
@@ -121,7 +138,7 @@ extension JWTAuthEngine {
         guard let role = try await loadRole(request.storage, oidcReq.roleName) else {
             throw LogicalError.invalidRequest(errLoginFailed + " Role could not be found")
         }
-        let oidcError = (try request.jwtString("error") ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        let oidcError = input.error.trimmingCharacters(in: .whitespaces).lowercased()
         if !oidcError.isEmpty {
             let known = [
                 "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type", "invalid_scope", "server_error",
@@ -131,11 +148,11 @@ extension JWTAuthEngine {
             throw LogicalError.invalidRequest(
                 errLoginFailed + " An unknown error occurred during OIDC authentication. Check server logs for details")
         }
-        let clientNonce = try request.jwtString("client_nonce") ?? ""
+        let clientNonce = input.clientNonce
         if !oidcReq.clientNonce.isEmpty && clientNonce != oidcReq.clientNonce && role.callbackMode != "direct" {
             throw LogicalError.invalidRequest("invalid client_nonce")
         }
-        if !role.tokenBoundCIDRs.isEmpty && !remoteAddrAllowed(request.remoteAddress, role.tokenBoundCIDRs) {
+        if !Self.allowed(request.logical.remoteAddress, role.token.boundCIDRs) {
             throw LogicalError.permissionDenied
         }
         let doc: DiscoveryDocument
@@ -145,7 +162,7 @@ extension JWTAuthEngine {
             throw LogicalError.internalError("error getting provider for login operation: \(error)")
         }
 
-        var code = try request.jwtString("code") ?? ""
+        var code = input.code
         if code == "no_code" { code = oidcReq.code }
         let rawIDToken: String
         var tokenResponse: [String: JSONValue] = [:]
@@ -158,11 +175,11 @@ extension JWTAuthEngine {
             do {
                 tokenResponse = try await exchange(config: config, doc: doc, oidcReq: oidcReq, code: code)
             } catch {
-                throw LogicalError.invalidRequest(errLoginFailed + " Error exchanging oidc code: \(GoFormat.quote(String(describing: error))).")
+                throw LogicalError.invalidRequest(errLoginFailed + " Error exchanging oidc code: \(FieldValue.goQuote(String(describing: error))).")
             }
             guard let idt = tokenResponse["id_token"]?.stringValue else {
                 throw LogicalError.invalidRequest(
-                    errLoginFailed + " Error exchanging oidc code: \(GoFormat.quote("id_token is missing from auth code exchange")).")
+                    errLoginFailed + " Error exchanging oidc code: \(FieldValue.goQuote("id_token is missing from auth code exchange")).")
             }
             rawIDToken = idt
         }
@@ -173,7 +190,7 @@ extension JWTAuthEngine {
             claims = try await verifyIDToken(rawIDToken, config: config, doc: doc, oidcReq: oidcReq)
         } catch let e as ValidationFailure {
             if code.isEmpty { throw LogicalError.invalidRequest("Token verification failed. \(e.message)") }
-            throw LogicalError.invalidRequest(errLoginFailed + " Error exchanging oidc code: \(GoFormat.quote(e.message)).")
+            throw LogicalError.invalidRequest(errLoginFailed + " Error exchanging oidc code: \(FieldValue.goQuote(e.message)).")
         }
         if let n = claims["nonce"] {
             if n != .string(oidcReq.nonce) { throw LogicalError.invalidRequest(errLoginFailed + " invalid ID token nonce.") }
@@ -256,13 +273,13 @@ extension JWTAuthEngine {
         let algs = config.jwtSupportedAlgs.isEmpty ? ["RS256"] : config.jwtSupportedAlgs
         guard algs.contains(jws.alg) else {
             throw ValidationFailure(
-                "Provider.VerifyIDToken: invalid id_token signature: go-jose/go-jose: unexpected signature algorithm \(GoFormat.quote(jws.alg)); expected \(GoFormat.list(algs))"
+                "Provider.VerifyIDToken: invalid id_token signature: go-jose/go-jose: unexpected signature algorithm \(FieldValue.goQuote(jws.alg)); expected \(GoFormat.list(algs))"
             )
         }
         let iss = claims["iss"]?.stringValue ?? ""
         guard iss == doc.issuer else {
             throw ValidationFailure(
-                "Provider.VerifyIDToken: invalid id_token issuer: id token issued by a different provider, expected \(GoFormat.quote(doc.issuer)) got \(GoFormat.quote(iss))"
+                "Provider.VerifyIDToken: invalid id_token issuer: id token issued by a different provider, expected \(FieldValue.goQuote(doc.issuer)) got \(FieldValue.goQuote(iss))"
             )
         }
         var aud: [String] = []
@@ -272,7 +289,7 @@ extension JWTAuthEngine {
         let wanted = oidcReq.audiences.isEmpty ? [config.oidcClientID] : oidcReq.audiences
         guard wanted.contains(where: { aud.contains($0) }) else {
             throw ValidationFailure(
-                "Provider.VerifyIDToken: invalid id_token audiences: oidc: expected audience \(GoFormat.quote(config.oidcClientID)) got \(GoFormat.list(aud))"
+                "Provider.VerifyIDToken: invalid id_token audiences: oidc: expected audience \(FieldValue.goQuote(config.oidcClientID)) got \(GoFormat.list(aud))"
             )
         }
         let now = Date().timeIntervalSince1970
@@ -303,32 +320,30 @@ extension JWTAuthEngine {
     /// `oidc/callback` (POST) for `form_post` response mode: records the code or ID token for the state.
     /// OpenBao answers with an HTML page that re-submits to the GET callback; this SDK has no raw-body
     /// responses, so the recorded values are used by the next GET callback with `code=no_code`.
-    func callbackPost(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    func callbackPost(_ request: PathRequest) async throws -> LogicalResponse? {
         guard let config = try await loadConfig(request.storage) else {
             throw LogicalError.invalidRequest(errLoginFailed + " Could not load configuration.")
         }
-        guard config.oidcResponseMode == "form_post" else { throw LogicalError(.status(405), messages: []) }
-        let stateID = try request.jwtString("state") ?? ""
+        // A bare 405, without a body, as OpenBao answers.
+        guard config.oidcResponseMode == "form_post" else { return LogicalResponse(httpStatus: 405) }
+        let stateID = try request.fields.string("state")
         guard var oidcReq = await runtime.request(stateID) else {
             throw LogicalError.invalidRequest(errLoginFailed + " Expired or missing OAuth state.")
         }
-        oidcReq.code = try request.jwtString("code") ?? ""
-        oidcReq.idToken = try request.jwtString("id_token") ?? ""
+        oidcReq.code = try request.fields.string("code")
+        oidcReq.idToken = try request.fields.string("id_token")
         await runtime.updateRequest(oidcReq)
-        var forwarded = request
-        forwarded.operation = .read
-        forwarded.data = ["state": .string(stateID), "code": "no_code"]
-        if let cn = request.data["client_nonce"] { forwarded.data["client_nonce"] = cn }
-        return try await callback(forwarded)
+        return try await callback(
+            request, CallbackInput(state: stateID, code: "no_code", error: "", clientNonce: try request.fields.string("client_nonce")))
     }
 
     /// `oidc/poll`: only the direct/device callback modes use it; neither completes here.
-    func poll(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        let stateID = try request.jwtString("state") ?? ""
+    func poll(_ request: PathRequest) async throws -> LogicalResponse? {
+        let stateID = try request.fields.string("state")
         guard let oidcReq = await runtime.request(stateID) else {
             throw LogicalError.invalidRequest(errLoginFailed + " Expired or missing OAuth state.")
         }
-        let clientNonce = try request.jwtString("client_nonce") ?? ""
+        let clientNonce = try request.fields.string("client_nonce")
         if !oidcReq.clientNonce.isEmpty && clientNonce != oidcReq.clientNonce {
             await runtime.deleteRequest(stateID)
             throw LogicalError.invalidRequest("invalid client_nonce")

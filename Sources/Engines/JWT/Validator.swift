@@ -40,7 +40,7 @@ struct TokenValidator: Sendable {
         case .failure(.malformed(let m)): throw ValidationFailure("invalid algorithm (alg) header parameter: \(m)")
         }
         for a in expected.signingAlgorithms where !supportedSigningAlgorithms.contains(a) {
-            throw ValidationFailure("invalid algorithm (alg) header parameter: unsupported signing algorithm \(GoFormat.quote(a))")
+            throw ValidationFailure("invalid algorithm (alg) header parameter: unsupported signing algorithm \(FieldValue.goQuote(a))")
         }
         let algs = expected.signingAlgorithms.isEmpty ? ["RS256"] : expected.signingAlgorithms
         if jws.signature.isEmpty { throw ValidationFailure("invalid algorithm (alg) header parameter: token must be signed") }
@@ -154,7 +154,7 @@ struct TokenValidator: Sendable {
             }
             if !supportedSigningAlgorithms.contains(jws.alg) {
                 throw ValidationFailure(
-                    "error verifying token signature: oidc: malformed jwt: go-jose/go-jose: unexpected signature algorithm \(GoFormat.quote(jws.alg)); expected \(GoFormat.list(supportedSigningAlgorithms))"
+                    "error verifying token signature: oidc: malformed jwt: go-jose/go-jose: unexpected signature algorithm \(FieldValue.goQuote(jws.alg)); expected \(GoFormat.list(supportedSigningAlgorithms))"
                 )
             }
             do {

@@ -2,29 +2,27 @@ import CofferSDK
 
 /// The cubbyhole engine: kv v1 semantics on storage the core scopes to the calling token, without lease
 /// durations.
-struct CubbyholeEngine: SecretsEngine {
-    let store = PassthroughStore(missingDataError: LogicalError(.internal, "1 error occurred:\n\t* missing data fields\n\n"))
-    static let missingPath = LogicalError(.internal, "1 error occurred:\n\t* missing path\n\n")
+struct CubbyholeEngine: PassthroughEngine {
+    /// OpenBao's cubbyhole returns these as Go errors (500).
+    static let missingData = LogicalError.goError(.internal, "missing data fields")
+    static let missingPath = LogicalError.goError(.internal, "missing path")
 
-    func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        switch request.operation {
-        case .read:
-            if request.path.isEmpty { throw Self.missingPath }
-            guard let data = try await store.read(request) else { throw LogicalError.notFound }
-            return LogicalResponse(data: data)
-        case .create, .update: return try await store.write(request)
-        case .delete:
-            if request.path.isEmpty { throw Self.missingPath }
-            return try await store.delete(request)
-        case .list: return try await store.list(request)
-        case .patch:
-            try requireMergePatchContentType(request)
-            throw KVErrors.unsupportedOperation
-        case .help, .renew: throw KVErrors.unsupportedOperation
-        }
+    static let router = passthroughRouter(
+        synopsis: "Read and write arbitrary secrets in the calling token's own cubbyhole.",
+        description: """
+            Each path holds one JSON object, stored as written. Every token sees its own cubbyhole: no other token, \
+            not even a root token, can read it, and it is destroyed when the token is revoked or expires.
+            """,
+        help: "The cubbyhole engine gives every token a private store of arbitrary JSON objects, removed with the token.")
+
+    func read(_ request: PathRequest) async throws -> LogicalResponse? {
+        if request.path.isEmpty { throw Self.missingPath }
+        guard let data = try await stored(request) else { throw LogicalError.notFound }
+        return LogicalResponse(data: data)
     }
 
-    func existenceCheck(_ request: LogicalRequest) async throws -> Bool? {
-        try await store.exists(request)
+    func delete(_ request: PathRequest) async throws -> LogicalResponse? {
+        if request.path.isEmpty { throw Self.missingPath }
+        return try await removeStored(request)
     }
 }

@@ -5,101 +5,100 @@ import Synchronization
 /// The identity token backend under `identity/oidc/`: config, named keys, roles, token generation, introspection and
 /// the discovery documents.
 extension IdentityStore {
-    enum OIDCRoute: Equatable {
-        case config
-        case keyList
-        case key(String)
-        case rotateKey(String)
-        case roleList
-        case role(String)
-        case token(String)
-        case introspect
-        case discovery
-        case jwks
-    }
-
-    /// Names as OpenBao's path patterns accept them: word characters, with `-` and `.` inside.
-    static func isValidOIDCName(_ name: String) -> Bool {
-        func isWord(_ c: Character) -> Bool { c == "_" || (c.isASCII && (c.isLetter || c.isNumber)) }
-        guard let first = name.first, let last = name.last, isWord(first), isWord(last) else { return false }
-        return name.allSatisfy { isWord($0) || $0 == "-" || $0 == "." }
-    }
-
-    static func oidcRoute(_ rawPath: String, operation: CofferSDK.Operation) -> OIDCRoute? {
-        var path = rawPath
-        if operation == .list, path.hasSuffix("/") { path.removeLast() }
-        switch path {
-        case "oidc/config": return .config
-        case "oidc/key": return .keyList
-        case "oidc/role": return .roleList
-        case "oidc/introspect": return .introspect
-        case "oidc/.well-known/openid-configuration": return .discovery
-        case "oidc/.well-known/keys": return .jwks
-        default: break
-        }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 3, parts[0] == "oidc", isValidOIDCName(parts[2]) else { return nil }
-        switch (parts[1], parts.count) {
-        case ("key", 3): return .key(parts[2])
-        case ("key", 4) where parts[3] == "rotate": return .rotateKey(parts[2])
-        case ("role", 3): return .role(parts[2])
-        case ("token", 3): return .token(parts[2])
-        default: return nil
+    /// Every OIDC handler first makes sure the built-in `default` key exists.
+    static func oidc(
+        _ summary: String, noContent: Bool = false,
+        _ method: @escaping Method
+    ) -> Handler {
+        Handler(summary, noContent: noContent) { store, request in
+            try await store.ensureDefaultKey()
+            return try await method(store)(request)
         }
     }
 
-    func handleOIDC(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        guard let route = Self.oidcRoute(request.path, operation: request.operation) else {
-            throw LogicalError.unsupportedPath(request.path)
-        }
-        let op = request.operation
-        let isWrite = op == .create || op == .update
-        let fields = IdentityFields(request.data)
-        try await ensureDefaultKey()
-        switch route {
-        case .config:
-            switch op {
-            case .read: return try await readOIDCConfig()
-            case .create, .update: return try await writeOIDCConfig(fields)
-            default: throw IdentityErrors.unsupportedOperation
-            }
-        case .keyList:
-            guard op == .list else { throw IdentityErrors.unsupportedOperation }
-            return try await listNames(prefix: OIDCLayout.keyPrefix)
-        case .key(let name):
-            switch op {
-            case .read: return try await readNamedKey(name)
-            case .create, .update: return try await writeNamedKey(name, fields)
-            case .delete: return try await deleteNamedKey(name)
-            default: throw IdentityErrors.unsupportedOperation
-            }
-        case .rotateKey(let name):
-            guard isWrite else { throw IdentityErrors.unsupportedOperation }
-            return try await rotateNamedKey(name, fields)
-        case .roleList:
-            guard op == .list else { throw IdentityErrors.unsupportedOperation }
-            return try await listNames(prefix: OIDCLayout.rolePrefix)
-        case .role(let name):
-            switch op {
-            case .read: return try await readOIDCRole(name)
-            case .create, .update: return try await writeOIDCRole(name, fields)
-            case .delete: return try await deleteOIDCRole(name)
-            default: throw IdentityErrors.unsupportedOperation
-            }
-        case .token(let name):
-            guard op == .read else { throw IdentityErrors.unsupportedOperation }
-            return try await generateIDToken(role: name, entityID: request.entityID)
-        case .introspect:
-            guard isWrite else { throw IdentityErrors.unsupportedOperation }
-            return try await introspect(fields)
-        case .discovery:
-            guard op == .read else { throw IdentityErrors.unsupportedOperation }
-            return try await discoveryDocument()
-        case .jwks:
-            guard op == .read else { throw IdentityErrors.unsupportedOperation }
-            return try await publicKeySet()
-        }
+    /// `oidc/<kind>/?` to list, and `oidc/<kind>/{name}` to read, write and delete one object (with an existence
+    /// check, so that a write to a new name needs the `create` capability).
+    static func oidcObjectRoutes(
+        _ kind: String, fields: [Field], read: @escaping Method, write: @escaping Method, delete: @escaping Method,
+        list: @escaping Method, exists: @escaping @Sendable (IdentityStore, String) async throws -> Bool
+    ) -> [Route] {
+        [
+            Route("oidc/\(kind)/?", operations: [.list: oidc("List the \(kind)s.", list)], synopsis: "List the \(kind)s."),
+            Route(
+                "oidc/\(kind)/{name}", fields: [Field("name", .string, "The name of the \(kind).")] + fields,
+                operations: [
+                    .read: oidc("Read a \(kind).", read),
+                    .update: oidc("Create or update a \(kind).", noContent: true, write),
+                    .delete: oidc("Delete a \(kind).", noContent: true, delete),
+                ],
+                existenceCheck: { store, request in
+                    try await store.ensureDefaultKey()
+                    return try await exists(store, try request.fields.string("name"))
+                },
+                synopsis: "Manage a \(kind) of identity tokens."),
+        ]
     }
+
+    static let oidcRoutes: [Route] =
+        [
+            Route(
+                "oidc/config/?", fields: [Field("issuer", .string, "The issuer URL of identity tokens (scheme, host and optional port); empty to use the server's api_addr.")],
+                operations: [
+                    .read: oidc("Read the OIDC configuration.", IdentityStore.readOIDCConfig),
+                    .update: oidc("Write the OIDC configuration.", IdentityStore.writeOIDCConfig),
+                ],
+                synopsis: "The configuration of identity tokens."),
+            Route(
+                "oidc/key/{name}/rotate/?",
+                fields: [
+                    Field("name", .string, "The name of the key."),
+                    Field("verification_ttl", .durationSecond, "How long the rotated-out public key stays published; the key's own setting when absent."),
+                ],
+                operations: [.update: oidc("Rotate a named key.", noContent: true, IdentityStore.rotateNamedKey)],
+                synopsis: "Rotate a named key now."),
+        ]
+        + oidcObjectRoutes(
+            "key",
+            fields: [
+                Field("rotation_period", .durationSecond, default: .int(OIDCLayout.defaultPeriod), "How often the signing key is rotated."),
+                Field("verification_ttl", .durationSecond, default: .int(OIDCLayout.defaultPeriod), "How long a rotated-out public key stays published for verification."),
+                Field("algorithm", .string, default: "RS256", "The signing algorithm: RS256, RS384, RS512, ES256, ES384, ES512 or EdDSA."),
+                Field("allowed_client_ids", .commaStringSlice, "The client IDs of the roles that may sign with the key; \"*\" for all."),
+            ],
+            read: IdentityStore.readNamedKey, write: IdentityStore.writeNamedKey, delete: IdentityStore.deleteNamedKey,
+            list: IdentityStore.listNamedKeys, exists: { store, name in try await store.loadNamedKey(name) != nil })
+        + oidcObjectRoutes(
+            "role",
+            fields: [
+                Field("key", .string, "The named key that signs the role's tokens."),
+                Field("template", .string, "A JSON template of extra claims (plain or base64)."),
+                Field("client_id", .string, "The audience of the role's tokens; generated when absent."),
+                Field("ttl", .durationSecond, default: .int(OIDCLayout.defaultPeriod), "The lifetime of the role's tokens."),
+            ],
+            read: IdentityStore.readOIDCRole, write: IdentityStore.writeOIDCRole, delete: IdentityStore.deleteOIDCRole,
+            list: IdentityStore.listOIDCRoles, exists: { store, name in try await store.loadOIDCRole(name) != nil })
+        + [
+            Route(
+                "oidc/token/{name}", fields: [Field("name", .string, "The name of the role.")],
+                operations: [.read: oidc("Issue an identity token for the calling entity.", IdentityStore.generateIDToken)],
+                synopsis: "Issue an identity token signed by the role's key."),
+            Route(
+                "oidc/introspect/?",
+                fields: [
+                    Field("token", .string, "The identity token to check."),
+                    Field("client_id", .string, "When set, the token's audience must include it."),
+                ],
+                operations: [.update: oidc("Check an identity token.", IdentityStore.introspect)],
+                synopsis: "Check whether an identity token is active."),
+            Route(
+                "oidc/.well-known/openid-configuration/?",
+                operations: [.read: oidc("Read the OpenID discovery document.", IdentityStore.discoveryDocument)],
+                unauthenticated: true, synopsis: "The OpenID discovery document of identity tokens."),
+            Route(
+                "oidc/.well-known/keys/?",
+                operations: [.read: oidc("Read the public keys.", IdentityStore.publicKeySet)],
+                unauthenticated: true, synopsis: "The public keys that verify identity tokens (JWKS)."),
+        ]
 
     // MARK: Storage
 
@@ -151,6 +150,9 @@ extension IdentityStore {
         oidcDefaultKeyReady.withLock { $0 = true }
     }
 
+    func listNamedKeys(_ request: PathRequest) async throws -> LogicalResponse? { try await listNames(prefix: OIDCLayout.keyPrefix) }
+    func listOIDCRoles(_ request: PathRequest) async throws -> LogicalResponse? { try await listNames(prefix: OIDCLayout.rolePrefix) }
+
     func listNames(prefix: String) async throws -> LogicalResponse? {
         let names = try await storage.list(prefix: prefix).filter { !$0.hasSuffix("/") }.sorted()
         if names.isEmpty { throw LogicalError.notFound }
@@ -159,16 +161,15 @@ extension IdentityStore {
 
     // MARK: Config
 
-    func readOIDCConfig() async throws -> LogicalResponse? {
+    func readOIDCConfig(_ request: PathRequest) async throws -> LogicalResponse? {
         let config = try await loadOIDC(OIDCConfig.self, OIDCLayout.configKey) ?? OIDCConfig()
         return LogicalResponse(data: ["issuer": .string(config.issuer)])
     }
 
     static let issuerWarning = "If \"issuer\" is set explicitly, all tokens must be validated against that address, including those issued by secondary clusters. Setting issuer to \"\" will restore the default behavior of using the cluster's api_addr as the issuer."
 
-    func writeOIDCConfig(_ fields: IdentityFields) async throws -> LogicalResponse? {
-        guard fields.data["issuer"] != nil else { return nil }
-        let issuer = try fields.string("issuer")
+    func writeOIDCConfig(_ request: PathRequest) async throws -> LogicalResponse? {
+        guard let issuer = try request.fields.stringIfSet("issuer") else { return nil }
         if !issuer.isEmpty, !Self.isValidIssuer(issuer) {
             throw LogicalError.invalidRequest(
                 "invalid issuer, which must include only a scheme, host, and optional port (e.g. https://example.com:8200)")
@@ -213,7 +214,8 @@ extension IdentityStore {
 
     // MARK: Named keys
 
-    func readNamedKey(_ name: String) async throws -> LogicalResponse? {
+    func readNamedKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         guard let key = try await loadNamedKey(name) else { throw LogicalError.notFound }
         return LogicalResponse(data: [
             "algorithm": .string(key.algorithm),
@@ -223,30 +225,23 @@ extension IdentityStore {
         ])
     }
 
-    /// A duration field with the framework's error text.
-    static func durationField(_ fields: IdentityFields, _ key: String) throws -> Int64? {
-        guard let v = fields.data[key], !v.isNull else { return nil }
-        switch GoDuration.parseDurationSecond(v) {
-        case .success(let d): return d
-        case .failure(let e): throw LogicalError.invalidRequest("error converting input for field \"\(key)\": \(e.message)")
-        }
-    }
-
-    func writeNamedKey(_ name: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
-        try await oidcLock.withLock {
+    func writeNamedKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        return try await oidcLock.withLock {
             let now = Date()
             let existing = try await loadNamedKey(name)
-            let rotationPeriod = try Self.durationField(fields, "rotation_period") ?? existing?.rotationPeriod ?? OIDCLayout.defaultPeriod
-            let verificationTTL = try Self.durationField(fields, "verification_ttl") ?? existing?.verificationTTL ?? OIDCLayout.defaultPeriod
+            let rotationPeriod = try fields.durationIfSet("rotation_period") ?? existing?.rotationPeriod ?? OIDCLayout.defaultPeriod
+            let verificationTTL = try fields.durationIfSet("verification_ttl") ?? existing?.verificationTTL ?? OIDCLayout.defaultPeriod
             if rotationPeriod < 60 { throw LogicalError.invalidRequest("rotation_period must be at least one minute") }
             if verificationTTL > 10 * rotationPeriod {
                 throw LogicalError.invalidRequest("verification_ttl cannot be longer than 10x rotation_period")
             }
-            let algorithm = fields.has("algorithm") ? try fields.string("algorithm") : (existing?.algorithm ?? "RS256")
+            let algorithm = try fields.stringIfSet("algorithm") ?? existing?.algorithm ?? "RS256"
             guard OIDCAlgorithm.all.contains(algorithm) else {
                 throw LogicalError.invalidRequest("unknown signing algorithm \"\(algorithm)\"")
             }
-            let allowed = try fields.stringList("allowed_client_ids") ?? existing?.allowedClientIDs ?? []
+            let allowed = try fields.stringsIfSet("allowed_client_ids") ?? existing?.allowedClientIDs ?? []
             if let existing, verificationTTL < existing.verificationTTL {
                 let roles = try await allOIDCRoles()
                 if roles.contains(where: { $0.key == name && $0.ttl > verificationTTL }) {
@@ -278,7 +273,8 @@ extension IdentityStore {
         }
     }
 
-    func deleteNamedKey(_ name: String) async throws -> LogicalResponse? {
+    func deleteNamedKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         if name == OIDCLayout.defaultKeyName {
             throw LogicalError.invalidRequest("deletion of key \"\(name)\" not allowed")
         }
@@ -293,8 +289,9 @@ extension IdentityStore {
         }
     }
 
-    func rotateNamedKey(_ name: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
-        let override = try Self.durationField(fields, "verification_ttl")
+    func rotateNamedKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
+        let override = try request.fields.durationIfSet("verification_ttl")
         return try await oidcLock.withLock {
             guard var key = try await loadNamedKey(name) else {
                 throw LogicalError.invalidRequest("no named key found at \"\(name)\"")
@@ -340,7 +337,8 @@ extension IdentityStore {
 
     // MARK: Roles
 
-    func readOIDCRole(_ name: String) async throws -> LogicalResponse? {
+    func readOIDCRole(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         guard let role = try await loadOIDCRole(name) else { throw LogicalError.notFound }
         return LogicalResponse(data: [
             "client_id": .string(role.clientID),
@@ -350,14 +348,15 @@ extension IdentityStore {
         ])
     }
 
-    func writeOIDCRole(_ name: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
-        try await oidcLock.withLock {
+    func writeOIDCRole(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        return try await oidcLock.withLock {
             let existing = try await loadOIDCRole(name)
             var role = existing ?? OIDCRole(name: name, key: "", template: "", clientID: "", ttl: OIDCLayout.defaultPeriod)
-            if fields.data["key"] != nil { role.key = try fields.string("key") }
+            if let key = try fields.stringIfSet("key") { role.key = key }
             if role.key.isEmpty { throw LogicalError.invalidRequest("the key parameter is required") }
-            if fields.data["template"] != nil {
-                var template = try fields.string("template")
+            if var template = try fields.stringIfSet("template") {
                 if let decoded = Data(base64Encoded: template), let text = String(data: decoded, encoding: .utf8) {
                     template = text
                 }
@@ -368,7 +367,7 @@ extension IdentityStore {
                 }
                 role.template = template
             }
-            if let ttl = try Self.durationField(fields, "ttl") { role.ttl = ttl }
+            if let ttl = try fields.durationIfSet("ttl") { role.ttl = ttl }
             let clientID = try fields.string("client_id")
             if !clientID.isEmpty { role.clientID = clientID }
             if role.clientID.isEmpty { role.clientID = OIDCIDs.clientID() }
@@ -384,14 +383,17 @@ extension IdentityStore {
         }
     }
 
-    func deleteOIDCRole(_ name: String) async throws -> LogicalResponse? {
+    func deleteOIDCRole(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         try await oidcLock.withLock { try await storage.delete(OIDCLayout.roleKey(name)) }
         return nil
     }
 
     // MARK: Tokens
 
-    func generateIDToken(role name: String, entityID: String) async throws -> LogicalResponse? {
+    func generateIDToken(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
+        let entityID = request.logical.entityID
         guard let role = try await loadOIDCRole(name) else {
             throw LogicalError.invalidRequest("role \"\(name)\" not found")
         }
@@ -442,9 +444,9 @@ extension IdentityStore {
         ])
     }
 
-    func introspect(_ fields: IdentityFields) async throws -> LogicalResponse? {
-        let token = try fields.string("token")
-        let clientID = try fields.string("client_id")
+    func introspect(_ request: PathRequest) async throws -> LogicalResponse? {
+        let token = try request.fields.string("token")
+        let clientID = try request.fields.string("client_id")
         if let failure = try await introspectionFailure(token: token, clientID: clientID, now: Date()) {
             var body = "{\"active\":false,\"error\":"
             JSONValue.writeStringPublic(failure, to: &body)
@@ -511,7 +513,7 @@ extension IdentityStore {
 
     // MARK: Discovery
 
-    func discoveryDocument() async throws -> LogicalResponse? {
+    func discoveryDocument(_ request: PathRequest) async throws -> LogicalResponse? {
         let issuer = try await effectiveIssuer()
         var body = "{\"issuer\":"
         JSONValue.writeStringPublic(issuer, to: &body)
@@ -523,7 +525,7 @@ extension IdentityStore {
     }
 
     /// The JWKS: every published key of the named keys roles use.
-    func publicKeySet() async throws -> LogicalResponse? {
+    func publicKeySet(_ request: PathRequest) async throws -> LogicalResponse? {
         let now = Date()
         let used = Set(try await allOIDCRoles().map(\.key)).sorted()
         var jwks: [String] = []

@@ -29,18 +29,24 @@ extension IdentityStore {
         var canonicalID: String
         var customMetadata: [String: String]?
 
-        init(_ fields: IdentityFields) throws {
+        /// The fields of a write; `entity_id` is the older name of `canonical_id`, and the deprecated `alias`
+        /// paths take no custom metadata.
+        init(_ request: PathRequest) throws {
+            let fields = request.fields
             name = try fields.string("name")
             mountAccessor = try fields.string("mount_accessor")
             canonicalID = try fields.string("canonical_id")
-            customMetadata = try fields.kvPairs("custom_metadata")
+            if canonicalID.isEmpty { canonicalID = try fields.string("entity_id") }
+            customMetadata = request.pattern.hasPrefix("alias") ? nil : try fields.pairsIfSet("custom_metadata")
         }
     }
 
-    func registerEntityAlias(_ fields: IdentityFields) async throws -> LogicalResponse? {
-        let id = try fields.string("id")
-        if !id.isEmpty { return try await updateEntityAliasByID(id, fields) }
-        let input = try AliasInput(fields)
+    /// Writes to `entity-alias` and `entity-alias/id/:id` (and the deprecated `alias` paths): the alias named by
+    /// `id`, else the one with the same mount and name, is updated; otherwise one is created.
+    func writeEntityAlias(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
+        if !id.isEmpty { return try await updateEntityAlias(id: id, request) }
+        let input = try AliasInput(request)
         if input.mountAccessor.isEmpty || input.name.isEmpty {
             throw LogicalError.invalidRequest("'id' or 'mount_accessor' and 'name' must be provided")
         }
@@ -53,8 +59,8 @@ extension IdentityStore {
         }
     }
 
-    func updateEntityAliasByID(_ id: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
-        var input = try AliasInput(fields)
+    func updateEntityAlias(id: String, _ request: PathRequest) async throws -> LogicalResponse? {
+        var input = try AliasInput(request)
         let mounts = await mountAccessors()
         return try await mutate { state in
             guard let alias = state.alias(id: id) else { throw LogicalError.invalidRequest("invalid alias ID provided") }
@@ -157,13 +163,15 @@ extension IdentityStore {
         return LogicalResponse(data: ["id": .string(alias.id), "canonical_id": .string(alias.canonicalID)])
     }
 
-    func readEntityAlias(id: String) async throws -> LogicalResponse? {
+    func readEntityAlias(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         let state = try await snapshot()
         guard let a = state.alias(id: id) else { throw LogicalError.notFound }
         return LogicalResponse(data: Self.aliasResponse(a, mounts: await mountAccessors(), inEntity: false))
     }
 
-    func deleteEntityAlias(id: String) async throws -> LogicalResponse? {
+    func deleteEntityAlias(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         try await mutate { state in
             guard let a = state.alias(id: id), var e = state.entity(id: a.canonicalID) else { return }
             e.aliases.removeAll { $0.id == id }
@@ -172,7 +180,7 @@ extension IdentityStore {
         return nil
     }
 
-    func listEntityAliases() async throws -> LogicalResponse? {
+    func listEntityAliases(_ request: PathRequest) async throws -> LogicalResponse? {
         let state = try await snapshot()
         let aliases = state.sortedAliases
         if aliases.isEmpty { throw LogicalError.notFound }

@@ -2,39 +2,33 @@ import CofferSDK
 
 /// `identity/entity`, `entity/id/:id`, `entity/name/:name`, their lists, `entity/batch-delete`, `entity/merge`.
 extension IdentityStore {
-    /// POST `entity`: updates the entity named by `id` (which must exist) or by `name`, else creates one.
-    func registerEntity(_ fields: IdentityFields) async throws -> LogicalResponse? {
+    /// Writes to `entity`, `entity/id/:id`, `entity/name/:name` (and the deprecated `persona` paths): updates the
+    /// entity named by `id` (which must exist) or by `name`, else creates one.
+    func writeEntity(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
         let id = try fields.string("id")
+        let name = try fields.string("name")
+        let metadata = try fields.metadataIfSet("metadata")
+        // The persona paths take neither policies nor disabled.
+        let persona = request.pattern.hasPrefix("persona")
+        let policies = persona ? nil : try fields.stringsIfSet("policies").map(sanitizedPolicies)
+        let disabled = persona ? nil : try fields.boolIfSet("disabled")
         return try await mutate { state in
             var existing: Entity?
             if !id.isEmpty {
                 guard let e = state.entity(id: id) else { throw LogicalError.invalidRequest("entity not found from id") }
                 existing = e
             }
-            return try Self.upsertEntity(&state, existing: existing, name: try fields.string("name"), fields: fields)
-        }
-    }
-
-    func updateEntityByID(_ id: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
-        try await mutate { state in
-            guard let e = state.entity(id: id) else { throw LogicalError.invalidRequest("entity not found from id") }
-            return try Self.upsertEntity(&state, existing: e, name: try fields.string("name"), fields: fields)
-        }
-    }
-
-    func updateEntityByName(_ name: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
-        try await mutate { state in
-            try Self.upsertEntity(&state, existing: state.entity(name: name), name: name, fields: fields)
+            return try Self.upsertEntity(
+                &state, existing: existing, name: name, policies: policies, metadata: metadata, disabled: disabled)
         }
     }
 
     /// The common create/update: returns `{aliases, id, name}` for a new entity, nothing for an update.
     static func upsertEntity(
-        _ state: inout IdentityState, existing: Entity?, name: String, fields: IdentityFields
+        _ state: inout IdentityState, existing: Entity?, name: String, policies: [String]?, metadata: [String: String]??,
+        disabled: Bool?
     ) throws -> LogicalResponse? {
-        let policies = try fields.stringList("policies")
-        let metadata = try fields.kvPairs("metadata")
-        let disabled = try fields.bool("disabled")
         var entity = existing
         if let policies, policies.contains("root") { throw LogicalError.invalidRequest("policies cannot contain root") }
         if !name.isEmpty, let byName = state.entity(name: name) {
@@ -49,7 +43,7 @@ extension IdentityStore {
         var e = entity ?? Entity(
             id: IdentityIDs.uuid(), name: "", metadata: nil, policies: [], disabled: false, creationTime: now,
             lastUpdateTime: now, mergedEntityIDs: nil, aliases: [])
-        if let policies { e.policies = deduplicated(policies) }
+        if let policies { e.policies = policies }
         if !name.isEmpty { e.name = name }
         if let metadata { e.metadata = metadata }
         if let disabled { e.disabled = disabled }
@@ -63,13 +57,15 @@ extension IdentityStore {
         return LogicalResponse(data: ["id": .string(e.id), "name": .string(e.name), "aliases": aliasIDs])
     }
 
-    func readEntity(id: String) async throws -> LogicalResponse? {
+    func readEntityByID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         let state = try await snapshot()
         guard let e = state.entity(id: id) else { throw LogicalError.notFound }
         return LogicalResponse(data: await entityResponse(e, state))
     }
 
-    func readEntity(name: String) async throws -> LogicalResponse? {
+    func readEntityByName(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         let state = try await snapshot()
         guard let e = state.entity(name: name) else { throw LogicalError.notFound }
         return LogicalResponse(data: await entityResponse(e, state))
@@ -97,12 +93,14 @@ extension IdentityStore {
         ]
     }
 
-    func deleteEntity(id: String) async throws -> LogicalResponse? {
+    func deleteEntityByID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         try await mutate { state in Self.removeEntity(&state, id: id) }
         return nil
     }
 
-    func deleteEntity(name: String) async throws -> LogicalResponse? {
+    func deleteEntityByName(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         try await mutate { state in
             if let e = state.entity(name: name) { Self.removeEntity(&state, id: e.id) }
         }
@@ -120,7 +118,7 @@ extension IdentityStore {
         state.removeEntity(id)
     }
 
-    func listEntitiesByID() async throws -> LogicalResponse? {
+    func listEntitiesByID(_ request: PathRequest) async throws -> LogicalResponse? {
         let state = try await snapshot()
         let entities = state.sortedEntities
         if entities.isEmpty { throw LogicalError.notFound }
@@ -143,26 +141,27 @@ extension IdentityStore {
         return LogicalResponse(data: ["keys": entities.map(\.id).json, "key_info": .object(info)])
     }
 
-    func listEntitiesByName() async throws -> LogicalResponse? {
+    func listEntitiesByName(_ request: PathRequest) async throws -> LogicalResponse? {
         let entities = try await snapshot().sortedEntities
         if entities.isEmpty { throw LogicalError.notFound }
         return LogicalResponse(data: ["keys": entities.map(\.name).json])
     }
 
-    func batchDeleteEntities(_ fields: IdentityFields) async throws -> LogicalResponse? {
-        let ids = try fields.stringList("entity_ids") ?? []
+    func batchDeleteEntities(_ request: PathRequest) async throws -> LogicalResponse? {
+        let ids = try request.fields.strings("entity_ids")
         if ids.isEmpty { throw LogicalError.invalidRequest("missing entity ids to delete") }
+        if ids.contains("") { throw LogicalError.goError(.internal, "missing entity id") }
         try await mutate { state in
             for id in ids { Self.removeEntity(&state, id: id) }
         }
         return nil
     }
 
-    func mergeEntities(_ fields: IdentityFields) async throws -> LogicalResponse? {
+    func mergeEntities(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
         let toID = try fields.string("to_entity_id")
-        let fromIDs = deduplicated(try fields.stringList("from_entity_ids") ?? [])
-        let keep = try fields.stringList("conflicting_alias_ids_to_keep") ?? []
-        _ = try fields.bool("force")
+        let fromIDs = deduplicated(try fields.strings("from_entity_ids"))
+        let keep = try fields.strings("conflicting_alias_ids_to_keep")
         if toID.isEmpty { throw LogicalError.invalidRequest("missing entity id to merge to") }
         if fromIDs.isEmpty { throw LogicalError.invalidRequest("missing entity ids to merge from") }
         let mounts = await mountAccessors()

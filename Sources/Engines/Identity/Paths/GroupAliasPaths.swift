@@ -3,17 +3,19 @@ import CofferSDK
 /// `identity/group-alias`, `group-alias/id/:id` and its list. A group alias ties an external group to a name on an
 /// auth mount; a group has at most one.
 extension IdentityStore {
-    func registerGroupAlias(_ fields: IdentityFields) async throws -> LogicalResponse? {
-        if fields.has("id") { return try await updateGroupAliasByID(try fields.string("id"), fields) }
-        return try await upsertGroupAlias(aliasID: nil, fields)
+    /// A write to `group-alias`: with `id`, that alias is updated.
+    func writeGroupAlias(_ request: PathRequest) async throws -> LogicalResponse? {
+        if request.fields.has("id") { return try await updateGroupAliasByID(request) }
+        return try await upsertGroupAlias(aliasID: nil, request.fields)
     }
 
-    func updateGroupAliasByID(_ id: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
+    func updateGroupAliasByID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         if id.isEmpty { throw LogicalError.invalidRequest("empty group alias ID") }
-        return try await upsertGroupAlias(aliasID: id, fields)
+        return try await upsertGroupAlias(aliasID: id, request.fields)
     }
 
-    private func upsertGroupAlias(aliasID: String?, _ fields: IdentityFields) async throws -> LogicalResponse? {
+    private func upsertGroupAlias(aliasID: String?, _ fields: FieldData) async throws -> LogicalResponse? {
         let name = try fields.string("name")
         let accessor = try fields.string("mount_accessor")
         let canonicalID = try fields.string("canonical_id")
@@ -88,13 +90,15 @@ extension IdentityStore {
         return out
     }
 
-    func readGroupAlias(id: String) async throws -> LogicalResponse? {
+    func readGroupAlias(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         let state = try await snapshot()
         guard let a = state.groupAlias(id: id) else { throw LogicalError.notFound }
         return LogicalResponse(data: Self.groupAliasResponse(a, mounts: await mountAccessors()))
     }
 
-    func deleteGroupAlias(id: String) async throws -> LogicalResponse? {
+    func deleteGroupAlias(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         try await mutate { state in
             guard var g = state.group(aliasID: id) else { return }
             g.alias = nil
@@ -104,7 +108,7 @@ extension IdentityStore {
         return nil
     }
 
-    func listGroupAliases() async throws -> LogicalResponse? {
+    func listGroupAliases(_ request: PathRequest) async throws -> LogicalResponse? {
         let state = try await snapshot()
         let aliases = state.sortedGroupAliases
         if aliases.isEmpty { throw LogicalError.notFound }

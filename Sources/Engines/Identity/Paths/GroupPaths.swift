@@ -2,30 +2,53 @@ import CofferSDK
 
 /// `identity/group`, `group/id/:id`, `group/name/:name` and their lists.
 extension IdentityStore {
-    func registerGroup(_ fields: IdentityFields) async throws -> LogicalResponse? {
-        let id = try fields.string("id")
-        if !id.isEmpty { return try await updateGroupByID(id, fields) }
+    /// The fields of a group write.
+    struct GroupInput {
+        var name: String
+        var type: String?
+        var policies: [String]?
+        var metadata: [String: String]??
+        var memberEntityIDs: [String]?
+        var memberGroupIDs: [String]?
+
+        init(_ fields: FieldData) throws {
+            name = try fields.string("name")
+            type = try fields.stringIfSet("type")
+            policies = try fields.stringsIfSet("policies").map(sanitizedPolicies)
+            metadata = try fields.metadataIfSet("metadata")
+            memberEntityIDs = try fields.stringsIfSet("member_entity_ids").map(nonEmpty)
+            memberGroupIDs = try fields.stringsIfSet("member_group_ids").map(nonEmpty)
+        }
+    }
+
+    /// A write to `group`: the group named by `id`, else by `name`, is updated; otherwise one is created.
+    func writeGroup(_ request: PathRequest) async throws -> LogicalResponse? {
+        if request.fields.has("id") { return try await updateGroupByID(request) }
+        let input = try GroupInput(request.fields)
         return try await mutate { state in
-            try Self.upsertGroup(&state, existing: nil, name: try fields.string("name"), fields: fields)
+            try Self.upsertGroup(&state, existing: nil, input: input)
         }
     }
 
-    func updateGroupByID(_ id: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
-        try await mutate { state in
+    func updateGroupByID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
+        if id.isEmpty { throw LogicalError.invalidRequest("empty group ID") }
+        let input = try GroupInput(request.fields)
+        return try await mutate { state in
             guard let g = state.group(id: id) else { throw LogicalError.invalidRequest("invalid group ID") }
-            return try Self.upsertGroup(&state, existing: g, name: try fields.string("name"), fields: fields)
+            return try Self.upsertGroup(&state, existing: g, input: input)
         }
     }
 
-    func updateGroupByName(_ name: String, _ fields: IdentityFields) async throws -> LogicalResponse? {
-        try await mutate { state in
-            try Self.upsertGroup(&state, existing: state.group(name: name), name: name, fields: fields)
+    func updateGroupByName(_ request: PathRequest) async throws -> LogicalResponse? {
+        let input = try GroupInput(request.fields)
+        return try await mutate { state in
+            try Self.upsertGroup(&state, existing: state.group(name: input.name), input: input)
         }
     }
 
-    static func upsertGroup(
-        _ state: inout IdentityState, existing: Group?, name: String, fields: IdentityFields
-    ) throws -> LogicalResponse? {
+    static func upsertGroup(_ state: inout IdentityState, existing: Group?, input: GroupInput) throws -> LogicalResponse? {
+        let name = input.name
         var group = existing
         if !name.isEmpty, let byName = state.group(name: name) {
             if group == nil {
@@ -40,10 +63,9 @@ extension IdentityStore {
             id: IdentityIDs.uuid(), name: "", type: "", policies: nil, metadata: nil, memberEntityIDs: nil,
             parentGroupIDs: nil, creationTime: now, lastUpdateTime: now, modifyIndex: 0, alias: nil)
         if !name.isEmpty { g.name = name }
-        if let policies = try fields.stringList("policies") { g.policies = policies }
+        if let policies = input.policies { g.policies = policies }
         if g.policies?.contains("root") ?? false { throw LogicalError.invalidRequest("policies cannot contain root") }
-        if fields.has("type") {
-            let type = try fields.string("type")
+        if let type = input.type {
             if !g.type.isEmpty, type != g.type { throw LogicalError.invalidRequest("group type cannot be changed") }
             g.type = type
         }
@@ -51,8 +73,8 @@ extension IdentityStore {
         if g.type != "internal" && g.type != "external" {
             throw LogicalError.invalidRequest("invalid group type \"\(g.type)\"")
         }
-        if let metadata = try fields.kvPairs("metadata") { g.metadata = metadata }
-        if let members = try fields.stringList("member_entity_ids") {
+        if let metadata = input.metadata { g.metadata = metadata }
+        if let members = input.memberEntityIDs {
             if g.type == "external" {
                 throw LogicalError.invalidRequest("member entities can't be set manually for external groups")
             }
@@ -60,7 +82,7 @@ extension IdentityStore {
             if members.count > 512 { throw LogicalError.invalidRequest("member entity IDs exceeding the limit of 512") }
         }
         var memberGroupIDs: [String]?
-        if let members = try fields.stringList("member_group_ids") {
+        if let members = input.memberGroupIDs {
             if g.type == "external" { throw LogicalError.invalidRequest("member groups can't be set for external groups") }
             memberGroupIDs = members
         }
@@ -70,17 +92,16 @@ extension IdentityStore {
         if let ids = g.memberEntityIDs {
             let unique = deduplicated(ids)
             for id in unique where state.entity(id: id) == nil {
-                throw IdentityErrors.wrapped("invalid entity ID \"\(id)\"")
+                throw LogicalError.goError(.internal, "invalid entity ID \"\(id)\"")
             }
             g.memberEntityIDs = unique
         }
-        if let p = g.policies { g.policies = deduplicated(p) }
         g.lastUpdateTime = now
         g.modifyIndex += 1
         if let wanted = memberGroupIDs.map(deduplicated) {
             for id in wanted {
-                if id == g.id { throw IdentityErrors.wrapped("member group ID \"\(id)\" is same as the ID of the group") }
-                guard state.group(id: id) != nil else { throw IdentityErrors.wrapped("invalid member group ID \"\(id)\"") }
+                if id == g.id { throw LogicalError.goError(.internal, "member group ID \"\(id)\" is same as the ID of the group") }
+                guard state.group(id: id) != nil else { throw LogicalError.goError(.internal, "invalid member group ID \"\(id)\"") }
             }
             // Members no longer listed lose this group as a parent.
             for oldID in state.memberGroupIDs(of: g.id) where !wanted.contains(oldID) {
@@ -105,13 +126,15 @@ extension IdentityStore {
         return LogicalResponse(data: ["id": .string(g.id), "name": .string(g.name)])
     }
 
-    func readGroup(id: String) async throws -> LogicalResponse? {
+    func readGroupByID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         let state = try await snapshot()
         guard let g = state.group(id: id) else { throw LogicalError.notFound }
         return LogicalResponse(data: await groupResponse(g, state))
     }
 
-    func readGroup(name: String) async throws -> LogicalResponse? {
+    func readGroupByName(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         let state = try await snapshot()
         guard let g = state.group(name: name) else { throw LogicalError.notFound }
         return LogicalResponse(data: await groupResponse(g, state))
@@ -146,19 +169,21 @@ extension IdentityStore {
         ]
     }
 
-    func deleteGroup(id: String) async throws -> LogicalResponse? {
+    func deleteGroupByID(_ request: PathRequest) async throws -> LogicalResponse? {
+        let id = try request.fields.string("id")
         try await mutate { state in state.removeGroup(id) }
         return nil
     }
 
-    func deleteGroup(name: String) async throws -> LogicalResponse? {
+    func deleteGroupByName(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         try await mutate { state in
             if let g = state.group(name: name) { state.removeGroup(g.id) }
         }
         return nil
     }
 
-    func listGroupsByID() async throws -> LogicalResponse? {
+    func listGroupsByID(_ request: PathRequest) async throws -> LogicalResponse? {
         let state = try await snapshot()
         let groups = state.sortedGroups
         if groups.isEmpty { throw LogicalError.notFound }
@@ -181,7 +206,7 @@ extension IdentityStore {
         return LogicalResponse(data: ["keys": groups.map(\.id).json, "key_info": .object(info)])
     }
 
-    func listGroupsByName() async throws -> LogicalResponse? {
+    func listGroupsByName(_ request: PathRequest) async throws -> LogicalResponse? {
         let groups = try await snapshot().sortedGroups
         if groups.isEmpty { throw LogicalError.notFound }
         return LogicalResponse(data: ["keys": groups.map(\.name).json])

@@ -10,13 +10,19 @@ extension IdentityStore {
         var aliasName = ""
         var aliasMountAccessor = ""
 
-        init(_ fields: IdentityFields, idField: String) throws {
+        init(_ fields: FieldData) throws {
             var count = 0
-            if fields.has(idField) { id = try fields.string(idField); count += 1 }
-            if fields.has("name") { name = try fields.string("name"); count += 1 }
-            if fields.has("alias_id") { aliasID = try fields.string("alias_id"); count += 1 }
-            if fields.has("alias_name") { aliasName = try fields.string("alias_name"); count += 1 }
-            if fields.has("alias_mount_accessor") { aliasMountAccessor = try fields.string("alias_mount_accessor"); count += 1 }
+            /// A criterion the request sent (even as null or empty, as OpenBao counts them).
+            func sent(_ key: String, _ value: inout String) throws {
+                guard fields.has(key) else { return }
+                value = try fields.string(key)
+                count += 1
+            }
+            try sent("id", &id)
+            try sent("name", &name)
+            try sent("alias_id", &aliasID)
+            try sent("alias_name", &aliasName)
+            try sent("alias_mount_accessor", &aliasMountAccessor)
             switch count {
             case 0:
                 throw LogicalError.invalidRequest("query parameter not supplied")
@@ -32,8 +38,8 @@ extension IdentityStore {
         }
     }
 
-    func lookupEntity(_ fields: IdentityFields) async throws -> LogicalResponse? {
-        let c = try LookupCriteria(fields, idField: "id")
+    func lookupEntity(_ request: PathRequest) async throws -> LogicalResponse? {
+        let c = try LookupCriteria(request.fields)
         let state = try await snapshot()
         let entity: Entity?
         if !c.id.isEmpty {
@@ -51,8 +57,8 @@ extension IdentityStore {
         return LogicalResponse(data: await entityResponse(entity, state))
     }
 
-    func lookupGroup(_ fields: IdentityFields) async throws -> LogicalResponse? {
-        let c = try LookupCriteria(fields, idField: "id")
+    func lookupGroup(_ request: PathRequest) async throws -> LogicalResponse? {
+        let c = try LookupCriteria(request.fields)
         let state = try await snapshot()
         let group: Group?
         if !c.id.isEmpty {

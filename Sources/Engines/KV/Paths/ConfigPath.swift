@@ -2,17 +2,17 @@ import CofferSDK
 
 /// `<mount>/config`: mount-wide kv v2 settings.
 extension KVv2Engine {
-    func readConfig(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    func readConfig(_ request: PathRequest) async throws -> LogicalResponse? {
         let config = try await KVConfig.load(request.storage)
         return LogicalResponse(data: config.responseData)
     }
 
-    func writeConfig(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: true)
-        let maxVersions = try fields.int("max_versions")
-        let casRequired = try fields.bool("cas_required")
-        let deleteVersionAfter = try fields.duration("delete_version_after")
-        let metadataCASRequired = try fields.bool("metadata_cas_required")
+    func writeConfig(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let maxVersions = try fields.intIfSet("max_versions")
+        let casRequired = try fields.boolIfSet("cas_required")
+        let deleteVersionAfter = try fields.durationIfSet("delete_version_after")
+        let metadataCASRequired = try fields.boolIfSet("metadata_cas_required")
         try await lock("\u{0}config").withLock {
             var config = try await KVConfig.load(request.storage)
             if let maxVersions { config.maxVersions = uint32Count(maxVersions) }

@@ -3,9 +3,10 @@ import Foundation
 
 /// `<mount>/data/<path>`: read, write, merge-patch and soft-delete the versions of a key.
 extension KVv2Engine {
-    func readData(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: true)
-        let requested = try fields.int("version") ?? 0
+    /// The engine's hot path: two field reads (`path`, `version`) before the storage reads, nothing else.
+    func readData(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
+        let requested = try request.fields.int("version")
         guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { throw LogicalError.notFound }
         let version = requested > 0 ? requested : meta.currentVersion
         guard version > 0, let info = meta.versions[version] else { throw LogicalError.notFound }
@@ -18,10 +19,11 @@ extension KVv2Engine {
         return LogicalResponse(data: ["data": data, "metadata": meta.versionResponse(version)])
     }
 
-    func writeData(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: false)
-        guard let data = try fields.map("data") else { throw LogicalError.invalidRequest("no data provided") }
-        let cas = try Self.checkAndSet(fields)
+    func writeData(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
+        // The converted map: `null` (or `[null]`) is stored as null and read back as null, as in OpenBao.
+        guard let stored = try request.fields.getOk("data") else { throw LogicalError.invalidRequest("no data provided") }
+        let cas = try Self.checkAndSet(request.fields)
         return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             // A key created by this write shares its created_time with version 1, as in OpenBao.
@@ -29,15 +31,17 @@ extension KVv2Engine {
             var meta = try await KVLayout.loadMetadata(request.storage, path) ?? KeyMetadata(now: formatVaultTime(now))
             try Self.verifyCheckAndSet(cas, meta: meta, config: config)
             let version = try await storeNewVersion(
-                request.storage, path: path, meta: &meta, config: config, data: data.map { .object($0) } ?? .null, now: now)
+                request.storage, path: path, meta: &meta, config: config, data: stored, now: now)
             return LogicalResponse(data: meta.versionResponse(version).objectValue)
         }
     }
 
-    func patchData(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: true)
-        guard let patch = try fields.map("data"), let patch else { throw LogicalError.invalidRequest("no data provided") }
-        let cas = try Self.checkAndSet(fields)
+    func patchData(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
+        guard let patch = try request.fields.getOk("data"), patch != .null else {
+            throw LogicalError.invalidRequest("no data provided")
+        }
+        let cas = try Self.checkAndSet(request.fields)
         return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return emptyNotFoundResponse() }
@@ -50,7 +54,7 @@ extension KVv2Engine {
             guard let existing = try await KVLayout.loadVersionData(request.storage, path, current) else {
                 return emptyNotFoundResponse()
             }
-            let merged = jsonMergePatch(target: existing, patch: .object(patch))
+            let merged = jsonMergePatch(target: existing, patch: patch)
             let version = try await storeNewVersion(
                 request.storage, path: path, meta: &meta, config: config, data: merged, now: Date())
             return LogicalResponse(data: meta.versionResponse(version).objectValue)
@@ -58,7 +62,8 @@ extension KVv2Engine {
     }
 
     /// DELETE on the data path soft-deletes the latest version.
-    func deleteLatestVersion(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
+    func deleteLatestVersion(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
         try await lock(path).withLock {
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return }
             let now = Date()
@@ -94,16 +99,13 @@ extension KVv2Engine {
         return version
     }
 
-    /// The `options.cas` value of a write, if given.
-    static func checkAndSet(_ fields: FieldParser) throws -> Int64? {
-        guard let options = try fields.map("options"), let options, let cas = options["cas"] else { return nil }
-        switch cas {
-        case .int(let i): return i
-        case .string(let s):
-            if let i = Int64(s) { return i }
-        default: break
+    /// The `options.cas` value of a write, if given, read as OpenBao weakly decodes it (an integer field's rules).
+    static func checkAndSet(_ fields: FieldData) throws -> Int64? {
+        guard let cas = try fields.object("options")["cas"] else { return nil }
+        guard case .success(let version) = FieldValue.int(cas) else {
+            throw LogicalError.invalidRequest("error parsing check-and-set parameter")
         }
-        throw LogicalError.invalidRequest("error parsing check-and-set parameter")
+        return version
     }
 
     static func verifyCheckAndSet(_ cas: Int64?, meta: KeyMetadata, config: KVConfig) throws {

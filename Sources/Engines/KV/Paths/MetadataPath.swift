@@ -3,20 +3,43 @@ import Foundation
 
 /// `<mount>/metadata/<path>`: key settings, version bookkeeping, listing, and permanent deletion.
 extension KVv2Engine {
-    func readMetadata(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
+    func readMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
         guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { throw LogicalError.notFound }
         return LogicalResponse(data: meta.responseData)
     }
 
-    func listMetadata(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: true)
-        let after = request.string("after") ?? ""
-        let limit = try fields.int("limit") ?? 0
+    func listMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
+        let keys = try await listedKeys(request)
+        return LogicalResponse(data: ["keys": .array(keys.map { .string($0) })])
+    }
+
+    /// `LIST detailed-metadata/<folder>`: the keys of a metadata listing, each with its metadata as a read of
+    /// `metadata/<key>` returns it (an empty object for a sub-folder).
+    func listDetailedMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
+        let folder = folderPrefix(try request.fields.string("path"))
+        let keys = try await listedKeys(request)
+        var info: [String: JSONValue] = [:]
+        for key in keys {
+            if key.hasSuffix("/") {
+                info[key] = .object([:])
+            } else if let meta = try await KVLayout.loadMetadata(request.storage, folder + key) {
+                info[key] = .object(meta.responseData)
+            }
+        }
+        return LogicalResponse(data: ["keys": .array(keys.map { .string($0) }), "key_info": .object(info)])
+    }
+
+    /// The keys below the request's folder, after `after` and at most `limit` of them; 404 when there are none.
+    func listedKeys(_ request: PathRequest) async throws -> [String] {
+        let path = try request.fields.string("path")
+        let after = try request.fields.string("after")
+        let limit = try request.fields.int("limit")
         var keys = try await request.storage.list(prefix: KVLayout.metadataKey(folderPrefix(path)))
         if !after.isEmpty { keys = keys.filter { $0 > after } }
         if limit > 0 { keys = Array(keys.prefix(Int(limit))) }
         if keys.isEmpty { throw LogicalError.notFound }
-        return LogicalResponse(data: ["keys": .array(keys.map { .string($0) })])
+        return keys
     }
 
     /// The settings a metadata write or patch may change.
@@ -27,15 +50,12 @@ extension KVv2Engine {
         var metadataCAS: Int64?
         var metadataCASRequired: Bool?
 
-        init(_ fields: FieldParser) throws {
-            maxVersions = try fields.int("max_versions")
-            casRequired = try fields.bool("cas_required")
-            deleteVersionAfter = try fields.duration("delete_version_after")
-            if let d = deleteVersionAfter, d < 0 {
-                throw fields.error("delete_version_after", "cannot provide negative value '\(d)'")
-            }
-            metadataCAS = try fields.int("metadata_cas")
-            metadataCASRequired = try fields.bool("metadata_cas_required")
+        init(_ fields: FieldData) throws {
+            maxVersions = try fields.intIfSet("max_versions")
+            casRequired = try fields.boolIfSet("cas_required")
+            deleteVersionAfter = try fields.durationIfSet("delete_version_after")
+            metadataCAS = try fields.intIfSet("metadata_cas")
+            metadataCASRequired = try fields.boolIfSet("metadata_cas_required")
         }
 
         func apply(to meta: inout KeyMetadata) {
@@ -46,13 +66,15 @@ extension KVv2Engine {
         }
     }
 
-    func writeMetadata(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: false)
-        let update = try MetadataUpdate(fields)
+    func writeMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
+        let update = try MetadataUpdate(request.fields)
+        // Sent as null or {}, custom metadata is cleared (OpenBao reads both back as null).
         var customMetadata: [String: String]??
-        if let given = try fields.map("custom_metadata") {
-            customMetadata = .some(try given.map { try Self.customMetadataStrings($0) })
-            if let cm = customMetadata ?? nil { try Self.validateCustomMetadata(cm) }
+        if let given = try request.fields.objectIfSet("custom_metadata") {
+            let strings = try Self.customMetadataStrings(given)
+            try Self.validateCustomMetadata(strings)
+            customMetadata = .some(strings.isEmpty ? nil : strings)
         }
         try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
@@ -79,18 +101,18 @@ extension KVv2Engine {
         return nil
     }
 
-    func patchMetadata(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: true)
-        let update = try MetadataUpdate(fields)
-        let customPatch = try fields.map("custom_metadata")
+    func patchMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
+        let update = try MetadataUpdate(request.fields)
+        // The converted map, `.null` when sent as null (a patch that removes every member, RFC 7386).
+        let customPatch = try request.fields.getOk("custom_metadata")
         return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return emptyNotFoundResponse() }
             try Self.verifyMetadataCheckAndSet(update.metadataCAS, meta: meta, config: config)
             if let customPatch {
-                let current: JSONValue = meta.customMetadataJSON
-                let merged = jsonMergePatch(target: current, patch: customPatch.map { .object($0) } ?? .null)
-                if let object = merged.objectValue {
+                let merged = jsonMergePatch(target: meta.customMetadataJSON, patch: customPatch)
+                if let object = merged.objectValue, !object.isEmpty {
                     let strings = try Self.customMetadataStrings(object)
                     try Self.validateCustomMetadata(strings)
                     meta.customMetadata = strings
@@ -107,7 +129,8 @@ extension KVv2Engine {
     }
 
     /// Removes the key's metadata and every version's data.
-    func deleteMetadata(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
+    func deleteMetadata(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
         try await lock(path).withLock {
             guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { return }
             var ops: [StorageOperation] = meta.versions.keys.sorted().map { .delete(KVLayout.versionKey(path, $0)) }
@@ -128,21 +151,12 @@ extension KVv2Engine {
 
     /// Custom metadata values are strings; scalars are converted as OpenBao's weak decoding does.
     static func customMetadataStrings(_ object: [String: JSONValue]) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for (key, value) in object {
-            switch value {
-            case .string(let s): out[key] = s
-            case .int(let i): out[key] = String(i)
-            case .double: out[key] = value.serialized()
-            case .bool(let b): out[key] = b ? "1" : "0"
-            case .null: out[key] = ""
-            case .array, .object:
-                throw LogicalError.invalidRequest(
-                    "custom_metadata validation failed: '' expected type 'string', got unconvertible type '\(FieldParser.goTypeName(value))'"
-                )
+        try object.mapValues { value in
+            switch FieldValue.string(value) {
+            case .success(let s): return s
+            case .failure(let f): throw LogicalError.invalidRequest("custom_metadata validation failed: " + f.message)
             }
         }
-        return out
     }
 
     static let maxCustomMetadataKeys = 64

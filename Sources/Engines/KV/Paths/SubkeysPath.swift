@@ -3,10 +3,10 @@ import Foundation
 
 /// `<mount>/subkeys/<path>`: the structure of a version with every leaf value replaced by null.
 extension KVv2Engine {
-    func readSubkeys(_ request: LogicalRequest, path: String) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: true)
-        let requested = try fields.int("version") ?? 0
-        let depth = try fields.int("depth") ?? 0
+    func readSubkeys(_ request: PathRequest) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
+        let requested = try request.fields.int("version")
+        let depth = try request.fields.int("depth")
         guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { throw LogicalError.notFound }
         let version = requested > 0 ? requested : meta.currentVersion
         guard version > 0, let info = meta.versions[version] else { throw LogicalError.notFound }

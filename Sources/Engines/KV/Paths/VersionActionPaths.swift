@@ -16,11 +16,10 @@ extension KVv2Engine {
         }
     }
 
-    func changeVersions(_ request: LogicalRequest, path: String, action: VersionAction) async throws -> LogicalResponse? {
-        let fields = FieldParser(request.data, validated: true)
-        guard let versions = try fields.intList("versions"), !versions.isEmpty else {
-            throw LogicalError.invalidRequest(action.missingVersionsMessage)
-        }
+    func changeVersions(_ request: PathRequest, action: VersionAction) async throws -> LogicalResponse? {
+        let path = try request.fields.string("path")
+        let versions = try request.fields.ints("versions")
+        if versions.isEmpty { throw LogicalError.invalidRequest(action.missingVersionsMessage) }
         try await lock(path).withLock {
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return }
             let now = Date()

@@ -13,7 +13,7 @@ import Foundation
 public enum AuditChain {
     public static let zero = [UInt8](repeating: 0, count: 32)
 
-    static func mac(key: SymmetricKey, previous: [UInt8], seq: UInt64, entry: some Collection<UInt8>) -> [UInt8] {
+    package static func mac(key: SymmetricKey, previous: [UInt8], seq: UInt64, entry: some Collection<UInt8>) -> [UInt8] {
         var h = HMAC<SHA256>(key: key)
         h.update(data: previous)
         withUnsafeBytes(of: seq.bigEndian) { h.update(data: Array($0)) }
@@ -22,11 +22,11 @@ public enum AuditChain {
     }
 
     /// Appends the chain member to an entry's serialized object.
-    static func seal(entry: [UInt8], key: SymmetricKey, previous: [UInt8], seq: UInt64) -> (line: [UInt8], mac: [UInt8]) {
+    package static func seal(entry: [UInt8], key: SymmetricKey, previous: [UInt8], seq: UInt64) -> (line: [UInt8], mac: [UInt8]) {
         let mac = mac(key: key, previous: previous, seq: seq, entry: entry)
         var line = entry
         line.removeLast()  // the object's closing brace
-        line.append(contentsOf: Array(",\"chain\":{\"seq\":\(seq),\"hmac\":\"\(hex(mac))\"}}".utf8))
+        line.append(contentsOf: Array(",\"chain\":{\"seq\":\(seq),\"hmac\":\"\(hexEncoded(mac))\"}}".utf8))
         return (line, mac)
     }
 
@@ -280,17 +280,7 @@ public enum AuditChain {
         return true
     }
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xf)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func unhex(_ s: String) -> [UInt8]? {
+    package static func unhex(_ s: String) -> [UInt8]? {
         let u = Array(s.utf8)
         guard u.count % 2 == 0 else { return nil }
         func v(_ c: UInt8) -> UInt8? {

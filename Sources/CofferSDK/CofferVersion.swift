@@ -1,4 +1,3 @@
-import CofferSDK
 
 /// Versions Coffer reports: the one place Coffer's own release is spelled.
 ///
