@@ -50,8 +50,9 @@ enum OpenBaoFieldFixture {
     }()
 
     /// How Coffer converts each OpenBao type. TypeInt64 has no FieldType (no Coffer path declares one) but its rules
-    /// are TypeInt's with `int64` in the texts (`FieldValue.int(_:goType:)`). Not checked: TypeTime and TypeSlice (no
-    /// FieldType, no Coffer path declares them; TypeSlice's recorded errors all come from transit's handler).
+    /// are TypeInt's with `int64` in the texts (`FieldValue.int(_:goType:)`). Not checked here: TypeTime (no FieldType,
+    /// no Coffer path declares one) and TypeSlice, whose recorded errors all come from transit's handler (replayed by
+    /// TransitEngineTests.OpenBaoFixtureTests).
     enum Conversion: Sendable {
         case type(FieldType)
         case int64

@@ -93,6 +93,17 @@ import Testing
         #expect(tune.match("mounts/a/tune/x")?.captures.first?.value == "a/tune/x")
         #expect(tune.match("mounts/") == nil)
         #expect(PathPattern("sign/{name}/{algorithm?}").regex == #"^sign/(?P<name>\w(([\w-.]+)?\w)?)(/(?P<algorithm>\w(([\w-.]+)?\w)?))?$"#)
+        // An optional last part that may hold `/` (OpenBao's OptionalParamRegex).
+        let optionalRest = PathTrie(["random/{source?}/{urlbytes+?}"].map(PathPattern.init))
+        #expect(optionalRest.match("random")?.captures.isEmpty == true)
+        #expect(optionalRest.match("random/all")?.captures.map(\.name) == ["source"])
+        #expect(optionalRest.match("random/all/4/5")?.captures.map(\.value) == ["all", "4/5"])
+        #expect(optionalRest.match("random/a b")?.captures.map(\.name) == ["urlbytes"])
+        // As the regex backtracks: no source, and the rest is "all/".
+        #expect(optionalRest.match("random/all/")?.captures.map(\.value) == ["all/"])
+        #expect(PathTrie(["hmac/{name}/{urlalgorithm+?}"].map(PathPattern.init)).match("hmac/k/") == nil)
+        #expect(PathPattern("hmac/{name}/{urlalgorithm+?}").regex == #"^hmac/(?P<name>\w(([\w-.]+)?\w)?)(/(?P<urlalgorithm>.+))?$"#)
+        #expect(PathPattern("hmac/{name}/{urlalgorithm+?}").openAPIPaths == ["hmac/{name}", "hmac/{name}/{urlalgorithm}"])
     }
 
     @Test func routesCapturesAndDefaults() async throws {
@@ -101,7 +112,8 @@ import Testing
         #expect(r?.data?["count"] == 3)
         #expect(r?.data?["ttl_set"] == false)
         #expect(try await send(.read, "keys/k1", ["count": "7"])?.data?["count"] == 7)
-        #expect(try await send(.update, "sign/k")?.data?["algorithm"] == "sha2-256")
+        // An optional part the path leaves out reads as "", not as the default (OpenBao sets every named group).
+        #expect(try await send(.update, "sign/k")?.data?["algorithm"] == "")
         #expect(try await send(.update, "sign/k/sha2-512")?.data?["algorithm"] == "sha2-512")
         #expect(try await send(.read, "data/a/b")?.data?["path"] == "a/b")
         #expect(try await send(.list, "keys/")?.data?["keys"] == ["a"])
@@ -143,6 +155,12 @@ import Testing
         #expect(r?.warnings == ["Endpoint ignored these unrecognized parameters: [alpha zeta]"])
         #expect(try await send(.delete, "keys/k1", ["zeta": "1"]) == nil)
         #expect(try await send(.read, "data/x", ["anything": "1"])?.warnings == [])
+        // A body value of a captured name is replaced with a warning, even when equal or when the optional part is
+        // absent from the path (a null is not a value).
+        let replaced = { (n: String) in "Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [\(n)]" }
+        #expect(try await send(.read, "keys/k1", ["name": "k1"])?.warnings == [replaced("name")])
+        #expect(try await send(.update, "sign/k", ["algorithm": "sha2-512"])?.warnings == [replaced("algorithm")])
+        #expect(try await send(.update, "sign/k", ["algorithm": .null])?.warnings == [])
     }
 
     @Test func specialPathsComeFromTheDeclarations() {

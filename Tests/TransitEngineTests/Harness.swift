@@ -1,5 +1,6 @@
 import CofferSDK
 import Foundation
+import CofferTesting
 import Logging
 import Testing
 
@@ -22,7 +23,7 @@ struct Harness {
 
     @discardableResult
     func send(_ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:]) async throws -> LogicalResponse? {
-        try await engine.handle(request(op, path, data))
+        try await EngineDispatch.send(engine, request(op, path, data))
     }
 
     /// `data` of a successful request.

@@ -37,7 +37,7 @@ import Testing
     @Test func pythonSeedAndSignature() async throws {
         try await h.restoreKey("m", type: "mldsa-44", key: PQFixtures.pythonMLDSASeed)
         let pub = try #require(try await h.data(.read, "keys/m")["keys"]?["1"]?["public_key"]?.stringValue)
-        #expect(hexString(HashAlgorithm.sha2_256.digest(Data(base64Encoded: pub) ?? Data())!) == PQFixtures.pythonMLDSAPublicKeySHA256)
+        #expect(hexEncoded(HashAlgorithm.sha2_256.digest(Data(base64Encoded: pub) ?? Data())!) == PQFixtures.pythonMLDSAPublicKeySHA256)
         #expect(try await h.data(.update, "verify/m", ["input": b64("hello"), "signature": .string(PQFixtures.pythonMLDSASignature)])["valid"] == true)
         #expect(try await h.data(.update, "verify/m", ["input": b64("hellO"), "signature": .string(PQFixtures.pythonMLDSASignature)])["valid"] == false)
     }
@@ -76,7 +76,7 @@ import Testing
         #expect(try await h.send(.update, "keys/imp/import", body) == nil)
         #expect(try await h.data(.update, "verify/imp", ["input": b64("hello"), "signature": .string(PQFixtures.pythonMLDSASignature)])["valid"] == true)
         let pub = try #require(try await h.data(.read, "keys/imp")["keys"]?["1"]?["public_key"]?.stringValue)
-        #expect(hexString(HashAlgorithm.sha2_256.digest(Data(base64Encoded: pub) ?? Data())!) == PQFixtures.pythonMLDSAPublicKeySHA256)
+        #expect(hexEncoded(HashAlgorithm.sha2_256.digest(Data(base64Encoded: pub) ?? Data())!) == PQFixtures.pythonMLDSAPublicKeySHA256)
         // The same PKCS#8 under the wrong ML-DSA type is refused with OpenBao's text.
         let as65: [String: JSONValue] = ["type": "mldsa-65", "ciphertext": .string(try KeyImport.wrapForImport(Array(der), wrappingKeyPEM: pem))]
         #expect(await h.error(.update, "keys/imp65/import", as65)?.messages.first?.contains("invalid key type: expected mldsa-65, got mldsa-44") == true)

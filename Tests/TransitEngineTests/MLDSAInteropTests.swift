@@ -14,7 +14,7 @@ import Testing
         try await h.restoreKey("m", type: type, key: Self.seed)
         let pub = try #require(try await h.data(.read, "keys/m")["keys"]?["1"]?["public_key"]?.stringValue)
         let raw = try #require(Data(base64Encoded: pub))
-        #expect(hexString(HashAlgorithm.sha2_256.digest(raw)!) == pubSHA256)
+        #expect(hexEncoded(HashAlgorithm.sha2_256.digest(raw)!) == pubSHA256)
         #expect(try await h.data(.update, "verify/m", ["input": b64("hello"), "signature": .string(signature)])["valid"] == true)
         #expect(try await h.data(.update, "verify/m", ["input": b64("hellO"), "signature": .string(signature)])["valid"] == false)
         let ours = try await h.string(.update, "sign/m", ["input": b64("hello")], "signature")

@@ -28,7 +28,8 @@ import Testing
         #expect(msg([:], "hex") == ["error parsing url-set byte count: strconv.Atoi: parsing \"hex\": invalid syntax"])
         #expect(msg([:], "foo/12") == ["unsupported entropy source \"foo\"; must be \"platform\" or \"seal\", or \"all\""])
         #expect(msg(["format": "b32"], "") == ["unsupported encoding format \"b32\"; must be \"hex\" or \"base64\""])
-        #expect(msg(["bytes": "x"], "")?.first?.hasPrefix("Field validation failed") == true)
+        // sys/tools/random checks its fields on its own route before calling transitRandom; the mount's path does it here.
+        #expect(await h.error(.update, "random", ["bytes": "x"])?.messages.first?.hasPrefix("Field validation failed") == true)
     }
 
     @Test func hash() async throws {

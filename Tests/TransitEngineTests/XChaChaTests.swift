@@ -43,10 +43,17 @@ import Testing
         #expect(try await h.data(.read, "keys/u")["type"] == "xchacha20-poly1305")
         #expect(unb64(try await h.data(.update, "decrypt/u", ["ciphertext": .string(ct), "associated_data": b64("ad")])["plaintext"]) == "p")
         #expect(await h.error(.update, "decrypt/u", ["ciphertext": .string(ct), "associated_data": b64("other")]) != nil)
+        let withoutAD = try await h.string(.update, "encrypt/u", ["plaintext": b64("p")], "ciphertext")
         _ = try await h.send(.update, "keys/u/rotate")
-        let re = try await h.string(.update, "rewrap/u", ["ciphertext": .string(ct), "associated_data": b64("ad")], "ciphertext")
+        // OpenBao 2.7.2's rewrap takes no associated_data (ignored, with a warning): a ciphertext bound to some
+        // cannot be rewrapped.
+        #expect(
+            await h.error(.update, "rewrap/u", ["ciphertext": .string(ct), "associated_data": b64("ad")])?.messages == [
+                "chacha20poly1305: message authentication failed"
+            ])
+        let re = try await h.string(.update, "rewrap/u", ["ciphertext": .string(withoutAD)], "ciphertext")
         #expect(re.hasPrefix("vault:v2:"))
-        #expect(unb64(try await h.data(.update, "decrypt/u", ["ciphertext": .string(re), "associated_data": b64("ad")])["plaintext"]) == "p")
+        #expect(unb64(try await h.data(.update, "decrypt/u", ["ciphertext": .string(re)])["plaintext"]) == "p")
         let dk = try await h.data(.update, "datakey/plaintext/u", ["bits": 512])
         let plain = try #require(dk["plaintext"]?.stringValue)
         let dkCiphertext = try #require(dk["ciphertext"])

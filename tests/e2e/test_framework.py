@@ -120,6 +120,12 @@ def test_schemathesis_finds_no_server_error(dev, tmp_path):
         "/auth/userpass/users/{username}/policies": "policies of a missing user",
         # `missing entity id` for an empty ID in entity_ids.
         "/identity/entity/batch-delete": "an empty entity ID",
+        # transit: a backup of a key that is not exportable with plaintext backup allowed; an import into an
+        # existing key, an import_version into a key not imported; a restore over an existing key or of a backup
+        # that is not base64. (A malformed batch_input item is a 500 too: see below.)
+        "/transit/backup/": "backup refused by the key's policy",
+        "/transit/keys/{name}/import": "import into an existing key, import_version into a key not imported",
+        "/transit/restore": "restore over an existing key, or of a backup that is not base64",
     }
     # Not a 500, but it would revoke the run's own root token.
     openbao_500s["/auth/token/revoke-self"] = "revokes the caller"
@@ -149,6 +155,10 @@ def test_schemathesis_finds_no_server_error(dev, tmp_path):
     }
     for path, method in openbao_500_operations:
         doc["paths"].get(path, {}).pop(method, None)
+    # transit's batch_input items are decoded by the handler, and OpenBao answers a malformed one (an item without
+    # plaintext, a list where a string goes) with a 500: the property is left out, the rest of each body is kept.
+    for schema in doc["components"]["schemas"].values():
+        schema.get("properties", {}).pop("batch_input", None)
     spec.write_text(json.dumps(doc))
     cmd = [
         sys.executable, "-m", "schemathesis.cli", "run", str(spec), "--url", dev.addr + "/v1",

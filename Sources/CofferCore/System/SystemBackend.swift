@@ -225,7 +225,7 @@ enum SystemBackend {
                     c.core.lockedUsers(unlockAccessor: try r.fields.string("mount_accessor"), identifier: try r.fields.string("alias_identifier"))
                 }], synopsis: "Unlock a user locked out after failed logins."),
             Path(
-                "tools/hash/{urlalgorithm?}",
+                "tools/hash/{urlalgorithm+?}",
                 fields: [
                     Field("input", .string, "The base64-encoded input to hash."), Field("algorithm", .string, default: "sha2-256", "The hash algorithm."),
                     Field("urlalgorithm", .string, "The hash algorithm, from the path."), Field("format", .string, default: "hex", "hex or base64."),
@@ -233,16 +233,13 @@ enum SystemBackend {
                 operations: [.update: sys("Hash data.") { c, r in try c.tool(r, "hash", rest: try r.fields.string("urlalgorithm")) }],
                 synopsis: "Hash data."),
             Path(
-                "tools/random/{source:any}/{urlbytes:any}",
+                // OpenBao's `random(/source)?(/urlbytes)?`, the byte count possibly holding `/` (then refused).
+                "tools/random/{source?}/{urlbytes+?}",
                 fields: randomFields,
                 operations: [.update: sys("Generate random bytes.") { c, r in
-                    try c.tool(r, "random", rest: try r.fields.string("source") + "/" + (try r.fields.string("urlbytes")))
+                    let parts = [try r.fields.string("source"), try r.fields.string("urlbytes")].filter { !$0.isEmpty }
+                    return try c.tool(r, "random", rest: parts.joined(separator: "/"))
                 }], synopsis: "Generate random bytes."),
-            Path(
-                "tools/random/{urlbytes:any?}",
-                fields: randomFields,
-                operations: [.update: sys("Generate random bytes.") { c, r in try c.tool(r, "random", rest: try r.fields.string("urlbytes")) }],
-                synopsis: "Generate random bytes."),
             Path(
                 "wrapping/wrap", operations: [.update: sys("Wrap the request's data in a wrapping token.") { c, r in
                     guard c.request.wrapTTL != nil else { throw LogicalError.invalidRequest("endpoint requires response wrapping to be used") }

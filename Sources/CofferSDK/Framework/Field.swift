@@ -53,7 +53,7 @@ public struct Field: Sendable {
         case .string, .lowerCaseString, .nameString: return .string("")
         case .int, .durationSecond, .signedDurationSecond: return .int(0)
         case .bool: return .bool(false)
-        case .commaStringSlice, .stringSlice, .commaIntSlice: return .array([])
+        case .commaStringSlice, .stringSlice, .commaIntSlice, .slice: return .array([])
         case .map, .kvPairs: return .object([:])
         case .float: return .double(0)
         case .raw: return .null

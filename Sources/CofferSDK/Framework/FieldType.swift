@@ -24,6 +24,9 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
     case kvPairs = "kv_pairs"
     /// A floating-point number.
     case float
+    /// A list of any values (OpenBao's TypeSlice): never refused; a single value is read as a list of one. Handlers
+    /// that decode the items themselves (transit's `batch_input`) read the raw value.
+    case slice
     /// Any JSON value, kept as it is.
     case raw
 
@@ -41,6 +44,7 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
         case .map: return "map"
         case .kvPairs: return "keypair"
         case .float: return "float"
+        case .slice: return "slice"
         case .raw: return "raw"
         }
     }
@@ -59,6 +63,7 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
         case .map: return ["type": "object", "format": "map"]
         case .kvPairs: return ["type": "object", "format": "kvpairs"]
         case .float: return ["type": "number", "format": "float"]
+        case .slice: return ["type": "array", "items": ["type": "object"]]
         case .raw: return [:]
         }
     }

@@ -80,11 +80,23 @@ public enum FieldValue {
         case .map: return map(value)
         case .kvPairs: return kvPairs(value, field: field).map { $0.map { .object($0.mapValues { .string($0) }) } ?? .null }
         case .float: return float(value).map { .double($0) }
+        case .slice: return .success(slice(value))
         case .raw: return .success(value)
         }
     }
 
     // MARK: - Scalars
+
+    /// TypeSlice: mapstructure's weak decode into `[]interface{}`: a list as it is, null and `{}` as the empty list,
+    /// any other value as a list of one.
+    public static func slice(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .array: return v
+        case .null: return .array([])
+        case .object(let o) where o.isEmpty: return .array([])
+        default: return .array([v])
+        }
+    }
 
     /// TypeString: text as it is (no trimming), numbers as their literal text, booleans as `1`/`0`, null as `""`;
     /// lists and objects are unconvertible.

@@ -78,7 +78,8 @@ public enum OpenAPIDocument {
         if p.unauthenticated { item["x-vault-unauthenticated"] = true }
         if p.sudo { item["x-vault-sudo"] = true }
 
-        let bodyFields = p.fields.filter { !$0.query && !p.pattern.parameterNames.contains($0.name) }
+        // A named part this shape leaves out (an optional one) is a body field, as in OpenBao's document.
+        let bodyFields = p.fields.filter { !$0.query && !captured.contains($0.name) }
         let baseID = operationBase(mount: mount, shape: shape)
         let served = Set(p.operations.map(\.operation))
         for op in p.operations {

@@ -8,6 +8,8 @@
 /// - `{path*}` — the rest of the path, possibly empty, possibly holding `/` (`(?P<path>.*)`);
 /// - `{path+}` — the same, at least one character (`(?P<path>.+)`); only literal segments may follow a rest
 ///   (`mounts/{path+}/tune`: the capture stops before the literal tail);
+/// - `{path+?}` — an optional last part of at least one character, `/` included: OpenBao's `OptionalParamRegex`
+///   (`(/(?P<path>.+))?`, as in transit's `hmac/{name}/{urlalgorithm+?}`);
 /// - a trailing `/?` — the path with or without a trailing slash (list paths such as `users/?`).
 ///
 /// A pattern whose segments are all literal is matched by a dictionary look-up; named segments capture their text.
@@ -17,6 +19,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         case name(String, NameRule)
         case optionalName(String, NameRule)
         case rest(String, nonEmpty: Bool)
+        case optionalRest(String)
     }
 
     /// Which text a named segment accepts.
@@ -49,6 +52,10 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
                 continue
             }
             var inner = raw.dropFirst().dropLast()
+            if inner.hasSuffix("+?") {
+                segments.append(.optionalRest(String(inner.dropLast(2))))
+                continue
+            }
             let modifier = inner.last.flatMap { "*+?".contains($0) ? $0 : nil }
             if modifier != nil { inner = inner.dropLast() }
             var rule = NameRule.generic
@@ -67,7 +74,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         self.parameterNames = segments.compactMap {
             switch $0 {
             case .literal: return nil
-            case .name(let n, _), .optionalName(let n, _), .rest(let n, _): return n
+            case .name(let n, _), .optionalName(let n, _), .rest(let n, _), .optionalRest(let n): return n
             }
         }
     }
@@ -83,6 +90,8 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         for seg in segments {
             if case .optionalName(let n, let rule) = seg {
                 shapes = shapes + shapes.map { $0 + [.name(n, rule)] }
+            } else if case .optionalRest(let n) = seg {
+                shapes = shapes + shapes.map { $0 + [.rest(n, nonEmpty: true)] }
             } else {
                 shapes = shapes.map { $0 + [seg] }
             }
@@ -102,7 +111,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
             shape.map { seg -> String in
                 switch seg {
                 case .literal(let l): return l
-                case .name(let n, _), .optionalName(let n, _), .rest(let n, _): return "{\(n)}"
+                case .name(let n, _), .optionalName(let n, _), .rest(let n, _), .optionalRest(let n): return "{\(n)}"
                 }
             }.joined(separator: "/")
         }
@@ -121,6 +130,7 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
             case .name(let n, let rule): out += sep + group(n, rule)
             case .optionalName(let n, let rule): out += "(" + sep + group(n, rule) + ")?"
             case .rest(let n, let nonEmpty): out += sep + "(?P<\(n)>." + (nonEmpty ? "+" : "*") + ")"
+            case .optionalRest(let n): out += "(" + sep + "(?P<\(n)>.+))?"
             }
         }
         return out + (optionalTrailingSlash ? "/?$" : "$")

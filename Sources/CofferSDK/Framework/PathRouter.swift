@@ -41,8 +41,11 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
     public func resolve(_ request: LogicalRequest) -> (path: RoutePath<Engine, Output>, request: PathRequest)? {
         guard let m = trie.match(request.path) else { return nil }
         var raw = request.data
-        for (name, value) in m.captures { raw[name] = .string(value) }
         let path = paths[m.route]
+        // Every name of the pattern is laid over the body, an optional part the path leaves out as "" (OpenBao sets
+        // each named group of its regex, matched or not).
+        for name in path.pattern.parameterNames { raw[name] = "" }
+        for (name, value) in m.captures { raw[name] = .string(value) }
         return (path, PathRequest(logical: request, fields: FieldData(raw: raw, schema: schemas[m.route]), pattern: path.pattern.text))
     }
 
@@ -73,7 +76,8 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
                 _ = response.addWarning("Endpoint ignored these unrecognized parameters: [\(ignored.joined(separator: " "))]")
             }
         }
-        let replaced = path.pattern.parameterNames.filter { request.data[$0] != nil && preq.fields.raw[$0] != request.data[$0] }
+        // OpenBao names every captured parameter the body also sent (not null), whatever its value.
+        let replaced = path.pattern.parameterNames.filter { (request.data[$0] ?? .null) != .null }
         if !replaced.isEmpty {
             _ = response.addWarning(
                 "Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [\(replaced.joined(separator: " "))]")

@@ -63,6 +63,9 @@ public struct PathTrie: Sendable {
                 // Longer literal tails are more specific: tried first.
                 node.rests.sort { ($0.suffix.count, -$0.route) > ($1.suffix.count, -$1.route) }
                 return
+            case .optionalRest:
+                // Expanded away by PathPattern.expansions.
+                return
             }
         }
         if node.terminal == nil { node.terminal = route }

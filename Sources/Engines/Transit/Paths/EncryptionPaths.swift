@@ -1,26 +1,22 @@
 import CofferSDK
 import Foundation
 
-/// Per-item inputs decoded from base64, with OpenBao's error texts.
+/// Per-item inputs decoded from base64, with OpenBao's error texts. (OpenBao takes no `nonce` any more: one sent
+/// in a batch item is ignored.)
 struct ItemInputs {
     var context: [UInt8]?
-    var nonce: [UInt8]?
     var associatedData: [UInt8]?
 
-    init(_ item: [String: JSONValue]) throws(ItemError) {
+    init(_ item: [String: JSONValue], associatedData readsAssociatedData: Bool = true) throws(ItemError) {
         let ctx = item.itemString("context")
         if !ctx.isEmpty {
             let c = try decodeBase64Field(ctx)
             context = c
         }
-        let n = item.itemString("nonce")
-        if !n.isEmpty {
-            let v = try decodeBase64Field(n)
-            nonce = v
-        }
-        let ad = item.itemString("associated_data")
+        let ad = readsAssociatedData ? item.itemString("associated_data") : ""
         if !ad.isEmpty {
-            let v = try decodeBase64Field(ad)
+            // OpenBao fails this one as an internal error of its AEAD factory.
+            let v = try decodeBase64Field(ad, prefix: "unable to get associated_data/additional_data from factory[0]: ", isInternal: true)
             associatedData = v
         }
     }
@@ -28,21 +24,18 @@ struct ItemInputs {
 
 /// `encrypt/:name`, `decrypt/:name`, `rewrap/:name`, `datakey/:kind/:name`.
 extension TransitEngine {
-    /// The single-request fields as one batch item.
-    static func singleItem(_ request: LogicalRequest, _ names: [String]) -> [String: JSONValue] {
-        var item: [String: JSONValue] = [:]
-        for n in names { if let v = request.data[n] { item[n] = v } }
-        return item
-    }
+    /// The fields of a single request that make its one item (kept once: encrypt is the hot path).
+    static let encryptItemFields = ["plaintext", "context", "key_version", "associated_data"]
+    static let decryptItemFields = ["ciphertext", "context", "associated_data"]
 
     /// Assembles a batch response: 400 when every item failed, or when any failed and no
     /// `partial_failure_response_code` is given.
-    static func batchResponse(_ results: [JSONValue], failures: Int, request: LogicalRequest, failStatus: Bool = true) throws -> LogicalResponse {
+    static func batchResponse(_ results: [JSONValue], failures: Int, partialFailureCode: Int64?) -> LogicalResponse {
         var resp = LogicalResponse(data: ["batch_results": .array(results)])
-        if failures > 0 && failStatus {
+        if failures > 0 {
             if failures == results.count {
                 resp.httpStatus = 400
-            } else if let code = try Fields(request.data).int("partial_failure_response_code"), code != 0 {
+            } else if let code = partialFailureCode, code != 0 {
                 // A status from the client: only a real final status is used (HTTP cannot send 1000 or -5).
                 if let status = CheckedNumber.value(code, in: 200...599) {
                     resp.httpStatus = Int(status)
@@ -57,17 +50,18 @@ extension TransitEngine {
         return resp
     }
 
-    func encrypt(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let batch = try fields.batch()
-        if batch == nil, (try fields.string("plaintext")) == nil {
+    func encrypt(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        let batch = try BatchDecoder.loop(.encrypt).items(fields.raw["batch_input"])
+        if batch == nil, !fields.has("plaintext") {
             throw LogicalError.invalidRequest("missing plaintext to encrypt")
         }
-        let items = batch ?? [Self.singleItem(request, ["plaintext", "context", "nonce", "key_version", "associated_data", "reference"])]
+        let items = try batch ?? [request.singleItem(Self.encryptItemFields)]
         var key = try await loadForUse(request.storage, name)
         if key == nil {
             // Upsert, as OpenBao does: the first encrypt creates the key.
-            let typeName = try fields.string("type") ?? "aes256-gcm96"
+            let typeName = try fields.string("type")
             guard let type = KeyType(rawValue: typeName.isEmpty ? "aes256-gcm96" : typeName) else {
                 throw LogicalError.invalidRequest("unknown key type \(typeName)")
             }
@@ -75,7 +69,7 @@ extension TransitEngine {
                 throw LogicalError.invalidRequest("key type \(type.rawValue) not supported for this operation")
             }
             let derived = !(items.first?.itemString("context").isEmpty ?? true)
-            let convergent = try fields.bool("convergent_encryption") ?? false
+            let convergent = try fields.bool("convergent_encryption")
             if convergent && !derived {
                 throw LogicalError.invalidRequest("convergent encryption requires derivation to be enabled, so context is required")
             }
@@ -99,7 +93,7 @@ extension TransitEngine {
                 let plaintext = try decodeBase64Field(item.itemString("plaintext"))
                 let inputs = try ItemInputs(item)
                 let (ct, v) = try key.encrypt(
-                    plaintext, version: version, context: inputs.context, nonce: inputs.nonce, associatedData: inputs.associatedData)
+                    plaintext, version: version, context: inputs.context, associatedData: inputs.associatedData)
                 results.append(["ciphertext": .string(ct), "key_version": .int(Int64(v)), "reference": reference])
             } catch {
                 if batch == nil { throw error.logical }
@@ -111,16 +105,24 @@ extension TransitEngine {
             o.removeValue(forKey: "reference")
             return LogicalResponse(data: o)
         }
-        return try Self.batchResponse(results, failures: failures, request: request)
+        return Self.batchResponse(results, failures: failures, partialFailureCode: try fields.intIfSet("partial_failure_response_code"))
     }
 
-    func decrypt(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let batch = try fields.batch()
-        if batch == nil, (try fields.string("ciphertext") ?? "").isEmpty {
+    /// The items of a decrypt or a rewrap: `batch_input`, or the request's own fields, which need a ciphertext.
+    static func ciphertextItems(
+        _ request: PathRequest, _ decoder: BatchDecoder, _ names: [String]
+    ) throws -> (batch: [[String: JSONValue]]?, items: [[String: JSONValue]]) {
+        let batch = try decoder.items(request.fields.raw["batch_input"])
+        if batch == nil, try request.fields.string("ciphertext").isEmpty {
             throw LogicalError.invalidRequest("missing ciphertext to decrypt")
         }
-        let items = batch ?? [Self.singleItem(request, ["ciphertext", "context", "nonce", "associated_data", "reference"])]
+        return (batch, try batch ?? [request.singleItem(names)])
+    }
+
+    func decrypt(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        let (batch, items) = try Self.ciphertextItems(request, .loop(.decrypt), Self.decryptItemFields)
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
         var results: [JSONValue] = []
         results.reserveCapacity(items.count)
@@ -140,16 +142,13 @@ extension TransitEngine {
         if batch == nil, case .object(let o) = results[0] {
             return LogicalResponse(data: ["plaintext": o["plaintext"] ?? ""])
         }
-        return try Self.batchResponse(results, failures: failures, request: request)
+        return Self.batchResponse(results, failures: failures, partialFailureCode: try fields.intIfSet("partial_failure_response_code"))
     }
 
-    func rewrap(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let batch = try fields.batch()
-        if batch == nil, (try fields.string("ciphertext") ?? "").isEmpty {
-            throw LogicalError.invalidRequest("missing ciphertext to decrypt")
-        }
-        let items = batch ?? [Self.singleItem(request, ["ciphertext", "context", "nonce", "key_version", "associated_data", "reference"])]
+    /// OpenBao's rewrap takes no associated data, and answers a batch with 200 whatever its items' errors.
+    func rewrap(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
+        let (batch, items) = try Self.ciphertextItems(request, .maps, ["ciphertext", "context", "key_version"])
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
         var results: [JSONValue] = []
         var failures = 0
@@ -157,10 +156,9 @@ extension TransitEngine {
             let reference = item["reference"] ?? .string("")
             do throws(ItemError) {
                 let version = try item.itemVersion()
-                let inputs = try ItemInputs(item)
-                let pt = try key.decrypt(item.itemString("ciphertext"), context: inputs.context, associatedData: inputs.associatedData)
-                let (ct, v) = try key.encrypt(
-                    pt, version: version, context: inputs.context, nonce: inputs.nonce, associatedData: inputs.associatedData)
+                let inputs = try ItemInputs(item, associatedData: false)
+                let pt = try key.decrypt(item.itemString("ciphertext"), context: inputs.context)
+                let (ct, v) = try key.encrypt(pt, version: version, context: inputs.context)
                 results.append(["ciphertext": .string(ct), "key_version": .int(Int64(v)), "reference": reference])
             } catch {
                 if batch == nil { throw error.logical }
@@ -172,23 +170,26 @@ extension TransitEngine {
             o.removeValue(forKey: "reference")
             return LogicalResponse(data: o)
         }
-        return try Self.batchResponse(results, failures: failures, request: request)
+        return LogicalResponse(data: ["batch_results": .array(results)])
     }
 
-    func datakey(_ request: LogicalRequest, kind: String, name: String) async throws -> LogicalResponse? {
+    func datakey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let kind = try fields.string("plaintext")
+        let name = try fields.string("name")
         guard kind == "plaintext" || kind == "wrapped" else {
             throw LogicalError.invalidRequest("Invalid path, must be 'plaintext' or 'wrapped'")
         }
-        let fields = Fields(request.data)
-        let bits = try fields.int("bits") ?? 256
+        let bits = try fields.int("bits")
         guard bits == 128 || bits == 256 || bits == 512 else { throw LogicalError.invalidRequest("invalid bit length") }
-        let version = try fields.int("key_version") ?? 0
+        let version = try fields.int("key_version")
+        let single = try request.singleItem(["context", "associated_data"])
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
         do throws(ItemError) {
-            let inputs = try ItemInputs(Self.singleItem(request, ["context", "nonce", "associated_data"]))
+            let inputs = try ItemInputs(single)
             let newKey = KeyGenerator.randomBytes(Int(bits / 8))
             let (ct, v) = try key.encrypt(
-                newKey, version: version, context: inputs.context, nonce: inputs.nonce, associatedData: inputs.associatedData)
+                newKey, version: version, context: inputs.context, associatedData: inputs.associatedData)
             var data: [String: JSONValue] = ["ciphertext": .string(ct), "key_version": .int(Int64(v))]
             if kind == "plaintext" { data["plaintext"] = .string(GoBase64.encode(newKey)) }
             return LogicalResponse(data: data)

@@ -7,7 +7,10 @@ import _CryptoExtras
 extension TransitEngine {
     static let exportKinds: Set<String> = ["encryption-key", "signing-key", "hmac-key", "public-key"]
 
-    func export(_ request: LogicalRequest, kind: String, name: String, version: String?) async throws -> LogicalResponse? {
+    func export(_ request: PathRequest) async throws -> LogicalResponse? {
+        let kind = try request.fields.string("type")
+        let name = try request.fields.string("name")
+        let version = try request.fields.string("version")
         guard Self.exportKinds.contains(kind) else { throw LogicalError.invalidRequest("invalid export type: \(kind)") }
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.notFound }
         let p = key.policy
@@ -24,7 +27,7 @@ extension TransitEngine {
         default: break
         }
         var selected: [Int] = []
-        if let version, !version.isEmpty, version != "latest" {
+        if !version.isEmpty, version != "latest" {
             guard let v = Int(version) else { throw LogicalError.invalidRequest("invalid key version") }
             if v < p.minDecryptionVersion { throw LogicalError.invalidRequest("version for export is below minimum decryption version") }
             guard p.versions[v] != nil else { throw LogicalError.invalidRequest("version does not exist or cannot be found") }
@@ -66,7 +69,8 @@ extension TransitEngine {
         }
     }
 
-    func backup(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
+    func backup(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         let text: String = try await lock.withLock {
             guard let key = try await loadKey(request.storage, name) else { throw TransitErrors.multi("key \"\(name)\" not found") }
             var p = key.policy
@@ -80,11 +84,13 @@ extension TransitEngine {
         return LogicalResponse(data: ["backup": .string(text)])
     }
 
-    func restore(_ request: LogicalRequest, name: String?) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let backupText = try fields.string("backup") ?? ""
-        let force = try fields.bool("force") ?? false
+    /// The key keeps the backup's name unless the path gives one (a `name` in the body is not used, as in OpenBao).
+    func restore(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
+        let backupText = try request.fields.string("backup")
+        let force = try request.fields.bool("force")
         if backupText.isEmpty { throw LogicalError.invalidRequest("'backup' must be supplied") }
+        if name.contains("/") { throw TransitErrors.multi("key names cannot be paths") }
         let bytes: [UInt8]
         do throws(GoBase64.DecodeError) {
             bytes = try GoBase64.decode(backupText)
@@ -99,7 +105,7 @@ extension TransitEngine {
             parsed = try OpenBaoBackup.policy(from: String(decoding: bytes, as: UTF8.self))
         }
         guard var p = parsed else { throw TransitErrors.multi("failed to restore the key: invalid backup") }
-        if let name, !name.isEmpty { p.name = name }
+        if !name.isEmpty { p.name = name }
         if p.name.isEmpty { throw TransitErrors.multi("failed to restore the key: missing name") }
         try await lock.withLock {
             if !force, try await loadKey(request.storage, p.name) != nil {

@@ -3,7 +3,7 @@ import Foundation
 
 /// `keys/`, `keys/:name`, `keys/:name/config|rotate|trim`.
 extension TransitEngine {
-    func listKeys(_ request: LogicalRequest) async throws -> LogicalResponse? {
+    func listKeys(_ request: PathRequest) async throws -> LogicalResponse? {
         let names = try await request.storage.list(prefix: "policy/").filter { !$0.hasSuffix("/") }.sorted()
         if names.isEmpty { throw LogicalError.notFound }
         return LogicalResponse(data: ["keys": .array(names.map { .string($0) })])
@@ -51,16 +51,15 @@ extension TransitEngine {
         return d
     }
 
-    func readKey(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
+    func readKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.notFound }
         return LogicalResponse(data: Self.keyResponse(key))
     }
 
-    static func autoRotatePeriod(_ fields: Fields) throws -> Int64? {
-        guard let period = try fields.duration("auto_rotate_period") else { return nil }
-        if period < 0 {
-            throw fields.error("auto_rotate_period", "cannot provide negative value '\(period)'")
-        }
+    /// `auto_rotate_period` when sent (the framework refuses a negative one).
+    static func autoRotatePeriod(_ fields: FieldData) throws -> Int64? {
+        guard let period = try fields.durationIfSet("auto_rotate_period") else { return nil }
         if period != 0 && period < 3600 {
             throw LogicalError.invalidRequest("auto rotate period must be 0 to disable or at least an hour")
         }
@@ -68,15 +67,16 @@ extension TransitEngine {
     }
 
     /// Creates a key with its first version (no change when it exists, as in OpenBao).
-    func createKey(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let typeName = try fields.string("type") ?? "aes256-gcm96"
-        let derived = try fields.bool("derived") ?? false
-        let convergent = try fields.bool("convergent_encryption") ?? false
-        let exportable = try fields.bool("exportable") ?? false
-        let allowBackup = try fields.bool("allow_plaintext_backup") ?? false
+    func createKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        let typeName = try fields.string("type")
+        let derived = try fields.bool("derived")
+        let convergent = try fields.bool("convergent_encryption")
+        let exportable = try fields.bool("exportable")
+        let allowBackup = try fields.bool("allow_plaintext_backup")
         let period = try Self.autoRotatePeriod(fields) ?? 0
-        let keySize = Int(try fields.int("key_size") ?? 0)
+        let keySize = Int(try fields.int("key_size"))
         guard let type = KeyType(rawValue: typeName.isEmpty ? "aes256-gcm96" : typeName) else {
             throw LogicalError.invalidRequest("unknown key type \(typeName)")
         }
@@ -86,11 +86,18 @@ extension TransitEngine {
         if derived && !type.supportsDerivation {
             throw LogicalError.invalidRequest("key derivation and convergent encryption not supported for keys of type \(type.rawValue)")
         }
+        if type == .hmac && keySize != 0 && (keySize < 32 || keySize > 512) {
+            throw LogicalError.invalidRequest("invalid key_size \(keySize)")
+        }
         if type == .hmac && (keySize < 32 || keySize > 512) {
             throw TransitErrors.multi("invalid key size for HMAC key, must be between 32 and 512 bytes")
         }
         if type != .hmac && keySize != 0 {
             throw LogicalError.invalidRequest("key_size is not valid for algorithm \(type.rawValue)")
+        }
+        // External keys (OpenBao's `external-key` type) are not served here.
+        if !(try fields.string("external_key_ref")).isEmpty {
+            throw LogicalError.invalidRequest("must provide type=external-key to use external_key_ref")
         }
         let key: LoadedKey = try await lock.withLock {
             if let existing = try await loadKey(request.storage, name) { return existing }
@@ -107,7 +114,8 @@ extension TransitEngine {
         return LogicalResponse(data: Self.keyResponse(key))
     }
 
-    func deleteKey(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
+    func deleteKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
         try await lock.withLock {
             guard let key = try await loadKey(request.storage, name) else {
                 throw LogicalError.invalidRequest("error deleting policy \(name): could not delete key; not found")
@@ -121,13 +129,14 @@ extension TransitEngine {
         return nil
     }
 
-    func configKey(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let minDecryption = try fields.int("min_decryption_version")
-        let minEncryption = try fields.int("min_encryption_version")
-        let deletionAllowed = try fields.bool("deletion_allowed")
-        let exportable = try fields.bool("exportable")
-        let allowBackup = try fields.bool("allow_plaintext_backup")
+    func configKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        let minDecryption = try fields.intIfSet("min_decryption_version")
+        let minEncryption = try fields.intIfSet("min_encryption_version")
+        let deletionAllowed = try fields.boolIfSet("deletion_allowed")
+        let exportable = try fields.boolIfSet("exportable")
+        let allowBackup = try fields.boolIfSet("allow_plaintext_backup")
         let period = try Self.autoRotatePeriod(fields)
         let key: LoadedKey = try await lock.withLock {
             guard let current = try await loadKey(request.storage, name) else {
@@ -168,10 +177,16 @@ extension TransitEngine {
         return LogicalResponse(data: Self.keyResponse(key))
     }
 
-    func rotateKey(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
+    func rotateKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
+        let externalKeyRef = try request.fields.string("external_key_ref")
         let key: LoadedKey = try await lock.withLock {
             guard let current = try await loadKey(request.storage, name) else { throw LogicalError.invalidRequest("key not found") }
             var p = current.policy
+            // Only managed keys (which this server does not have) take an external key reference.
+            if !externalKeyRef.isEmpty {
+                throw LogicalError.invalidRequest("cannot use external_key_ref on key of type \(p.type.rawValue)")
+            }
             guard p.rotationAllowed else { throw TransitErrors.multi("imported key \(name) does not allow rotation within Vault") }
             try rotate(&p)
             return try await save(request.storage, p)
@@ -179,9 +194,9 @@ extension TransitEngine {
         return LogicalResponse(data: Self.keyResponse(key))
     }
 
-    func trimKey(_ request: LogicalRequest, name: String) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        guard let minAvailable = try fields.int("min_available_version") else {
+    func trimKey(_ request: PathRequest) async throws -> LogicalResponse? {
+        let name = try request.fields.string("name")
+        guard let minAvailable = try request.fields.intIfSet("min_available_version") else {
             throw LogicalError.invalidRequest("missing min_available_version")
         }
         let key: LoadedKey = try await lock.withLock {
@@ -206,5 +221,22 @@ extension TransitEngine {
             return try await save(request.storage, p)
         }
         return LogicalResponse(data: Self.keyResponse(key))
+    }
+}
+
+/// `cache-config`: OpenBao's limit on cached keys, kept and shown; this engine caches every key it uses.
+extension TransitEngine {
+    static let cacheConfigKey = "config/cache"
+
+    func readCacheConfig(_ request: PathRequest) async throws -> LogicalResponse? {
+        let size = try await request.storage.getJSON(Self.cacheConfigKey)?["size"]?.intValue ?? 0
+        return LogicalResponse(data: ["size": .int(size)])
+    }
+
+    func writeCacheConfig(_ request: PathRequest) async throws -> LogicalResponse? {
+        let size = try request.fields.int("size")
+        if size != 0 && size < 10 { throw LogicalError.invalidRequest("size must be 0 or a value greater or equal to 10") }
+        try await request.storage.putJSON(Self.cacheConfigKey, ["size": .int(size)])
+        return LogicalResponse(data: ["size": .int(size)])
     }
 }

@@ -3,32 +3,45 @@ import Foundation
 
 /// `hmac/:name[/:algorithm]`, `sign/:name[/:algorithm]`, `verify/:name[/:algorithm]`.
 extension TransitEngine {
-    static func hashAlgorithm(_ request: LogicalRequest, urlAlgorithm: String?, field: String) throws -> HashAlgorithm {
-        let fields = Fields(request.data)
-        var name = try fields.string(field) ?? ""
-        if name.isEmpty, field == "hash_algorithm" { name = try fields.string("algorithm") ?? "" }
-        if let urlAlgorithm, !urlAlgorithm.isEmpty { name = urlAlgorithm }
-        if name.isEmpty { name = "sha2-256" }
-        guard let alg = HashAlgorithm(rawValue: name) else {
-            if field == "hash_algorithm" { throw LogicalError.invalidRequest("invalid hash algorithm \"\(name)\"") }
-            throw LogicalError.invalidRequest("unsupported algorithm \(name)")
+    /// The hash of a signature (`hash_algorithm`, or its older name `algorithm`), or of an HMAC to verify (checked
+    /// with the signature options, as OpenBao does); the path's algorithm wins.
+    static func hashAlgorithm(_ request: PathRequest) throws -> HashAlgorithm {
+        let fields = request.fields
+        var name = try fields.string("urlalgorithm")
+        if name.isEmpty { name = try fields.string("hash_algorithm") }
+        if name.isEmpty { name = try fields.string("algorithm") }
+        guard let alg = HashAlgorithm(rawValue: name.isEmpty ? "sha2-256" : name) else {
+            throw LogicalError.invalidRequest("invalid hash algorithm \"\(name)\"")
         }
         return alg
     }
 
-    func hmac(_ request: LogicalRequest, name: String, urlAlgorithm: String?) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let alg = try Self.hashAlgorithm(request, urlAlgorithm: urlAlgorithm, field: "algorithm")
-        guard alg.isAvailable else { throw LogicalError.invalidRequest("unsupported algorithm \(alg.rawValue)") }
-        let batch = try fields.batch()
-        if batch == nil, !fields.has("input") { throw LogicalError.invalidRequest("missing input for HMAC") }
-        let items = batch ?? [Self.singleItem(request, ["input", "key_version", "reference"])]
+    /// The hash of an HMAC, with OpenBao's texts (it prints an unknown name as the zero of its hash type).
+    static func hmacAlgorithm(_ request: PathRequest) throws -> HashAlgorithm {
+        var name = try request.fields.string("urlalgorithm")
+        if name.isEmpty { name = try request.fields.string("algorithm") }
+        guard let alg = HashAlgorithm(rawValue: name.isEmpty ? "sha2-256" : name) else {
+            throw LogicalError.invalidRequest("unsupported algorithm '\\x00'")
+        }
+        if alg == .none { throw LogicalError.invalidRequest("algorithm cannot be none") }
+        return alg
+    }
+
+    func hmac(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        // OpenBao's order: the key, then the algorithm, then the input.
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
-        let defaultVersion = try fields.int("key_version") ?? 0
+        let alg = try Self.hmacAlgorithm(request)
+        let batch = try BatchDecoder.structs(goType: "transit.batchRequestHMACItem").items(fields.raw["batch_input"])
+        if batch == nil, !fields.has("input") { throw LogicalError.invalidRequest("missing input for HMAC") }
+        let items = try batch ?? [request.singleItem(["input", "key_version"])]
+        let defaultVersion = try fields.int("key_version")
         var results: [JSONValue] = []
         for item in items {
             let reference = item["reference"] ?? .string("")
             do throws(ItemError) {
+                if batch != nil, item.lacks("input") { throw ItemError("missing input for HMAC") }
                 let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
                 let version = item.itemInt("key_version") ?? defaultVersion
                 let mac = try key.hmac(input, version: version, algorithm: alg)
@@ -42,18 +55,18 @@ extension TransitEngine {
         return LogicalResponse(data: ["batch_results": .array(results)])
     }
 
-    func signOptions(_ request: LogicalRequest, urlAlgorithm: String?) throws -> SignOptions {
-        let fields = Fields(request.data)
+    func signOptions(_ request: PathRequest) throws -> SignOptions {
+        let fields = request.fields
         var o = SignOptions()
-        o.hashAlgorithm = try Self.hashAlgorithm(request, urlAlgorithm: urlAlgorithm, field: "hash_algorithm")
-        o.prehashed = try fields.bool("prehashed") ?? false
-        o.signatureAlgorithm = try fields.string("signature_algorithm") ?? ""
-        o.marshaling = try fields.string("marshaling_algorithm") ?? "asn1"
+        o.hashAlgorithm = try Self.hashAlgorithm(request)
+        o.prehashed = try fields.bool("prehashed")
+        o.signatureAlgorithm = try fields.string("signature_algorithm")
+        o.marshaling = try fields.string("marshaling_algorithm")
         if o.marshaling.isEmpty { o.marshaling = "asn1" }
         guard o.marshaling == "asn1" || o.marshaling == "jws" else {
             throw LogicalError.invalidRequest("invalid marshaling type \"\(o.marshaling)\"")
         }
-        o.saltLength = try fields.string("salt_length") ?? "auto"
+        o.saltLength = try fields.string("salt_length")
         do throws(ItemError) {
             _ = try SignOptions.parseSaltLength(o.saltLength)
         } catch {
@@ -62,19 +75,21 @@ extension TransitEngine {
         return o
     }
 
-    func sign(_ request: LogicalRequest, name: String, urlAlgorithm: String?) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let options = try signOptions(request, urlAlgorithm: urlAlgorithm)
-        let batch = try fields.batch()
-        let items = batch ?? [Self.singleItem(request, ["input", "context", "key_version", "reference"])]
+    func sign(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        let options = try signOptions(request)
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest("signing key not found") }
         guard key.policy.type.supportsSigning else {
             throw LogicalError.invalidRequest("key type \(key.policy.type.rawValue) does not support signing")
         }
+        let batch = try BatchDecoder.structs(goType: "transit.batchRequestSignItem").items(fields.raw["batch_input"])
+        let items = try batch ?? [request.singleItem(["input", "context", "key_version"])]
         var results: [JSONValue] = []
         for item in items {
             let reference = item["reference"] ?? .string("")
             do throws(ItemError) {
+                if batch != nil, item.lacks("input") { throw ItemError("missing input") }
                 let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
                 var itemOptions = options
                 let ctx = item.itemString("context")
@@ -97,10 +112,11 @@ extension TransitEngine {
         return LogicalResponse(data: ["batch_results": .array(results)])
     }
 
-    func verify(_ request: LogicalRequest, name: String, urlAlgorithm: String?) async throws -> LogicalResponse? {
-        let fields = Fields(request.data)
-        let batch = try fields.batch()
-        let items = batch ?? [Self.singleItem(request, ["input", "context", "signature", "hmac", "reference"])]
+    func verify(_ request: PathRequest) async throws -> LogicalResponse? {
+        let fields = request.fields
+        let name = try fields.string("name")
+        let batch = try BatchDecoder.structs(goType: "transit.batchRequestVerifyItem").items(fields.raw["batch_input"])
+        let items = try batch ?? [request.singleItem(["input", "context", "signature", "hmac"])]
         if batch == nil {
             if !fields.has("signature") && !fields.has("hmac") {
                 throw LogicalError.invalidRequest("neither a 'signature' nor an 'hmac' were given to verify")
@@ -119,12 +135,12 @@ extension TransitEngine {
             }
         }
         let isSignature = items.first?["signature"] != nil
-        let options = try signOptions(request, urlAlgorithm: urlAlgorithm)
-        var macAlgorithm = HashAlgorithm.sha2_256
-        if !isSignature { macAlgorithm = try Self.hashAlgorithm(request, urlAlgorithm: urlAlgorithm, field: "algorithm") }
+        let options = try signOptions(request)
+        let macAlgorithm = options.hashAlgorithm
         guard let key = try await loadForUse(request.storage, name) else {
             throw LogicalError.invalidRequest(isSignature ? "signature verification key not found" : TransitErrors.keyNotFound)
         }
+        if !isSignature && macAlgorithm == .none { throw LogicalError.invalidRequest("algorithm cannot be none") }
         if isSignature && !key.policy.type.supportsSigning {
             throw LogicalError.invalidRequest("key type \(key.policy.type.rawValue) does not support verification")
         }
@@ -132,6 +148,7 @@ extension TransitEngine {
         for item in items {
             let reference = item["reference"] ?? .string("")
             do throws(ItemError) {
+                if batch != nil, item.lacks("input") { throw ItemError("missing input") }
                 let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
                 let valid: Bool
                 if isSignature {
