@@ -23,6 +23,14 @@ extension CofferResponder {
         return .object(o)
     }
 
+    /// The body fields of `sys/init`, converted as the framework converts every engine's fields.
+    static let initSchema: [String: Field] = Dictionary(
+        uniqueKeysWithValues: [
+            Field("pgp_keys", .commaStringSlice, "PGP keys to encrypt the unseal keys with (not supported)."),
+            Field("secret_shares", .int, "How many unseal key shares to make."),
+            Field("secret_threshold", .int, "How many shares unseal the server."),
+        ].map { ($0.name, $0) })
+
     func initialize(_ request: Request) async throws -> Response {
         var request = request
         switch request.method {
@@ -30,12 +38,12 @@ extension CofferResponder {
             return Self.json(status: 200, JSONValue.object(["initialized": .bool(core.isInitialized)]).serialized())
         case .put, .post:
             let d = try await body(&request)
-            let lr = LogicalRequest(operation: .update, path: "", data: d, storage: InMemoryPhysicalBackend())
-            if let p = lr.stringList("pgp_keys"), !p.isEmpty {
+            let fields = FieldData(raw: d, schema: Self.initSchema)
+            if let p = try? fields.stringsIfSet("pgp_keys"), !p.isEmpty {
                 throw LogicalError.invalidRequest("PGP-encrypted unseal keys are not supported by this server")
             }
-            let shares = Int(clamping: try lr.int("secret_shares") ?? 0)
-            let threshold = Int(clamping: try lr.int("secret_threshold") ?? 0)
+            let shares = Int(clamping: try fields.int("secret_shares"))
+            let threshold = Int(clamping: try fields.int("secret_threshold"))
             let result = try await core.initialize(shares: shares, threshold: threshold)
             let hex = result.keys.map { JSONValue.string($0.map { String(format: "%02x", $0) }.joined()) }
             let b64 = result.keys.map { JSONValue.string(Data($0).base64EncodedString()) }

@@ -100,23 +100,21 @@ extension AppRoleAuth {
         return LogicalResponse(data: ["keys": strings(keys)])
     }
 
-    /// The role named by the lookup and destroy paths, which must exist (OpenBao: a Go error, 500).
-    private func requireRole(_ store: AppRoleStore, _ name: String) async throws {
-        guard try await store.role(name) != nil else { throw LogicalError.goError(.internal, AppRoleErrors.roleMissing(name)) }
-    }
-
-    /// A non-empty field the lookup and destroy paths need.
-    private static func required(_ request: PathRequest, _ field: String) throws -> String {
+    /// What the lookup and destroy paths start from: the role name, the non-empty `field` they need (`missing …`
+    /// when empty) and the store, the role checked to exist (OpenBao: a Go error, 500).
+    private func existingRole(
+        _ request: PathRequest, requiring field: String
+    ) async throws -> (name: String, value: String, store: AppRoleStore) {
+        let name = try Self.roleName(request)
         let value = try request.fields.string(field)
         if value.isEmpty { throw LogicalError.invalidRequest("missing \(field)") }
-        return value
+        let store = AppRoleStore(storage: request.storage)
+        guard try await store.role(name) != nil else { throw LogicalError.goError(.internal, AppRoleErrors.roleMissing(name)) }
+        return (name, value, store)
     }
 
     func lookupSecretID(_ request: PathRequest) async throws -> LogicalResponse? {
-        let name = try Self.roleName(request)
-        let secret = try Self.required(request, "secret_id")
-        let store = AppRoleStore(storage: request.storage)
-        try await requireRole(store, name)
+        let (name, secret, store) = try await existingRole(request, requiring: "secret_id")
         guard let key = try await store.hmacKey(create: false),
             let found = try await store.secretID(role: name, secret: secret, key: key)
         else { return nil }
@@ -124,10 +122,7 @@ extension AppRoleAuth {
     }
 
     func destroySecretID(_ request: PathRequest) async throws -> LogicalResponse? {
-        let name = try Self.roleName(request)
-        let secret = try Self.required(request, "secret_id")
-        let store = AppRoleStore(storage: request.storage)
-        try await requireRole(store, name)
+        let (name, secret, store) = try await existingRole(request, requiring: "secret_id")
         try await lock.withLock {
             guard let key = try await store.hmacKey(create: false),
                 let found = try await store.secretID(role: name, secret: secret, key: key)
@@ -140,10 +135,7 @@ extension AppRoleAuth {
     }
 
     func lookupAccessor(_ request: PathRequest) async throws -> LogicalResponse? {
-        let name = try Self.roleName(request)
-        let accessor = try Self.required(request, "secret_id_accessor")
-        let store = AppRoleStore(storage: request.storage)
-        try await requireRole(store, name)
+        let (name, accessor, store) = try await existingRole(request, requiring: "secret_id_accessor")
         guard let index = try await store.load(AccessorEntry.self, Layout.accessor(accessor)) else {
             return LogicalResponse(
                 data: ["error": .string("failed to find accessor entry for secret_id_accessor: \"\(accessor)\"")], httpStatus: 404)
@@ -156,10 +148,7 @@ extension AppRoleAuth {
 
     /// An accessor of another role's secret ID is refused (403), as OpenBao finds no secret ID under this role.
     func destroyAccessor(_ request: PathRequest) async throws -> LogicalResponse? {
-        let name = try Self.roleName(request)
-        let accessor = try Self.required(request, "secret_id_accessor")
-        let store = AppRoleStore(storage: request.storage)
-        try await requireRole(store, name)
+        let (name, accessor, store) = try await existingRole(request, requiring: "secret_id_accessor")
         try await lock.withLock {
             guard let index = try await store.load(AccessorEntry.self, Layout.accessor(accessor)) else {
                 throw LogicalError.goError(.internal, "failed to find accessor entry for secret_id_accessor: \"\(accessor)\"")

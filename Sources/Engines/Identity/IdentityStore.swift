@@ -106,4 +106,44 @@ public final class IdentityStore: FrameworkEngine, IdentityResolver {
             out["mount_path"] = .string(m.path)
         }
     }
+
+    /// The `{id, mount_accessor, name}` summary of an alias inside a list's `key_info`, with its mount's information.
+    static func aliasSummary(
+        id: String, mountAccessor: String, name: String, mounts: [String: (type: String, path: String)]
+    ) -> JSONValue {
+        var m: [String: JSONValue] = ["id": .string(id), "mount_accessor": .string(mountAccessor), "name": .string(name)]
+        addMountInfo(&m, accessor: mountAccessor, mounts: mounts)
+        return .object(m)
+    }
+
+    // MARK: Shared path shapes
+
+    /// A `LIST` by id: `keys` (the ids, in the order given) and `key_info` (one object per record); none is a 404.
+    func keyInfoList<Record>(
+        _ records: [Record], id: (Record) -> String,
+        info: (Record, [String: (type: String, path: String)]) -> [String: JSONValue]
+    ) async throws -> LogicalResponse? {
+        if records.isEmpty { throw LogicalError.notFound }
+        let mounts = await mountAccessors()
+        var keyInfo: [String: JSONValue] = [:]
+        for r in records { keyInfo[id(r)] = .object(info(r, mounts)) }
+        return LogicalResponse(data: ["keys": records.map(id).json, "key_info": .object(keyInfo)])
+    }
+
+    /// A `LIST` by name: `keys` only; none is a 404.
+    func nameList<Record>(_ records: [Record], name: (Record) -> String) throws -> LogicalResponse? {
+        if records.isEmpty { throw LogicalError.notFound }
+        return LogicalResponse(data: ["keys": records.map(name).json])
+    }
+
+    /// A read of one record found by the request's `key` field; none is a 404.
+    func readRecord<Record>(
+        _ request: PathRequest, key: String, find: (IdentityState, String) -> Record?,
+        response: (Record, IdentityState) async -> [String: JSONValue]
+    ) async throws -> LogicalResponse? {
+        let value = try request.fields.string(key)
+        let state = try await snapshot()
+        guard let r = find(state, value) else { throw LogicalError.notFound }
+        return LogicalResponse(data: await response(r, state))
+    }
 }

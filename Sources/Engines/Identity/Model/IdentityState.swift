@@ -9,15 +9,8 @@ struct IdentityState: Sendable {
     private(set) var entities: [String: Entity] = [:]
     private(set) var groups: [String: Group] = [:]
 
-    private var entityByName: [String: String] = [:]
-    /// alias id -> entity id
-    private var aliasOwner: [String: String] = [:]
-    /// factors key -> alias id
-    private var aliasByFactors: [String: String] = [:]
-    private var groupByName: [String: String] = [:]
-    /// group alias id -> group id
-    private var groupAliasOwner: [String: String] = [:]
-    private var groupAliasByFactors: [String: String] = [:]
+    private var entityIndex = Index()
+    private var groupIndex = Index()
 
     private(set) var dirtyEntities: Set<String> = []
     private(set) var dirtyGroups: Set<String> = []
@@ -27,36 +20,36 @@ struct IdentityState: Sendable {
     // MARK: Lookups
 
     func entity(id: String) -> Entity? { entities[id] }
-    func entity(name: String) -> Entity? { entityByName[name.lowercased()].flatMap { entities[$0] } }
+    func entity(name: String) -> Entity? { entityIndex.byName[name.lowercased()].flatMap { entities[$0] } }
 
     func alias(id: String) -> EntityAlias? {
-        guard let owner = aliasOwner[id], let e = entities[owner] else { return nil }
+        guard let owner = entityIndex.aliasOwner[id], let e = entities[owner] else { return nil }
         return e.aliases.first { $0.id == id }
     }
 
     func alias(mountAccessor: String, name: String) -> EntityAlias? {
-        aliasByFactors[Self.factors(mountAccessor, name)].flatMap { alias(id: $0) }
+        entityIndex.aliasByFactors[Self.factors(mountAccessor, name)].flatMap { alias(id: $0) }
     }
 
     func group(id: String) -> Group? { groups[id] }
-    func group(name: String) -> Group? { groupByName[name.lowercased()].flatMap { groups[$0] } }
+    func group(name: String) -> Group? { groupIndex.byName[name.lowercased()].flatMap { groups[$0] } }
 
     func groupAlias(id: String) -> GroupAlias? {
-        groupAliasOwner[id].flatMap { groups[$0]?.alias }
+        groupIndex.aliasOwner[id].flatMap { groups[$0]?.alias }
     }
 
     func groupAlias(mountAccessor: String, name: String) -> GroupAlias? {
-        groupAliasByFactors[Self.factors(mountAccessor, name)].flatMap { groupAlias(id: $0) }
+        groupIndex.aliasByFactors[Self.factors(mountAccessor, name)].flatMap { groupAlias(id: $0) }
     }
 
-    func group(aliasID: String) -> Group? { groupAliasOwner[aliasID].flatMap { groups[$0] } }
+    func group(aliasID: String) -> Group? { groupIndex.aliasOwner[aliasID].flatMap { groups[$0] } }
 
     var sortedEntities: [Entity] { entities.keys.sorted().compactMap { entities[$0] } }
     var sortedGroups: [Group] { groups.keys.sorted().compactMap { groups[$0] } }
 
     /// Every alias, ordered by alias id.
-    var sortedAliases: [EntityAlias] { aliasOwner.keys.sorted().compactMap { alias(id: $0) } }
-    var sortedGroupAliases: [GroupAlias] { groupAliasOwner.keys.sorted().compactMap { groupAlias(id: $0) } }
+    var sortedAliases: [EntityAlias] { entityIndex.aliasOwner.keys.sorted().compactMap { alias(id: $0) } }
+    var sortedGroupAliases: [GroupAlias] { groupIndex.aliasOwner.keys.sorted().compactMap { groupAlias(id: $0) } }
 
     /// Groups listing the entity as a member, ordered by group id.
     func directGroups(ofEntity entityID: String) -> [Group] {
@@ -99,41 +92,38 @@ struct IdentityState: Sendable {
 
     // MARK: Mutations
 
-    mutating func putEntity(_ entity: Entity) {
-        if let old = entities[entity.id] { unindex(old) }
-        entities[entity.id] = entity
-        index(entity)
-        dirtyEntities.insert(entity.id)
-    }
-
-    mutating func removeEntity(_ id: String) {
-        guard let old = entities.removeValue(forKey: id) else { return }
-        unindex(old)
-        dirtyEntities.insert(id)
-    }
-
-    mutating func putGroup(_ group: Group) {
-        if let old = groups[group.id] { unindex(old) }
-        groups[group.id] = group
-        index(group)
-        dirtyGroups.insert(group.id)
-    }
-
-    mutating func removeGroup(_ id: String) {
-        guard let old = groups.removeValue(forKey: id) else { return }
-        unindex(old)
-        dirtyGroups.insert(id)
-    }
+    mutating func putEntity(_ entity: Entity) { Self.put(entity, into: &entities, &entityIndex, dirty: &dirtyEntities) }
+    mutating func removeEntity(_ id: String) { Self.remove(id, from: &entities, &entityIndex, dirty: &dirtyEntities) }
+    mutating func putGroup(_ group: Group) { Self.put(group, into: &groups, &groupIndex, dirty: &dirtyGroups) }
+    mutating func removeGroup(_ id: String) { Self.remove(id, from: &groups, &groupIndex, dirty: &dirtyGroups) }
 
     /// Loads a record without marking it dirty.
     mutating func load(_ entity: Entity) {
         entities[entity.id] = entity
-        index(entity)
+        entityIndex.add(entity)
     }
 
     mutating func load(_ group: Group) {
         groups[group.id] = group
-        index(group)
+        groupIndex.add(group)
+    }
+
+    /// Stores a record, re-indexes it and marks it dirty.
+    private static func put<R: IndexedRecord>(
+        _ record: R, into records: inout [String: R], _ index: inout Index, dirty: inout Set<String>
+    ) {
+        if let old = records[record.id] { index.remove(old) }
+        records[record.id] = record
+        index.add(record)
+        dirty.insert(record.id)
+    }
+
+    private static func remove<R: IndexedRecord>(
+        _ id: String, from records: inout [String: R], _ index: inout Index, dirty: inout Set<String>
+    ) {
+        guard let old = records.removeValue(forKey: id) else { return }
+        index.remove(old)
+        dirty.insert(id)
     }
 
     mutating func clearDirty() {
@@ -141,37 +131,48 @@ struct IdentityState: Sendable {
         dirtyGroups = []
     }
 
-    private mutating func index(_ e: Entity) {
-        entityByName[e.name.lowercased()] = e.id
-        for a in e.aliases {
-            aliasOwner[a.id] = e.id
-            aliasByFactors[Self.factors(a.mountAccessor, a.name)] = a.id
-        }
-    }
+    /// The lookup indexes of one kind of record (entities, or groups with their one alias).
+    struct Index: Sendable {
+        typealias AliasKey = (id: String, mountAccessor: String, name: String)
+        /// lowercased name -> record id
+        var byName: [String: String] = [:]
+        /// alias id -> record id
+        var aliasOwner: [String: String] = [:]
+        /// factors key -> alias id
+        var aliasByFactors: [String: String] = [:]
 
-    private mutating func unindex(_ e: Entity) {
-        if entityByName[e.name.lowercased()] == e.id { entityByName.removeValue(forKey: e.name.lowercased()) }
-        for a in e.aliases {
-            if aliasOwner[a.id] == e.id { aliasOwner.removeValue(forKey: a.id) }
-            let f = Self.factors(a.mountAccessor, a.name)
-            if aliasByFactors[f] == a.id { aliasByFactors.removeValue(forKey: f) }
+        mutating func add(_ record: some IndexedRecord) {
+            byName[record.name.lowercased()] = record.id
+            for a in record.aliasKeys {
+                aliasOwner[a.id] = record.id
+                aliasByFactors[IdentityState.factors(a.mountAccessor, a.name)] = a.id
+            }
         }
-    }
 
-    private mutating func index(_ g: Group) {
-        groupByName[g.name.lowercased()] = g.id
-        if let a = g.alias {
-            groupAliasOwner[a.id] = g.id
-            groupAliasByFactors[Self.factors(a.mountAccessor, a.name)] = a.id
+        /// Drops the entries that still point at this record (another may have taken a name since).
+        mutating func remove(_ record: some IndexedRecord) {
+            let name = record.name.lowercased()
+            if byName[name] == record.id { byName.removeValue(forKey: name) }
+            for a in record.aliasKeys {
+                if aliasOwner[a.id] == record.id { aliasOwner.removeValue(forKey: a.id) }
+                let f = IdentityState.factors(a.mountAccessor, a.name)
+                if aliasByFactors[f] == a.id { aliasByFactors.removeValue(forKey: f) }
+            }
         }
     }
+}
 
-    private mutating func unindex(_ g: Group) {
-        if groupByName[g.name.lowercased()] == g.id { groupByName.removeValue(forKey: g.name.lowercased()) }
-        if let a = g.alias {
-            if groupAliasOwner[a.id] == g.id { groupAliasOwner.removeValue(forKey: a.id) }
-            let f = Self.factors(a.mountAccessor, a.name)
-            if groupAliasByFactors[f] == a.id { groupAliasByFactors.removeValue(forKey: f) }
-        }
-    }
+/// An entity or a group as ``IdentityState/Index`` sees it: its id, its name and its aliases' keys.
+protocol IndexedRecord {
+    var id: String { get }
+    var name: String { get }
+    var aliasKeys: [IdentityState.Index.AliasKey] { get }
+}
+
+extension Entity: IndexedRecord {
+    var aliasKeys: [IdentityState.Index.AliasKey] { aliases.map { ($0.id, $0.mountAccessor, $0.name) } }
+}
+
+extension Group: IndexedRecord {
+    var aliasKeys: [IdentityState.Index.AliasKey] { alias.map { [($0.id, $0.mountAccessor, $0.name)] } ?? [] }
 }

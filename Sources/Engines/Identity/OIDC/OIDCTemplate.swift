@@ -193,13 +193,8 @@ enum GoJSONSyntax {
         mutating func object() throws {
             try enter()
             defer { depth -= 1 }
-            i += 1
-            skipSpace()
-            if try peek() == UInt8(ascii: "}") {
-                i += 1
-                return
-            }
-            while true {
+            if try isEmptyContainer(closing: UInt8(ascii: "}")) { return }
+            repeat {
                 let c = try peek()
                 guard c == UInt8(ascii: "\"") else {
                     throw SyntaxError(message: invalid(c, "looking for beginning of object key string"))
@@ -211,19 +206,33 @@ enum GoJSONSyntax {
                 i += 1
                 skipSpace()
                 try value(context: "looking for beginning of value")
+            } while try moreElements(closing: UInt8(ascii: "}"), after: "after object key:value pair")
+        }
+
+        /// Past an opening `{` or `[`: whether the container closes at once (consuming the closing byte).
+        mutating func isEmptyContainer(closing: UInt8) throws -> Bool {
+            i += 1
+            skipSpace()
+            guard try peek() == closing else { return false }
+            i += 1
+            return true
+        }
+
+        /// After an element: a `,` means another follows (true), `closing` ends the container (false, consumed);
+        /// anything else is Go's error `invalid character … <after>`.
+        mutating func moreElements(closing: UInt8, after: String) throws -> Bool {
+            skipSpace()
+            let sep = try peek()
+            if sep == UInt8(ascii: ",") {
+                i += 1
                 skipSpace()
-                let sep = try peek()
-                if sep == UInt8(ascii: ",") {
-                    i += 1
-                    skipSpace()
-                    continue
-                }
-                if sep == UInt8(ascii: "}") {
-                    i += 1
-                    return
-                }
-                throw SyntaxError(message: invalid(sep, "after object key:value pair"))
+                return true
             }
+            if sep == closing {
+                i += 1
+                return false
+            }
+            throw SyntaxError(message: invalid(sep, after))
         }
 
         /// One level deeper into an object or array.
@@ -235,27 +244,10 @@ enum GoJSONSyntax {
         mutating func array() throws {
             try enter()
             defer { depth -= 1 }
-            i += 1
-            skipSpace()
-            if try peek() == UInt8(ascii: "]") {
-                i += 1
-                return
-            }
-            while true {
+            if try isEmptyContainer(closing: UInt8(ascii: "]")) { return }
+            repeat {
                 try value(context: "looking for beginning of value")
-                skipSpace()
-                let sep = try peek()
-                if sep == UInt8(ascii: ",") {
-                    i += 1
-                    skipSpace()
-                    continue
-                }
-                if sep == UInt8(ascii: "]") {
-                    i += 1
-                    return
-                }
-                throw SyntaxError(message: invalid(sep, "after array element"))
-            }
+            } while try moreElements(closing: UInt8(ascii: "]"), after: "after array element")
         }
 
         mutating func string() throws {

@@ -181,19 +181,23 @@ extension IdentityStore {
     }
 
     func listEntityAliases(_ request: PathRequest) async throws -> LogicalResponse? {
-        let state = try await snapshot()
-        let aliases = state.sortedAliases
-        if aliases.isEmpty { throw LogicalError.notFound }
-        let mounts = await mountAccessors()
-        var info: [String: JSONValue] = [:]
-        for a in aliases {
-            var m: [String: JSONValue] = [
-                "canonical_id": .string(a.canonicalID), "custom_metadata": a.customMetadata.json, "local": false,
-                "metadata": a.metadata.json, "mount_accessor": .string(a.mountAccessor), "name": .string(a.name),
-            ]
-            Self.addMountInfo(&m, accessor: a.mountAccessor, mounts: mounts)
-            info[a.id] = .object(m)
+        try await keyInfoList(snapshot().sortedAliases, id: \.id) { a, mounts in
+            Self.aliasListEntry(
+                canonicalID: a.canonicalID, mountAccessor: a.mountAccessor, name: a.name, metadata: a.metadata.json,
+                customMetadata: a.customMetadata.json, mounts: mounts)
         }
-        return LogicalResponse(data: ["keys": aliases.map(\.id).json, "key_info": .object(info)])
+    }
+
+    /// An alias's entry in the `key_info` of an alias list (entity aliases and group aliases alike).
+    static func aliasListEntry(
+        canonicalID: String, mountAccessor: String, name: String, metadata: JSONValue, customMetadata: JSONValue,
+        mounts: [String: (type: String, path: String)]
+    ) -> [String: JSONValue] {
+        var m: [String: JSONValue] = [
+            "canonical_id": .string(canonicalID), "custom_metadata": customMetadata, "local": false,
+            "metadata": metadata, "mount_accessor": .string(mountAccessor), "name": .string(name),
+        ]
+        addMountInfo(&m, accessor: mountAccessor, mounts: mounts)
+        return m
     }
 }

@@ -58,17 +58,11 @@ extension IdentityStore {
     }
 
     func readEntityByID(_ request: PathRequest) async throws -> LogicalResponse? {
-        let id = try request.fields.string("id")
-        let state = try await snapshot()
-        guard let e = state.entity(id: id) else { throw LogicalError.notFound }
-        return LogicalResponse(data: await entityResponse(e, state))
+        try await readRecord(request, key: "id", find: { $0.entity(id: $1) }, response: entityResponse)
     }
 
     func readEntityByName(_ request: PathRequest) async throws -> LogicalResponse? {
-        let name = try request.fields.string("name")
-        let state = try await snapshot()
-        guard let e = state.entity(name: name) else { throw LogicalError.notFound }
-        return LogicalResponse(data: await entityResponse(e, state))
+        try await readRecord(request, key: "name", find: { $0.entity(name: $1) }, response: entityResponse)
     }
 
     /// The full read shape of an entity.
@@ -119,32 +113,20 @@ extension IdentityStore {
     }
 
     func listEntitiesByID(_ request: PathRequest) async throws -> LogicalResponse? {
-        let state = try await snapshot()
-        let entities = state.sortedEntities
-        if entities.isEmpty { throw LogicalError.notFound }
-        let mounts = await mountAccessors()
-        var info: [String: JSONValue] = [:]
-        for e in entities {
+        try await keyInfoList(snapshot().sortedEntities, id: \.id) { e, mounts in
             var entry: [String: JSONValue] = ["name": .string(e.name)]
             if !e.aliases.isEmpty {
                 entry["aliases"] = .array(
-                    e.aliases.map { a in
-                        var m: [String: JSONValue] = [
-                            "id": .string(a.id), "mount_accessor": .string(a.mountAccessor), "name": .string(a.name),
-                        ]
-                        Self.addMountInfo(&m, accessor: a.mountAccessor, mounts: mounts)
-                        return .object(m)
+                    e.aliases.map {
+                        Self.aliasSummary(id: $0.id, mountAccessor: $0.mountAccessor, name: $0.name, mounts: mounts)
                     })
             }
-            info[e.id] = .object(entry)
+            return entry
         }
-        return LogicalResponse(data: ["keys": entities.map(\.id).json, "key_info": .object(info)])
     }
 
     func listEntitiesByName(_ request: PathRequest) async throws -> LogicalResponse? {
-        let entities = try await snapshot().sortedEntities
-        if entities.isEmpty { throw LogicalError.notFound }
-        return LogicalResponse(data: ["keys": entities.map(\.name).json])
+        try await nameList(snapshot().sortedEntities, name: \.name)
     }
 
     func batchDeleteEntities(_ request: PathRequest) async throws -> LogicalResponse? {

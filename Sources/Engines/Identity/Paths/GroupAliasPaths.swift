@@ -109,19 +109,10 @@ extension IdentityStore {
     }
 
     func listGroupAliases(_ request: PathRequest) async throws -> LogicalResponse? {
-        let state = try await snapshot()
-        let aliases = state.sortedGroupAliases
-        if aliases.isEmpty { throw LogicalError.notFound }
-        let mounts = await mountAccessors()
-        var info: [String: JSONValue] = [:]
-        for a in aliases {
-            var m: [String: JSONValue] = [
-                "canonical_id": .string(a.canonicalID), "custom_metadata": .null, "local": false, "metadata": .null,
-                "mount_accessor": .string(a.mountAccessor), "name": .string(a.name),
-            ]
-            Self.addMountInfo(&m, accessor: a.mountAccessor, mounts: mounts)
-            info[a.id] = .object(m)
+        try await keyInfoList(snapshot().sortedGroupAliases, id: \.id) { a, mounts in
+            Self.aliasListEntry(
+                canonicalID: a.canonicalID, mountAccessor: a.mountAccessor, name: a.name, metadata: .null,
+                customMetadata: .null, mounts: mounts)
         }
-        return LogicalResponse(data: ["keys": aliases.map(\.id).json, "key_info": .object(info)])
     }
 }

@@ -127,17 +127,11 @@ extension IdentityStore {
     }
 
     func readGroupByID(_ request: PathRequest) async throws -> LogicalResponse? {
-        let id = try request.fields.string("id")
-        let state = try await snapshot()
-        guard let g = state.group(id: id) else { throw LogicalError.notFound }
-        return LogicalResponse(data: await groupResponse(g, state))
+        try await readRecord(request, key: "id", find: { $0.group(id: $1) }, response: groupResponse)
     }
 
     func readGroupByName(_ request: PathRequest) async throws -> LogicalResponse? {
-        let name = try request.fields.string("name")
-        let state = try await snapshot()
-        guard let g = state.group(name: name) else { throw LogicalError.notFound }
-        return LogicalResponse(data: await groupResponse(g, state))
+        try await readRecord(request, key: "name", find: { $0.group(name: $1) }, response: groupResponse)
     }
 
     func groupResponse(_ g: Group, _ state: IdentityState) async -> [String: JSONValue] {
@@ -184,31 +178,19 @@ extension IdentityStore {
     }
 
     func listGroupsByID(_ request: PathRequest) async throws -> LogicalResponse? {
-        let state = try await snapshot()
-        let groups = state.sortedGroups
-        if groups.isEmpty { throw LogicalError.notFound }
-        let mounts = await mountAccessors()
-        var info: [String: JSONValue] = [:]
-        for g in groups {
+        try await keyInfoList(snapshot().sortedGroups, id: \.id) { g, mounts in
             var entry: [String: JSONValue] = [
                 "name": .string(g.name), "num_member_entities": .int(Int64(g.memberEntityIDs?.count ?? 0)),
                 "num_parent_groups": .int(Int64(g.parentGroupIDs?.count ?? 0)),
             ]
             if let a = g.alias {
-                var m: [String: JSONValue] = [
-                    "id": .string(a.id), "mount_accessor": .string(a.mountAccessor), "name": .string(a.name),
-                ]
-                Self.addMountInfo(&m, accessor: a.mountAccessor, mounts: mounts)
-                entry["alias"] = .object(m)
+                entry["alias"] = Self.aliasSummary(id: a.id, mountAccessor: a.mountAccessor, name: a.name, mounts: mounts)
             }
-            info[g.id] = .object(entry)
+            return entry
         }
-        return LogicalResponse(data: ["keys": groups.map(\.id).json, "key_info": .object(info)])
     }
 
     func listGroupsByName(_ request: PathRequest) async throws -> LogicalResponse? {
-        let groups = try await snapshot().sortedGroups
-        if groups.isEmpty { throw LogicalError.notFound }
-        return LogicalResponse(data: ["keys": groups.map(\.name).json])
+        try await nameList(snapshot().sortedGroups, name: \.name)
     }
 }

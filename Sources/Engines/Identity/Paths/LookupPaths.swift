@@ -38,21 +38,25 @@ extension IdentityStore {
         }
     }
 
+    /// The record the criteria name: by id, else by name, else by alias id, else by alias name and mount accessor.
+    func find<Record>(
+        _ c: LookupCriteria, id: (String) -> Record?, name: (String) -> Record?,
+        aliasID: (String) -> Record?, alias: (_ mountAccessor: String, _ name: String) -> Record?
+    ) -> Record? {
+        if !c.id.isEmpty { return id(c.id) }
+        if !c.name.isEmpty { return name(c.name) }
+        if !c.aliasID.isEmpty { return aliasID(c.aliasID) }
+        if !c.aliasName.isEmpty { return alias(c.aliasMountAccessor, c.aliasName) }
+        return nil
+    }
+
     func lookupEntity(_ request: PathRequest) async throws -> LogicalResponse? {
         let c = try LookupCriteria(request.fields)
         let state = try await snapshot()
-        let entity: Entity?
-        if !c.id.isEmpty {
-            entity = state.entity(id: c.id)
-        } else if !c.name.isEmpty {
-            entity = state.entity(name: c.name)
-        } else if !c.aliasID.isEmpty {
-            entity = state.alias(id: c.aliasID).flatMap { state.entity(id: $0.canonicalID) }
-        } else if !c.aliasName.isEmpty {
-            entity = state.alias(mountAccessor: c.aliasMountAccessor, name: c.aliasName).flatMap { state.entity(id: $0.canonicalID) }
-        } else {
-            entity = nil
-        }
+        let entity = find(
+            c, id: { state.entity(id: $0) }, name: { state.entity(name: $0) },
+            aliasID: { state.alias(id: $0).flatMap { state.entity(id: $0.canonicalID) } },
+            alias: { state.alias(mountAccessor: $0, name: $1).flatMap { state.entity(id: $0.canonicalID) } })
         guard let entity else { return nil }
         return LogicalResponse(data: await entityResponse(entity, state))
     }
@@ -60,18 +64,10 @@ extension IdentityStore {
     func lookupGroup(_ request: PathRequest) async throws -> LogicalResponse? {
         let c = try LookupCriteria(request.fields)
         let state = try await snapshot()
-        let group: Group?
-        if !c.id.isEmpty {
-            group = state.group(id: c.id)
-        } else if !c.name.isEmpty {
-            group = state.group(name: c.name)
-        } else if !c.aliasID.isEmpty {
-            group = state.group(aliasID: c.aliasID)
-        } else if !c.aliasName.isEmpty {
-            group = state.groupAlias(mountAccessor: c.aliasMountAccessor, name: c.aliasName).flatMap { state.group(id: $0.canonicalID) }
-        } else {
-            group = nil
-        }
+        let group = find(
+            c, id: { state.group(id: $0) }, name: { state.group(name: $0) },
+            aliasID: { state.group(aliasID: $0) },
+            alias: { state.groupAlias(mountAccessor: $0, name: $1).flatMap { state.group(id: $0.canonicalID) } })
         guard let group else { return nil }
         return LogicalResponse(data: await groupResponse(group, state))
     }

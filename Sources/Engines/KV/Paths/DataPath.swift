@@ -7,16 +7,25 @@ extension KVv2Engine {
     func readData(_ request: PathRequest) async throws -> LogicalResponse? {
         let path = try request.fields.string("path")
         let requested = try request.fields.int("version")
-        guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { throw LogicalError.notFound }
-        let version = requested > 0 ? requested : meta.currentVersion
-        guard version > 0, let info = meta.versions[version] else { throw LogicalError.notFound }
-        if info.destroyed || info.isDeleted(at: Date()) {
+        let (meta, version, data) = try await Self.loadVersion(request.storage, path, requested)
+        guard let data else {
             return LogicalResponse(data: ["data": .null, "metadata": meta.versionResponse(version)], httpStatus: 404)
         }
-        guard let data = try await KVLayout.loadVersionData(request.storage, path, version) else {
-            throw LogicalError.notFound
-        }
         return LogicalResponse(data: ["data": data, "metadata": meta.versionResponse(version)])
+    }
+
+    /// The version a read names (`requested`, or the current one when 0), its key's metadata and its data; nil data
+    /// when the version is deleted or destroyed (a 404 that still shows the metadata). A missing key, version or
+    /// stored data is a 404.
+    static func loadVersion(
+        _ storage: any LogicalStorage, _ path: String, _ requested: Int64
+    ) async throws -> (meta: KeyMetadata, version: Int64, data: JSONValue?) {
+        guard let meta = try await KVLayout.loadMetadata(storage, path) else { throw LogicalError.notFound }
+        let version = requested > 0 ? requested : meta.currentVersion
+        guard version > 0, let info = meta.versions[version] else { throw LogicalError.notFound }
+        if info.destroyed || info.isDeleted(at: Date()) { return (meta, version, nil) }
+        guard let data = try await KVLayout.loadVersionData(storage, path, version) else { throw LogicalError.notFound }
+        return (meta, version, data)
     }
 
     func writeData(_ request: PathRequest) async throws -> LogicalResponse? {

@@ -7,14 +7,9 @@ extension KVv2Engine {
         let path = try request.fields.string("path")
         let requested = try request.fields.int("version")
         let depth = try request.fields.int("depth")
-        guard let meta = try await KVLayout.loadMetadata(request.storage, path) else { throw LogicalError.notFound }
-        let version = requested > 0 ? requested : meta.currentVersion
-        guard version > 0, let info = meta.versions[version] else { throw LogicalError.notFound }
-        if info.destroyed || info.isDeleted(at: Date()) {
+        let (meta, version, data) = try await Self.loadVersion(request.storage, path, requested)
+        guard let data else {
             return LogicalResponse(data: ["metadata": meta.versionResponse(version), "subkeys": .null], httpStatus: 404)
-        }
-        guard let data = try await KVLayout.loadVersionData(request.storage, path, version) else {
-            throw LogicalError.notFound
         }
         return LogicalResponse(data: [
             "metadata": meta.versionResponse(version),
