@@ -28,7 +28,7 @@ public func fuzzFields(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
 
     let request = LogicalRequest(operation: .update, path: "fuzz", data: fields, storage: InMemoryPhysicalBackend())
-    for (key, value) in fields.prefix(32) {
+    for (key, value) in fields.prefix(16) {
         checkConversions(key, value)
         checkFieldData(key, value)
         checkDurations(value)
@@ -147,13 +147,6 @@ func checkFieldData(_ key: String, _ value: JSONValue) {
         }
         let read = try? data.get(key)
         fuzzCheck(unsetDuration ? read == .int(0) : (read != nil) == converts, "\(type): get \(String(describing: read))")
-        _ = try? data.string(key)
-        _ = try? data.int(key)
-        _ = try? data.bool(key)
-        _ = try? data.strings(key)
-        _ = try? data.ints(key)
-        _ = try? data.pairs(key)
-        _ = try? data.duration(key)
     }
 }
 
