@@ -30,7 +30,9 @@ public func fuzzFields(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let request = LogicalRequest(operation: .update, path: "fuzz", data: fields, storage: InMemoryPhysicalBackend())
     for (key, value) in fields.prefix(16) {
         checkConversions(key, value)
-        checkFieldData(key, value)
+        // FieldData with one type per input (chosen by the first byte's other bits): all thirteen per field cost most of
+        // the time for little more coverage.
+        checkFieldData(key, value, FieldType.allCases[Int(mode >> 1) % FieldType.allCases.count])
         checkDurations(value)
 
         _ = request.string(key)
@@ -129,10 +131,10 @@ func checkConversions(_ key: String, _ value: JSONValue) {
     }
 }
 
-/// ``FieldData`` over a schema declaring the field with each type: validation accepts exactly what converts (a null
+/// ``FieldData`` over a schema declaring the field with `type`: validation accepts exactly what converts (a null
 /// duration counts as not sent), and reads never fail with anything but the conversion's error.
-func checkFieldData(_ key: String, _ value: JSONValue) {
-    for type in FieldType.allCases {
+func checkFieldData(_ key: String, _ value: JSONValue, _ type: FieldType) {
+    do {
         let data = FieldData(raw: [key: value], schema: [key: Field(key, type)])
         let converts = (try? FieldValue.convert(value, as: type, field: key).get()) != nil
         let failure = data.validationFailure()
@@ -145,8 +147,6 @@ func checkFieldData(_ key: String, _ value: JSONValue) {
         } catch {
             fuzzCheck(!converts && !unsetDuration, "\(type): getOk of \(value) throws \(error) but it converts")
         }
-        let read = try? data.get(key)
-        fuzzCheck(unsetDuration ? read == .int(0) : (read != nil) == converts, "\(type): get \(String(describing: read))")
     }
 }
 
