@@ -13,8 +13,13 @@ let package = Package(
         .executable(name: "coffer", targets: ["CofferCLI"]),
         // For bench/micro (package-benchmark), which depends on this package by path.
         .library(name: "CofferLibraries", targets: ["CofferSDK", "CofferCore", "StorageSQLite", "CofferHTTP", "CofferServer", "TransitEngine"]),
-        // For Fuzz (libFuzzer targets, scripts/fuzz): the parsers and the HTTP shim, without the server and engines.
-        .library(name: "CofferFuzzing", targets: ["CofferSDK", "CofferHCL", "CofferCore", "CofferHTTP", "TransitEngine"]),
+        // For Fuzz (libFuzzer targets, scripts/fuzz): the parsers and the HTTP shim, without the server and engines;
+        // one product per module, so that each fuzz target links (and libFuzzer walks the coverage counters of) only
+        // the modules it reaches.
+        .library(name: "CofferFuzzingSDK", targets: ["CofferSDK"]),
+        .library(name: "CofferFuzzingHCL", targets: ["CofferHCL"]),
+        .library(name: "CofferFuzzingCore", targets: ["CofferCore"]),
+        .library(name: "CofferFuzzingHTTP", targets: ["CofferHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -208,3 +213,14 @@ let package = Package(
         ),
     ]
 )
+
+// scripts/fuzz builds the Fuzz package with COFFER_FUZZ=1: Coffer's own modules are then compiled with libFuzzer's
+// coverage instrumentation and AddressSanitizer, the dependencies (NIO, swift-crypto, Hummingbird...) without them, so
+// that libFuzzer walks only Coffer's coverage counters on each input. (The fuzz build compiles only the modules of
+// the CofferFuzzing* products; swiftSettings do not apply to the C targets.) Without the variable the package is
+// exactly as declared above.
+if Context.environment["COFFER_FUZZ"] != nil {
+    for target in package.targets where target.type == .regular || target.type == .executable {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+    }
+}

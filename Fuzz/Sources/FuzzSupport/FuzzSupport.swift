@@ -13,7 +13,8 @@ public func runLibFuzzer(_ testOneInput: @convention(c) (UnsafePointer<UInt8>?, 
 /// A failed property: prints what failed and the input, then traps so libFuzzer saves the input as a crash.
 public func fuzzCheck(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
     if !condition() {
-        print("FUZZ PROPERTY FAILED at \(file):\(line): \(message())")
+        // To stderr, unbuffered: what print() buffers on stdout is lost when fatalError traps.
+        FileHandle.standardError.write(Data("FUZZ PROPERTY FAILED at \(file):\(line): \(message())\n".utf8))
         fatalError("property failed", file: file, line: line)
     }
 }

@@ -234,9 +234,9 @@ public enum FieldValue {
         case .null: return .success([])
         case .string(let s):
             if s.isEmpty { return .success([]) }
-            return .success(s.split(separator: ",", omittingEmptySubsequences: false).map { goTrimSpace(String($0)) })
+            return .success(goSplit(s, ",").map(goTrimSpace))
         case .int, .double:
-            return .success(numberText(v).split(separator: ",", omittingEmptySubsequences: false).map { goTrimSpace(String($0)) })
+            return .success(goSplit(numberText(v), ",").map(goTrimSpace))
         default: items = sliceItems(v) ?? []
         }
         var out: [String] = []
@@ -274,7 +274,7 @@ public enum FieldValue {
         case .null: return .success([])
         case .string(let s):
             if s.isEmpty { return .success([]) }
-            items = s.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) }
+            items = goSplit(s, ",").map { .string($0) }
         case .int(let i): items = [.string(String(i))]
         default: items = sliceItems(v) ?? []
         }
@@ -386,6 +386,16 @@ public enum FieldValue {
             }
         }
         return String(out)
+    }
+
+    /// Go's `strings.Split(s, sep)` for an ASCII separator: every occurrence of its byte splits, empty parts kept.
+    /// (Swift's `split` on a String compares Characters, and a comma followed by a combining mark, `,\u{301}`, is one
+    /// Character that is not `,`: found by FuzzFields.)
+    public static func goSplit(_ s: String, _ separator: Unicode.Scalar) -> [String] {
+        precondition(separator.isASCII)
+        return s.utf8.split(separator: UInt8(separator.value), omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
     }
 
     /// Go's `strings.TrimSpace`: Unicode white space (`unicode.IsSpace`) off both ends.

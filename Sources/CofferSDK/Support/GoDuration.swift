@@ -109,7 +109,8 @@ public enum GoDuration {
     /// Go's `time.ParseDuration`, returning nanoseconds. Integer arithmetic throughout: any overflow of the 2^63
     /// nanosecond range is `time: invalid duration`, as in Go.
     public static func parseGoDuration(_ text: String) -> Result<Int64, ParseError> {
-        let invalid = ParseError(message: "time: invalid duration " + quote(text))
+        // Built only on failure: quoting the text on every call cost more than the parse.
+        var invalid: ParseError { ParseError(message: "time: invalid duration " + quote(text)) }
         let s = Array(text.utf8)
         var i = 0
         var negative = false
@@ -197,21 +198,23 @@ public enum GoDuration {
     /// Go's `time` package quoting of the input in its messages: `"` and `\` escaped, control and non-ASCII bytes
     /// as `\xNN`.
     public static func quote(_ s: String) -> String {
-        var out = "\""
-        let hex = Array("0123456789abcdef")
-        for scalar in s.unicodeScalars {
-            if scalar.value >= 0x80 || scalar.value < 0x20 {
-                for b in String(scalar).utf8 {
-                    out += "\\x"
-                    out.append(hex[Int(b >> 4)])
-                    out.append(hex[Int(b & 0x0F)])
-                }
+        // Byte by byte: every byte of a non-ASCII scalar is >= 0x80, so this is Go's loop over bytes.
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        out.reserveCapacity(s.utf8.count + 2)
+        for b in s.utf8 {
+            if b >= 0x80 || b < 0x20 {
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "x"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0x0F)])
             } else {
-                if scalar == "\"" || scalar == "\\" { out += "\\" }
-                out.unicodeScalars.append(scalar)
+                if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(b)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Go's `time.Duration.String()` for a whole number of seconds (`0s`, `45s`, `30m0s`, `1h0m0s`, `-1s`).
