@@ -21,6 +21,16 @@ struct PolicyTests {
         #expect(acl.capabilityNames(path: c.path) == c.capabilities, "token \(c.token) path \(c.path)")
     }
 
+    /// Segments are split on the `/` byte: a combining mark after a slash must not glue two segments into one and
+    /// let a one-segment wildcard grant a deeper path (the Character pitfall FuzzFields found in comma lists).
+    @Test func combiningMarkAfterASlashStillSplits() throws {
+        let policy = try PolicyParser.parse(name: "one", text: #"path "secret/data/+" { capabilities = ["read"] }"#)
+        let acl = ACL(policies: [policy])
+        #expect(acl.capabilityNames(path: "secret/data/a") == ["read"])
+        #expect(acl.capabilityNames(path: "secret/data/a/\u{301}b") == ["deny"])
+        #expect("a/\u{301}b".pathSegments() == ["a", "\u{301}b"])
+    }
+
     @Test func defaultPolicyParses() throws {
         #expect(DefaultPolicy.text.hasPrefix("\n# Allow tokens to look up their own properties\npath \"auth/token/lookup-self\" {"))
         #expect(DefaultPolicy.text.hasSuffix("path \"identity/oidc/provider/+/authorize\" {\n    capabilities = [\"read\", \"update\"]\n}\n"))

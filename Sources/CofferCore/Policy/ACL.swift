@@ -142,7 +142,7 @@ public struct ACL: Sendable {
     private func matchingPermissions(path: String, operation: CofferSDK.Operation) -> Permissions? {
         if let p = exactRules[path] { return p }
         if operation == .list, path.hasSuffix("/"), let p = exactRules[String(path.dropLast())] { return p }
-        let segmentPath = path.split(separator: "/", omittingEmptySubsequences: false)
+        let segmentPath = path.pathSegments()
         let segmentMatch = segmentRules.first { $0.matches(segmentPath) }
         let prefixMatch = prefixTrie.longestPrefix(of: path).map { prefixRules[$0] }
         switch (segmentMatch, prefixMatch) {
@@ -189,7 +189,7 @@ extension ACL {
             let literal = String(p.pattern.dropLast())
             if literal.hasPrefix(prefix) || prefix.hasPrefix(literal) { return true }
         }
-        let mountParts = prefix.split(separator: "/", omittingEmptySubsequences: true)
+        let mountParts = prefix.pathSegments(omittingEmpty: true)
         for rule in segmentRules where grants(rule.permissions) {
             var ok = true
             for (i, part) in mountParts.enumerated() {

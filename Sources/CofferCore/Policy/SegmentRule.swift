@@ -10,7 +10,7 @@ struct SegmentRule: Sendable {
 
     init(pattern: String, permissions: Permissions) {
         self.pattern = pattern
-        self.parts = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        self.parts = pattern.pathSegments()
         self.isPrefix = pattern.hasSuffix("*")
         self.permissions = permissions
     }

@@ -1,3 +1,5 @@
+import CofferSDK
+
 /// The one place that decides whether a request path is canonical, before any routing, policy or sudo decision.
 ///
 /// A path is given without the leading `/v1/` (`sys/mounts/secret`). It is canonical when it has no empty
@@ -41,7 +43,7 @@ public enum RequestPath {
     /// cleaned path (with its leading `/`).
     public static func clean(fullPath: String) -> String {
         var out: [Substring] = []
-        for seg in fullPath.split(separator: "/", omittingEmptySubsequences: true) {
+        for seg in fullPath.pathSegments(omittingEmpty: true) {
             if seg == "." { continue }
             if seg == ".." {
                 if !out.isEmpty { out.removeLast() }

@@ -74,7 +74,7 @@ public struct PathTrie: Sendable {
     /// The route a path below the mount matches, with its captures; nil when no pattern matches.
     public func match(_ path: String) -> Match? {
         if let r = exact[path] { return Match(route: r, captures: []) }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let segments = path.pathSegments()
         var captures: [(name: String, value: String)] = []
         var best: Match? = nil
         walk(root, segments[...], path: path, captures: &captures, best: &best)
