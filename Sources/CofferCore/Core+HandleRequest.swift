@@ -15,7 +15,7 @@ extension Core {
         LogicalError(.unsupportedPath, "no handler for route \"\(path)\". route entry not found.")
     }
 
-    public static func multiError(_ text: String) -> String { "1 error occurred:\n\t* \(text)\n\n" }
+    public static func multiError(_ text: String) -> String { LogicalError.multiErrorText(text) }
 
     func resolveTarget(_ path: String, snapshot: RouterSnapshot) throws -> Target {
         if path == "sys" || path.hasPrefix("sys/") { return .system(path == "sys" ? "" : String(path.dropFirst(4))) }

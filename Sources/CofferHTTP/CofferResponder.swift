@@ -181,7 +181,7 @@ public struct CofferResponder: HTTPResponder {
         case .get:
             let q = request.uri.queryParameters
             // Go's strconv.ParseBool: hvac sends `list=True`.
-            operation = (q["list"].map { ["1", "t", "T", "true", "TRUE", "True"].contains(String($0)) } ?? false) ? .list : .read
+            operation = (q["list"].flatMap { FieldValue.goBool($0) } ?? false) ? .list : .read
             for (k, v) in q where k != "list" {
                 let key = String(k).removingPercentEncoding ?? String(k)
                 data[key] = .string(String(v).removingPercentEncoding ?? String(v))

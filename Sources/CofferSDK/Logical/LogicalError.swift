@@ -75,7 +75,7 @@ public struct LogicalError: Error, Sendable, CustomStringConvertible {
     public static func invalidRequest(_ message: String) -> LogicalError { LogicalError(.invalidRequest, message) }
     public static let permissionDenied = LogicalError(.permissionDenied, "permission denied")
     public static let sealed = LogicalError(.sealed, "Vault is sealed")
-    public static func unsupportedPath(_ path: String) -> LogicalError { LogicalError(.unsupportedPath, "1 error occurred:\n\t* unsupported path\n\n") }
+    public static func unsupportedPath(_ path: String) -> LogicalError { LogicalError(.unsupportedPath, multiErrorText("unsupported path")) }
     public static let unsupportedOperation = LogicalError(.unsupportedOperation, "unsupported operation")
     /// The framework's answer for a path no route of the engine matches (a Go error: wrapped on authenticated paths).
     public static let noRoute = goError(.unsupportedPath, "unsupported path")
