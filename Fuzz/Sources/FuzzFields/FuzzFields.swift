@@ -76,6 +76,8 @@ func checkConversions(_ key: String, _ value: JSONValue) {
         case .kvPairs:
             fuzzCheck(
                 c.isNull || c.objectValue?.values.allSatisfy { $0.stringValue != nil } == true, "kv_pairs converted to \(c)")
+        case .slice:
+            fuzzCheck(c.arrayValue != nil, "slice converted \(value) to \(c)")
         case .raw:
             fuzzCheck(c.sameJSON(value), "raw converted \(value) to \(c)")
         }
