@@ -25,6 +25,17 @@ struct SignOptions: Sendable {
             return n
         }
     }
+
+    /// These options with the base64 `context` of an item, when it has one.
+    func with(context item: [String: JSONValue]) throws(ItemError) -> SignOptions {
+        var o = self
+        let ctx = item.itemString("context")
+        if !ctx.isEmpty {
+            guard let c = try? GoBase64.decode(ctx) else { throw ItemError("failed to base64-decode context") }
+            o.context = c
+        }
+        return o
+    }
 }
 
 extension LoadedKey {
