@@ -114,9 +114,9 @@ int coffer_rsa_verify_sha224(const uint8_t *der, size_t der_len, int pss, const 
 #define COFFER_XCHACHA_NONCE_LEN 24
 #define COFFER_XCHACHA_TAG_LEN 16
 
-int coffer_xchacha20_poly1305_seal(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
-                                   size_t *out_len, size_t max_out) {
+int coffer_xchacha20_poly1305(int seal, const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
+                              const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
+                              size_t *out_len, size_t max_out) {
   if (key_len != COFFER_XCHACHA_KEY_LEN || nonce_len != COFFER_XCHACHA_NONCE_LEN) {
     return 0;
   }
@@ -125,23 +125,8 @@ int coffer_xchacha20_poly1305_seal(const uint8_t *key, size_t key_len, const uin
   if (ctx == NULL) {
     return 0;
   }
-  int ok = CCryptoBoringSSL_EVP_AEAD_CTX_seal(ctx, out, out_len, max_out, nonce, nonce_len, in, in_len, ad, ad_len);
-  CCryptoBoringSSL_EVP_AEAD_CTX_free(ctx);
-  return ok == 1;
-}
-
-int coffer_xchacha20_poly1305_open(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
-                                   size_t *out_len, size_t max_out) {
-  if (key_len != COFFER_XCHACHA_KEY_LEN || nonce_len != COFFER_XCHACHA_NONCE_LEN) {
-    return 0;
-  }
-  EVP_AEAD_CTX *ctx = CCryptoBoringSSL_EVP_AEAD_CTX_new(CCryptoBoringSSL_EVP_aead_xchacha20_poly1305(), key, key_len,
-                                                        COFFER_XCHACHA_TAG_LEN);
-  if (ctx == NULL) {
-    return 0;
-  }
-  int ok = CCryptoBoringSSL_EVP_AEAD_CTX_open(ctx, out, out_len, max_out, nonce, nonce_len, in, in_len, ad, ad_len);
+  int ok = seal ? CCryptoBoringSSL_EVP_AEAD_CTX_seal(ctx, out, out_len, max_out, nonce, nonce_len, in, in_len, ad, ad_len)
+                : CCryptoBoringSSL_EVP_AEAD_CTX_open(ctx, out, out_len, max_out, nonce, nonce_len, in, in_len, ad, ad_len);
   CCryptoBoringSSL_EVP_AEAD_CTX_free(ctx);
   return ok == 1;
 }

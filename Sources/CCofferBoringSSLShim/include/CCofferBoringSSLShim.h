@@ -200,14 +200,12 @@ int coffer_rsa_sign_sha224(const uint8_t *der, size_t der_len, int pss, const ui
 int coffer_rsa_verify_sha224(const uint8_t *der, size_t der_len, int pss, const uint8_t *digest, size_t digest_len,
                              const uint8_t *sig, size_t sig_len);
 
-// XChaCha20-Poly1305 (32-byte key, 24-byte nonce, 16-byte tag appended). `max_out` >= in_len + 16.
-int coffer_xchacha20_poly1305_seal(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
-                                   size_t *out_len, size_t max_out);
-// Opens `in` (ciphertext followed by the tag); fails when authentication fails. `max_out` >= in_len.
-int coffer_xchacha20_poly1305_open(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
-                                   size_t *out_len, size_t max_out);
+// XChaCha20-Poly1305 (32-byte key, 24-byte nonce, 16-byte tag). With `seal`, seals `in` into ciphertext followed by
+// the tag (`max_out` >= in_len + 16); otherwise opens `in` (ciphertext followed by the tag), failing when
+// authentication fails (`max_out` >= in_len).
+int coffer_xchacha20_poly1305(int seal, const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
+                              const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
+                              size_t *out_len, size_t max_out);
 
 // HMAC-SHA-224 of `data` under `key` into `out` (28 bytes).
 int coffer_hmac_sha224(const uint8_t *key, size_t key_len, const uint8_t *data, size_t data_len,

@@ -150,38 +150,28 @@ enum BoringSSLShim {
 
     /// Seals `plaintext`; returns ciphertext followed by the 16-byte tag (without the nonce).
     static func xchachaSeal(key: SymmetricKey, nonce: [UInt8], plaintext: [UInt8], associatedData: [UInt8]) throws(Failure) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: plaintext.count + xchachaTagSize)
-        var outLen = 0
-        let ok = key.withUnsafeBytes { k in
-            nonce.withUnsafeBufferPointer { n in
-                plaintext.withUnsafeBufferPointer { p in
-                    associatedData.withUnsafeBufferPointer { a in
-                        out.withUnsafeMutableBufferPointer { o in
-                            coffer_xchacha20_poly1305_seal(
-                                k.bindMemory(to: UInt8.self).baseAddress, k.count, n.baseAddress, n.count, p.baseAddress, p.count,
-                                a.baseAddress, a.count, o.baseAddress, &outLen, o.count)
-                        }
-                    }
-                }
-            }
-        }
-        guard ok == 1 else { throw Failure() }
-        return Array(out.prefix(outLen))
+        try xchacha(seal: true, key: key, nonce: nonce, input: plaintext, associatedData: associatedData, outCapacity: plaintext.count + xchachaTagSize)
     }
 
     /// Opens ciphertext-plus-tag `sealed`; fails when authentication fails.
     static func xchachaOpen(key: SymmetricKey, nonce: [UInt8], sealed: [UInt8], associatedData: [UInt8]) throws(Failure) -> [UInt8] {
         guard sealed.count >= xchachaTagSize else { throw Failure() }
-        var out = [UInt8](repeating: 0, count: max(sealed.count, 1))
+        return try xchacha(seal: false, key: key, nonce: nonce, input: sealed, associatedData: associatedData, outCapacity: max(sealed.count, 1))
+    }
+
+    private static func xchacha(
+        seal: Bool, key: SymmetricKey, nonce: [UInt8], input: [UInt8], associatedData: [UInt8], outCapacity: Int
+    ) throws(Failure) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: outCapacity)
         var outLen = 0
         let ok = key.withUnsafeBytes { k in
             nonce.withUnsafeBufferPointer { n in
-                sealed.withUnsafeBufferPointer { c in
+                input.withUnsafeBufferPointer { i in
                     associatedData.withUnsafeBufferPointer { a in
                         out.withUnsafeMutableBufferPointer { o in
-                            coffer_xchacha20_poly1305_open(
-                                k.bindMemory(to: UInt8.self).baseAddress, k.count, n.baseAddress, n.count, c.baseAddress, c.count,
-                                a.baseAddress, a.count, o.baseAddress, &outLen, o.count)
+                            coffer_xchacha20_poly1305(
+                                seal ? 1 : 0, k.bindMemory(to: UInt8.self).baseAddress, k.count, n.baseAddress, n.count, i.baseAddress,
+                                i.count, a.baseAddress, a.count, o.baseAddress, &outLen, o.count)
                         }
                     }
                 }
