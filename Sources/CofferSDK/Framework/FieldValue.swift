@@ -416,30 +416,28 @@ public enum FieldValue {
             return String(repeating: "0", count: max(0, width - h.count)) + h
         }
         for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if isGoPrintable(scalar) {
-                    out.unicodeScalars.append(scalar)
-                } else if scalar.value < 0x80 {
-                    out += "\\x" + hex(scalar.value, 2)
-                } else if scalar.value < 0x10000 {
-                    out += "\\u" + hex(scalar.value, 4)
-                } else {
-                    out += "\\U" + hex(scalar.value, 8)
-                }
+            if let escape = goEscapes.first(where: { $0.scalar == scalar }) {
+                out.unicodeScalars.append("\\")
+                out.unicodeScalars.append(escape.letter)
+            } else if isGoPrintable(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else if scalar.value < 0x80 {
+                out += "\\x" + hex(scalar.value, 2)
+            } else if scalar.value < 0x10000 {
+                out += "\\u" + hex(scalar.value, 4)
+            } else {
+                out += "\\U" + hex(scalar.value, 8)
             }
         }
         return out + "\""
     }
+
+    /// Go's one-letter escapes (`strconv.Quote` writes them, Go and HCL string literals read them): the letter after
+    /// the backslash and the scalar it stands for.
+    public static let goEscapes: [(letter: Unicode.Scalar, scalar: Unicode.Scalar)] = [
+        ("\"", "\""), ("\\", "\\"), ("a", "\u{07}"), ("b", "\u{08}"), ("f", "\u{0C}"), ("n", "\n"), ("r", "\r"), ("t", "\t"),
+        ("v", "\u{0B}"),
+    ]
 
     /// Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space.
     static func isGoPrintable(_ scalar: Unicode.Scalar) -> Bool {
