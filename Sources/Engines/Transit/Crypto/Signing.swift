@@ -70,7 +70,7 @@ extension LoadedKey {
         func out(_ sig: some DataProtocol) -> String {
             jws ? "vault:v\(version):" + GoBase64.encodeURL(sig) : Versioned.format(version, sig)
         }
-        do {
+        return try ItemError.wrapping("error signing") { () throws -> (signature: String, version: Int) in
             switch m.material {
             case .publicOnly:
                 throw ItemError("requested version for signing does not contain a private part", internal: true)
@@ -99,10 +99,6 @@ extension LoadedKey {
             default:
                 throw ItemError("key type \(type.rawValue) does not support signing")
             }
-        } catch let e as ItemError {
-            throw e
-        } catch {
-            throw ItemError("error signing: \(error)", internal: true)
         }
     }
 
