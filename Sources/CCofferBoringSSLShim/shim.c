@@ -1,25 +1,15 @@
 #include "CCofferBoringSSLShim.h"
 
-int coffer_aes_wrap_key_padded(const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len, size_t max_out,
-                               const uint8_t *in, size_t in_len) {
+int coffer_aes_key_wrap_padded(int wrap, const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len,
+                               size_t max_out, const uint8_t *in, size_t in_len) {
   if (kek_len != 16 && kek_len != 24 && kek_len != 32) {
     return 0;
   }
   AES_KEY key;
-  int ok = CCryptoBoringSSL_AES_set_encrypt_key(kek, (unsigned)(kek_len * 8), &key) == 0 &&
-           CCryptoBoringSSL_AES_wrap_key_padded(&key, out, out_len, max_out, in, in_len) == 1;
-  CCryptoBoringSSL_OPENSSL_cleanse(&key, sizeof(key));
-  return ok;
-}
-
-int coffer_aes_unwrap_key_padded(const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len, size_t max_out,
-                                 const uint8_t *in, size_t in_len) {
-  if (kek_len != 16 && kek_len != 24 && kek_len != 32) {
-    return 0;
-  }
-  AES_KEY key;
-  int ok = CCryptoBoringSSL_AES_set_decrypt_key(kek, (unsigned)(kek_len * 8), &key) == 0 &&
-           CCryptoBoringSSL_AES_unwrap_key_padded(&key, out, out_len, max_out, in, in_len) == 1;
+  int ok = wrap ? CCryptoBoringSSL_AES_set_encrypt_key(kek, (unsigned)(kek_len * 8), &key) == 0 &&
+                      CCryptoBoringSSL_AES_wrap_key_padded(&key, out, out_len, max_out, in, in_len) == 1
+                : CCryptoBoringSSL_AES_set_decrypt_key(kek, (unsigned)(kek_len * 8), &key) == 0 &&
+                      CCryptoBoringSSL_AES_unwrap_key_padded(&key, out, out_len, max_out, in, in_len) == 1;
   CCryptoBoringSSL_OPENSSL_cleanse(&key, sizeof(key));
   return ok;
 }

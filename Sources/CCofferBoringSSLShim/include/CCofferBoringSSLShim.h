@@ -172,12 +172,10 @@ int SHA3_224(unsigned char *output, const unsigned char *input, size_t inputByte
 
 // Coffer's helpers over the functions above (defined in shim.c). Each returns 1 on success and 0 on failure.
 
-// RFC 5649 wrap of `in` under the AES key `kek` (16, 24 or 32 bytes). `max_out` >= in_len rounded up to 8, plus 8.
-int coffer_aes_wrap_key_padded(const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len, size_t max_out,
-                               const uint8_t *in, size_t in_len);
-// RFC 5649 unwrap; fails on a bad integrity check or padding. `max_out` >= in_len - 8.
-int coffer_aes_unwrap_key_padded(const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len, size_t max_out,
-                                 const uint8_t *in, size_t in_len);
+// RFC 5649 with the AES key `kek` (16, 24 or 32 bytes). With `wrap`, wraps `in` (`max_out` >= in_len rounded up to
+// 8, plus 8); otherwise unwraps it, failing on a bad integrity check or padding (`max_out` >= in_len - 8).
+int coffer_aes_key_wrap_padded(int wrap, const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len,
+                               size_t max_out, const uint8_t *in, size_t in_len);
 
 // The OAEP hash (also the MGF1 hash) of coffer_rsa_oaep_decrypt.
 typedef enum {

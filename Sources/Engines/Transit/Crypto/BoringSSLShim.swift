@@ -20,28 +20,23 @@ enum BoringSSLShim {
     /// RFC 5649 wrap of `plaintext` under `kek` (a 128-, 192- or 256-bit AES key).
     static func aesWrapPadded(kek: [UInt8], plaintext: [UInt8]) throws(Failure) -> [UInt8] {
         guard !plaintext.isEmpty else { throw Failure() }
-        var out = [UInt8](repeating: 0, count: (plaintext.count + 7) / 8 * 8 + 8)
-        var outLen = 0
-        let ok = kek.withUnsafeBufferPointer { k in
-            plaintext.withUnsafeBufferPointer { p in
-                out.withUnsafeMutableBufferPointer { o in
-                    coffer_aes_wrap_key_padded(k.baseAddress, k.count, o.baseAddress, &outLen, o.count, p.baseAddress, p.count)
-                }
-            }
-        }
-        guard ok == 1 else { throw Failure() }
-        return Array(out.prefix(outLen))
+        return try aesKeyWrap(wrap: true, kek: kek, input: plaintext, outCapacity: (plaintext.count + 7) / 8 * 8 + 8)
     }
 
     /// RFC 5649 unwrap of `wrapped` under `kek`; fails when the integrity check or the padding is wrong.
     static func aesUnwrapPadded(kek: [UInt8], wrapped: [UInt8]) throws(Failure) -> [UInt8] {
         guard wrapped.count >= 16, wrapped.count % 8 == 0 else { throw Failure() }
-        var out = [UInt8](repeating: 0, count: wrapped.count - 8)
+        return try aesKeyWrap(wrap: false, kek: kek, input: wrapped, outCapacity: wrapped.count - 8)
+    }
+
+    /// The output buffer is wiped when the operation fails (an unwrap may have written unchecked key bytes to it).
+    private static func aesKeyWrap(wrap: Bool, kek: [UInt8], input: [UInt8], outCapacity: Int) throws(Failure) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: outCapacity)
         var outLen = 0
         let ok = kek.withUnsafeBufferPointer { k in
-            wrapped.withUnsafeBufferPointer { w in
+            input.withUnsafeBufferPointer { i in
                 out.withUnsafeMutableBufferPointer { o in
-                    coffer_aes_unwrap_key_padded(k.baseAddress, k.count, o.baseAddress, &outLen, o.count, w.baseAddress, w.count)
+                    coffer_aes_key_wrap_padded(wrap ? 1 : 0, k.baseAddress, k.count, o.baseAddress, &outLen, o.count, i.baseAddress, i.count)
                 }
             }
         }
