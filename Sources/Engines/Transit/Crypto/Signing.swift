@@ -170,27 +170,8 @@ extension LoadedKey {
         switch publicKey {
         case .ed25519(let key):
             return key.isValidSignature(sig, for: input)
-        case .p256(let key):
-            let digest = PrehashedDigest(bytes: try digestInput(input, options))
-            guard
-                let s = try? (jws
-                    ? P256.Signing.ECDSASignature(rawRepresentation: sig) : P256.Signing.ECDSASignature(derRepresentation: sig))
-            else { return false }
-            return key.isValidSignature(s, for: digest)
-        case .p384(let key):
-            let digest = PrehashedDigest(bytes: try digestInput(input, options))
-            guard
-                let s = try? (jws
-                    ? P384.Signing.ECDSASignature(rawRepresentation: sig) : P384.Signing.ECDSASignature(derRepresentation: sig))
-            else { return false }
-            return key.isValidSignature(s, for: digest)
-        case .p521(let key):
-            let digest = PrehashedDigest(bytes: try digestInput(input, options))
-            guard
-                let s = try? (jws
-                    ? P521.Signing.ECDSASignature(rawRepresentation: sig) : P521.Signing.ECDSASignature(derRepresentation: sig))
-            else { return false }
-            return key.isValidSignature(s, for: digest)
+        case .p256, .p384, .p521:
+            return publicKey.ecdsaValid(sig, jws: jws, digest: PrehashedDigest(bytes: try digestInput(input, options))) ?? false
         case .rsa(let key, _):
             let padding = try rsaPadding(options, explicitSalt: explicitSalt)
             return try rsaVerify(key, sig, input, options, padding)
