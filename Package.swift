@@ -145,6 +145,7 @@ let package = Package(
         .target(
             name: "CofferClient",
             dependencies: [
+                "CofferSDK",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,25 +1,15 @@
 #include "CCofferBoringSSLShim.h"
 
-int coffer_aes_wrap_key_padded(const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len, size_t max_out,
-                               const uint8_t *in, size_t in_len) {
+int coffer_aes_key_wrap_padded(int wrap, const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len,
+                               size_t max_out, const uint8_t *in, size_t in_len) {
   if (kek_len != 16 && kek_len != 24 && kek_len != 32) {
     return 0;
   }
   AES_KEY key;
-  int ok = CCryptoBoringSSL_AES_set_encrypt_key(kek, (unsigned)(kek_len * 8), &key) == 0 &&
-           CCryptoBoringSSL_AES_wrap_key_padded(&key, out, out_len, max_out, in, in_len) == 1;
-  CCryptoBoringSSL_OPENSSL_cleanse(&key, sizeof(key));
-  return ok;
-}
-
-int coffer_aes_unwrap_key_padded(const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len, size_t max_out,
-                                 const uint8_t *in, size_t in_len) {
-  if (kek_len != 16 && kek_len != 24 && kek_len != 32) {
-    return 0;
-  }
-  AES_KEY key;
-  int ok = CCryptoBoringSSL_AES_set_decrypt_key(kek, (unsigned)(kek_len * 8), &key) == 0 &&
-           CCryptoBoringSSL_AES_unwrap_key_padded(&key, out, out_len, max_out, in, in_len) == 1;
+  int ok = wrap ? CCryptoBoringSSL_AES_set_encrypt_key(kek, (unsigned)(kek_len * 8), &key) == 0 &&
+                      CCryptoBoringSSL_AES_wrap_key_padded(&key, out, out_len, max_out, in, in_len) == 1
+                : CCryptoBoringSSL_AES_set_decrypt_key(kek, (unsigned)(kek_len * 8), &key) == 0 &&
+                      CCryptoBoringSSL_AES_unwrap_key_padded(&key, out, out_len, max_out, in, in_len) == 1;
   CCryptoBoringSSL_OPENSSL_cleanse(&key, sizeof(key));
   return ok;
 }
@@ -114,9 +104,9 @@ int coffer_rsa_verify_sha224(const uint8_t *der, size_t der_len, int pss, const 
 #define COFFER_XCHACHA_NONCE_LEN 24
 #define COFFER_XCHACHA_TAG_LEN 16
 
-int coffer_xchacha20_poly1305_seal(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
-                                   size_t *out_len, size_t max_out) {
+int coffer_xchacha20_poly1305(int seal, const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
+                              const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
+                              size_t *out_len, size_t max_out) {
   if (key_len != COFFER_XCHACHA_KEY_LEN || nonce_len != COFFER_XCHACHA_NONCE_LEN) {
     return 0;
   }
@@ -125,23 +115,8 @@ int coffer_xchacha20_poly1305_seal(const uint8_t *key, size_t key_len, const uin
   if (ctx == NULL) {
     return 0;
   }
-  int ok = CCryptoBoringSSL_EVP_AEAD_CTX_seal(ctx, out, out_len, max_out, nonce, nonce_len, in, in_len, ad, ad_len);
-  CCryptoBoringSSL_EVP_AEAD_CTX_free(ctx);
-  return ok == 1;
-}
-
-int coffer_xchacha20_poly1305_open(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
-                                   size_t *out_len, size_t max_out) {
-  if (key_len != COFFER_XCHACHA_KEY_LEN || nonce_len != COFFER_XCHACHA_NONCE_LEN) {
-    return 0;
-  }
-  EVP_AEAD_CTX *ctx = CCryptoBoringSSL_EVP_AEAD_CTX_new(CCryptoBoringSSL_EVP_aead_xchacha20_poly1305(), key, key_len,
-                                                        COFFER_XCHACHA_TAG_LEN);
-  if (ctx == NULL) {
-    return 0;
-  }
-  int ok = CCryptoBoringSSL_EVP_AEAD_CTX_open(ctx, out, out_len, max_out, nonce, nonce_len, in, in_len, ad, ad_len);
+  int ok = seal ? CCryptoBoringSSL_EVP_AEAD_CTX_seal(ctx, out, out_len, max_out, nonce, nonce_len, in, in_len, ad, ad_len)
+                : CCryptoBoringSSL_EVP_AEAD_CTX_open(ctx, out, out_len, max_out, nonce, nonce_len, in, in_len, ad, ad_len);
   CCryptoBoringSSL_EVP_AEAD_CTX_free(ctx);
   return ok == 1;
 }

@@ -1,3 +1,4 @@
+import CofferSDK
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -59,10 +60,10 @@ struct HTTPTransport: Sendable {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             var host = components.host, !host.isEmpty
         else {
-            throw TransportFailure("parse \(ServerCertificateVerifier.goQuote(url)): invalid URL", prefixed: false)
+            throw TransportFailure("parse \(FieldValue.goQuote(url)): invalid URL", prefixed: false)
         }
         guard scheme == "http" || scheme == "https" else {
-            throw TransportFailure("unsupported protocol scheme \(ServerCertificateVerifier.goQuote(scheme))")
+            throw TransportFailure("unsupported protocol scheme \(FieldValue.goQuote(scheme))")
         }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let isTLS = scheme == "https"

@@ -1,3 +1,5 @@
+import CofferSDK
+
 /// An error found while parsing JSON text.
 public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public var offset: Int
@@ -62,11 +64,7 @@ private struct JSONTextParser {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSON {
         index += 1
         var members: [JSON.Member] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
+        if closesEmpty("}") { return .object(members) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected object key") }
@@ -81,43 +79,37 @@ private struct JSONTextParser {
             } else {
                 members.append(JSON.Member(key, value))
             }
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(members)
-            }
-            throw error("expected ',' or '}'")
+            if try !another(close: "}", in: "object") { return .object(members) }
         }
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {
         index += 1
         var values: [JSON] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return .array(values)
-        }
+        if closesEmpty("]") { return .array(values) }
         while true {
             skipWhitespace()
             values.append(try parseValue(depth: depth + 1))
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of array") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                return .array(values)
-            }
-            throw error("expected ',' or ']'")
+            if try !another(close: "]", in: "array") { return .array(values) }
         }
+    }
+
+    /// After an opening bracket: skips white space, and consumes `close` when it follows (an empty container).
+    mutating func closesEmpty(_ close: Unicode.Scalar) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: close) else { return false }
+        index += 1
+        return true
+    }
+
+    /// After an object member or an array element: consumes `,` (true: another follows) or `close` (false).
+    mutating func another(close: Unicode.Scalar, in container: String) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of \(container)") }
+        let b = bytes[index]
+        guard b == UInt8(ascii: ",") || b == UInt8(ascii: close) else { throw error("expected ',' or '\(close)'") }
+        index += 1
+        return b != UInt8(ascii: close)
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSON {
@@ -173,34 +165,24 @@ private struct JSONTextParser {
                 guard index < bytes.count else { throw error("unterminated escape") }
                 let e = bytes[index]
                 index += 1
-                switch e {
-                case UInt8(ascii: "\""): out.append(0x22)
-                case UInt8(ascii: "\\"): out.append(0x5C)
-                case UInt8(ascii: "/"): out.append(0x2F)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = try parseHex4()
-                    if (0xD800...0xDBFF).contains(scalar), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                        bytes[index + 1] == UInt8(ascii: "u")
-                    {
-                        let save = index
-                        index += 2
-                        let low = try parseHex4()
-                        if (0xDC00...0xDFFF).contains(low) {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            index = save
-                        }
-                    }
-                    let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                    out.append(contentsOf: Array(String(Character(unicode)).utf8))
-                default:
-                    throw error("invalid escape")
+                if let unescaped = JSONValue.unescapedByte(e) {
+                    out.append(unescaped)
+                    continue
                 }
+                guard e == UInt8(ascii: "u") else { throw error("invalid escape") }
+                var scalar = try parseHex4()
+                if (0xD800...0xDBFF).contains(scalar), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
+                {
+                    let save = index
+                    index += 2
+                    if let pair = JSONValue.surrogatePair(scalar, try parseHex4()) {
+                        scalar = pair
+                    } else {
+                        index = save
+                    }
+                }
+                JSONValue.appendUTF8(scalar, to: &out)
             default:
                 out.append(c)
             }

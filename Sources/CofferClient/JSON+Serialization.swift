@@ -18,44 +18,32 @@ extension JSON {
         case .number(let literal): out += literal
         case .string(let value): JSON.writeString(value, to: &out, escapeHTML: escapeHTML)
         case .array(let values):
-            if values.isEmpty {
-                out += "[]"
-                return
+            JSON.writeContainer(values, "[", "]", to: &out, indent: indent) { value, out, inner in
+                value.write(to: &out, indent: inner, escapeHTML: escapeHTML)
             }
-            out += "["
-            for (i, value) in values.enumerated() {
-                if i > 0 { out += "," }
-                if let indent {
-                    out += "\n" + String(repeating: "  ", count: indent + 1)
-                    value.write(to: &out, indent: indent + 1, escapeHTML: escapeHTML)
-                } else {
-                    value.write(to: &out, indent: nil, escapeHTML: escapeHTML)
-                }
-            }
-            if let indent { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "]"
         case .object(let members):
-            if members.isEmpty {
-                out += "{}"
-                return
+            JSON.writeContainer(members, "{", "}", to: &out, indent: indent) { member, out, inner in
+                JSON.writeString(member.key, to: &out, escapeHTML: escapeHTML)
+                out += inner == nil ? ":" : ": "
+                member.value.write(to: &out, indent: inner, escapeHTML: escapeHTML)
             }
-            out += "{"
-            for (i, member) in members.enumerated() {
-                if i > 0 { out += "," }
-                if let indent {
-                    out += "\n" + String(repeating: "  ", count: indent + 1)
-                    JSON.writeString(member.key, to: &out, escapeHTML: escapeHTML)
-                    out += ": "
-                    member.value.write(to: &out, indent: indent + 1, escapeHTML: escapeHTML)
-                } else {
-                    JSON.writeString(member.key, to: &out, escapeHTML: escapeHTML)
-                    out += ":"
-                    member.value.write(to: &out, indent: nil, escapeHTML: escapeHTML)
-                }
-            }
-            if let indent { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "}"
         }
+    }
+
+    /// `open`, the items separated by commas (each on its own line, one level deeper, when indenting), `close`;
+    /// empty containers as `[]` / `{}`.
+    private static func writeContainer<Item>(
+        _ items: [Item], _ open: String, _ close: String, to out: inout String, indent: Int?,
+        _ writeItem: (Item, inout String, Int?) -> Void
+    ) {
+        out += open
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += "," }
+            if let indent { out += "\n" + String(repeating: "  ", count: indent + 1) }
+            writeItem(item, &out, indent.map { $0 + 1 })
+        }
+        if let indent, !items.isEmpty { out += "\n" + String(repeating: "  ", count: indent) }
+        out += close
     }
 
     private static let hexDigits = Array("0123456789abcdef")

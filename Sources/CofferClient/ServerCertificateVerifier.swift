@@ -1,3 +1,4 @@
+import CofferSDK
 import Foundation
 import SwiftASN1
 import X509
@@ -142,7 +143,7 @@ public struct ServerCertificateVerifier: Sendable {
             } else {
                 continue
             }
-            return text + " (possibly because of \(goQuote(reason)) while trying to verify candidate authority certificate \(goQuote(displayName(candidate))))"
+            return text + " (possibly because of \(FieldValue.goQuote(reason)) while trying to verify candidate authority certificate \(FieldValue.goQuote(displayName(candidate))))"
         }
         return text
     }
@@ -250,27 +251,6 @@ public struct ServerCertificateVerifier: Sendable {
         withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: normalized) }
         guard inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count)) != nil else { return "?" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Go's `%q` for the texts that appear here.
-    static func goQuote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += String(format: "\\x%02x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -1,3 +1,5 @@
+import CofferSDK
+
 struct HCLToken: Sendable {
     enum Kind: Sendable, Equatable {
         case ident(String)
@@ -218,16 +220,11 @@ struct HCLLexer {
                 _ = advance()
                 guard let e = peek(), e != "\n" else { throw error("literal not terminated") }
                 _ = advance()
+                if let escape = FieldValue.goEscapes.first(where: { $0.letter == e }) {
+                    out.unicodeScalars.append(escape.scalar)
+                    continue
+                }
                 switch e {
-                case "n": out += "\n"
-                case "t": out += "\t"
-                case "r": out += "\r"
-                case "\"": out += "\""
-                case "\\": out += "\\"
-                case "a": out += "\u{07}"
-                case "b": out += "\u{08}"
-                case "f": out += "\u{0C}"
-                case "v": out += "\u{0B}"
                 case "/": out += "/"
                 case "u", "U", "x":
                     let count = e == "u" ? 4 : (e == "U" ? 8 : 2)

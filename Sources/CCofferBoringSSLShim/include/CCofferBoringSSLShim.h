@@ -172,12 +172,10 @@ int SHA3_224(unsigned char *output, const unsigned char *input, size_t inputByte
 
 // Coffer's helpers over the functions above (defined in shim.c). Each returns 1 on success and 0 on failure.
 
-// RFC 5649 wrap of `in` under the AES key `kek` (16, 24 or 32 bytes). `max_out` >= in_len rounded up to 8, plus 8.
-int coffer_aes_wrap_key_padded(const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len, size_t max_out,
-                               const uint8_t *in, size_t in_len);
-// RFC 5649 unwrap; fails on a bad integrity check or padding. `max_out` >= in_len - 8.
-int coffer_aes_unwrap_key_padded(const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len, size_t max_out,
-                                 const uint8_t *in, size_t in_len);
+// RFC 5649 with the AES key `kek` (16, 24 or 32 bytes). With `wrap`, wraps `in` (`max_out` >= in_len rounded up to
+// 8, plus 8); otherwise unwraps it, failing on a bad integrity check or padding (`max_out` >= in_len - 8).
+int coffer_aes_key_wrap_padded(int wrap, const uint8_t *kek, size_t kek_len, uint8_t *out, size_t *out_len,
+                               size_t max_out, const uint8_t *in, size_t in_len);
 
 // The OAEP hash (also the MGF1 hash) of coffer_rsa_oaep_decrypt.
 typedef enum {
@@ -200,14 +198,12 @@ int coffer_rsa_sign_sha224(const uint8_t *der, size_t der_len, int pss, const ui
 int coffer_rsa_verify_sha224(const uint8_t *der, size_t der_len, int pss, const uint8_t *digest, size_t digest_len,
                              const uint8_t *sig, size_t sig_len);
 
-// XChaCha20-Poly1305 (32-byte key, 24-byte nonce, 16-byte tag appended). `max_out` >= in_len + 16.
-int coffer_xchacha20_poly1305_seal(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
-                                   size_t *out_len, size_t max_out);
-// Opens `in` (ciphertext followed by the tag); fails when authentication fails. `max_out` >= in_len.
-int coffer_xchacha20_poly1305_open(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
-                                   size_t *out_len, size_t max_out);
+// XChaCha20-Poly1305 (32-byte key, 24-byte nonce, 16-byte tag). With `seal`, seals `in` into ciphertext followed by
+// the tag (`max_out` >= in_len + 16); otherwise opens `in` (ciphertext followed by the tag), failing when
+// authentication fails (`max_out` >= in_len).
+int coffer_xchacha20_poly1305(int seal, const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
+                              const uint8_t *in, size_t in_len, const uint8_t *ad, size_t ad_len, uint8_t *out,
+                              size_t *out_len, size_t max_out);
 
 // HMAC-SHA-224 of `data` under `key` into `out` (28 bytes).
 int coffer_hmac_sha224(const uint8_t *key, size_t key_len, const uint8_t *data, size_t data_len,

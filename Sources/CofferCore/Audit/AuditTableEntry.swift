@@ -24,34 +24,24 @@ struct AuditTableEntry: Sendable, Equatable {
         ]
     }
 
-    init(path: String, type: String, description: String, options: [String: String], local: Bool, salt: [UInt8], chainKey: [UInt8]) {
-        self.path = path
-        self.type = type
-        self.description = description
-        self.options = options
-        self.local = local
-        self.salt = salt
-        self.chainKey = chainKey
-    }
-
-    init(storage v: JSONValue) throws {
-        guard let path = v["path"]?.stringValue, let type = v["type"]?.stringValue,
-            let salt = v["salt"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
-            let key = v["chain_key"]?.stringValue.flatMap({ Data(base64Encoded: $0) })
-        else { throw LogicalError.internalError("corrupt audit table entry") }
-        self.path = path
-        self.type = type
-        description = v["description"]?.stringValue ?? ""
-        options = (v["options"]?.objectValue ?? [:]).compactMapValues { $0.stringValue }
-        local = v["local"]?.boolValue ?? false
-        self.salt = Array(salt)
-        chainKey = Array(key)
-    }
-
     func apiJSON() -> JSONValue {
         [
             "type": .string(type), "description": .string(description), "options": .object(options.mapValues { .string($0) }),
             "local": .bool(local), "path": .string(path),
         ]
+    }
+}
+
+/// Read from the stored table (outside the type, so that the memberwise initializer stays synthesized).
+extension AuditTableEntry {
+    init(storage v: JSONValue) throws {
+        guard let path = v["path"]?.stringValue, let type = v["type"]?.stringValue,
+            let salt = v["salt"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+            let key = v["chain_key"]?.stringValue.flatMap({ Data(base64Encoded: $0) })
+        else { throw LogicalError.internalError("corrupt audit table entry") }
+        self.init(
+            path: path, type: type, description: v["description"]?.stringValue ?? "",
+            options: (v["options"]?.objectValue ?? [:]).compactMapValues { $0.stringValue }, local: v["local"]?.boolValue ?? false,
+            salt: Array(salt), chainKey: Array(key))
     }
 }

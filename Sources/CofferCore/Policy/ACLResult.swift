@@ -22,11 +22,11 @@ public struct ACLResult: Sendable, Hashable {
 
     public var allowed: Bool
     /// The token holds the `root` policy.
-    public var isRoot: Bool
+    public var isRoot = false
     /// The matching rule grants `sudo` (needed for root-protected paths); always true for root.
-    public var sudoGranted: Bool
+    public var sudoGranted = false
     /// The capabilities of the rule that decided the request (empty when none matched).
-    public var capabilities: Set<Capability>
+    public var capabilities: Set<Capability> = []
     /// The policy path pattern that decided the request, e.g. `secret/+/config` or `secret/*`.
     public var matchedPath: String?
     /// Seconds; the response must be wrapped with at least this TTL when set.
@@ -34,24 +34,4 @@ public struct ACLResult: Sendable, Hashable {
     /// Seconds; the response must be wrapped with at most this TTL when set.
     public var maxWrappingTTL: Int64?
     public var denialReason: DenialReason?
-
-    public init(
-        allowed: Bool,
-        isRoot: Bool = false,
-        sudoGranted: Bool = false,
-        capabilities: Set<Capability> = [],
-        matchedPath: String? = nil,
-        minWrappingTTL: Int64? = nil,
-        maxWrappingTTL: Int64? = nil,
-        denialReason: DenialReason? = nil
-    ) {
-        self.allowed = allowed
-        self.isRoot = isRoot
-        self.sudoGranted = sudoGranted
-        self.capabilities = capabilities
-        self.matchedPath = matchedPath
-        self.minWrappingTTL = minWrappingTTL
-        self.maxWrappingTTL = maxWrappingTTL
-        self.denialReason = denialReason
-    }
 }

@@ -8,33 +8,15 @@ public struct PathRules: Sendable, Hashable {
     /// everything regardless of the others.
     public var capabilities: Set<Capability>
     /// Parameter name (lowercased) → allowed values. An empty list allows any value; `"*"` names any parameter.
-    public var allowedParameters: [String: [JSONValue]]
+    public var allowedParameters: [String: [JSONValue]] = [:]
     /// Parameter name (lowercased) → denied values. An empty list denies any value; `"*"` denies every parameter.
-    public var deniedParameters: [String: [JSONValue]]
+    public var deniedParameters: [String: [JSONValue]] = [:]
     /// Parameters that must be present.
-    public var requiredParameters: [String]
+    public var requiredParameters: [String] = []
     /// Seconds; nil when not set.
     public var minWrappingTTL: Int64?
     /// Seconds; nil when not set.
     public var maxWrappingTTL: Int64?
-
-    public init(
-        path: String,
-        capabilities: Set<Capability>,
-        allowedParameters: [String: [JSONValue]] = [:],
-        deniedParameters: [String: [JSONValue]] = [:],
-        requiredParameters: [String] = [],
-        minWrappingTTL: Int64? = nil,
-        maxWrappingTTL: Int64? = nil
-    ) {
-        self.path = path
-        self.capabilities = capabilities
-        self.allowedParameters = allowedParameters
-        self.deniedParameters = deniedParameters
-        self.requiredParameters = requiredParameters
-        self.minWrappingTTL = minWrappingTTL
-        self.maxWrappingTTL = maxWrappingTTL
-    }
 
     /// Whether the path holds an identity template such as `{{identity.entity.id}}`.
     public var isTemplated: Bool { path.contains("{{") && path.contains("}}") }

@@ -50,13 +50,17 @@ enum TokenBackend {
         Field("path_suffix", .string, "A suffix for the tokens' path, so that they can be revoked by prefix."),
         Field("period", .durationSecond, deprecated: true, "Use token_period."),
         Field("renewable", .bool, default: true, "Whether tokens created with the role may be renewed."),
-        Field("token_bound_cidrs", .commaStringSlice, "The networks the tokens may be used from."),
-        Field("token_explicit_max_ttl", .durationSecond, "A hard limit on the tokens' lifetime."),
-        Field("token_no_default_policy", .bool, "Leave the default policy out of the tokens' policies."),
-        Field("token_num_uses", .int, "How many requests each token may make (0: unlimited)."),
-        Field("token_period", .durationSecond, "Make the tokens periodic, with this period."),
-        Field("token_type", .string, default: "default-service", "The type of tokens: service, batch, default-service or default-batch."),
-    ]
+    ] + roleTokenFields
+
+    /// The `token_*` fields a token role takes (OpenBao's `AddTokenFieldsWithAllowList`), token_type defaulting to
+    /// default-service.
+    static let roleTokenFields: [Field] = TokenParameters.fields().compactMap { field in
+        let allowed: Set = ["token_bound_cidrs", "token_explicit_max_ttl", "token_no_default_policy", "token_num_uses", "token_period", "token_type"]
+        guard allowed.contains(field.name) else { return nil }
+        var field = field
+        if field.name == "token_type" { field.defaultValue = "default-service" }
+        return field
+    }
 
     static let tokenField = Field("token", .string, "The token (in the body, never in the path).")
     static let accessorField = Field("accessor", .string, "The token's accessor.")

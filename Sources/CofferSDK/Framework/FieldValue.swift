@@ -206,6 +206,9 @@ public enum FieldValue {
         }
     }
 
+    /// Whether a list field's value reads as the empty list whatever the list's type: null or `""`.
+    static func isEmptyList(_ v: JSONValue) -> Bool { v == .null || v == .string("") }
+
     /// mapstructure v2 `WeakDecode(v, &[]string)`: nil for null.
     static func weakStringList(_ v: JSONValue) -> Result<[String]?, Failure> {
         guard let items = sliceItems(v) else { return .success(nil) }
@@ -229,12 +232,10 @@ public enum FieldValue {
     /// and lists the errors sorted: `1 error(s) decoding:\n\n* '[0]' expected type 'string', got unconvertible type
     /// 'map[string]interface {}', value: 'map[a:b]'`.
     public static func commaStringSlice(_ v: JSONValue) -> Result<[String], Failure> {
+        if isEmptyList(v) { return .success([]) }
         let items: [JSONValue]
         switch v {
-        case .null: return .success([])
-        case .string(let s):
-            if s.isEmpty { return .success([]) }
-            return .success(goSplit(s, ",").map(goTrimSpace))
+        case .string(let s): return .success(goSplit(s, ",").map(goTrimSpace))
         case .int, .double:
             return .success(goSplit(numberText(v), ",").map(goTrimSpace))
         default: items = sliceItems(v) ?? []
@@ -261,7 +262,7 @@ public enum FieldValue {
     /// TypeStringSlice: a list, or a single value as one element (never split); `""`, null and `{}` are the empty
     /// list; elements trimmed (Go's `strings.TrimSpace`). Other elements fail with mapstructure v2's text (no value).
     public static func stringSlice(_ v: JSONValue) -> Result<[String], Failure> {
-        if case .string(let s) = v, s.isEmpty { return .success([]) }
+        if isEmptyList(v) { return .success([]) }
         return weakStringList(v).map { ($0 ?? []).map(goTrimSpace) }
     }
 
@@ -269,12 +270,10 @@ public enum FieldValue {
     /// element, a list element by element; each element as TypeInt reads it (`""` and null are 0, base prefixes
     /// work). The errors of every bad element are listed, in index order.
     public static func commaIntSlice(_ v: JSONValue) -> Result<[Int64], Failure> {
+        if isEmptyList(v) { return .success([]) }
         let items: [JSONValue]
         switch v {
-        case .null: return .success([])
-        case .string(let s):
-            if s.isEmpty { return .success([]) }
-            items = goSplit(s, ",").map { .string($0) }
+        case .string(let s): items = goSplit(s, ",").map { .string($0) }
         case .int(let i): items = [.string(String(i))]
         default: items = sliceItems(v) ?? []
         }
@@ -416,30 +415,28 @@ public enum FieldValue {
             return String(repeating: "0", count: max(0, width - h.count)) + h
         }
         for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if isGoPrintable(scalar) {
-                    out.unicodeScalars.append(scalar)
-                } else if scalar.value < 0x80 {
-                    out += "\\x" + hex(scalar.value, 2)
-                } else if scalar.value < 0x10000 {
-                    out += "\\u" + hex(scalar.value, 4)
-                } else {
-                    out += "\\U" + hex(scalar.value, 8)
-                }
+            if let escape = goEscapes.first(where: { $0.scalar == scalar }) {
+                out.unicodeScalars.append("\\")
+                out.unicodeScalars.append(escape.letter)
+            } else if isGoPrintable(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else if scalar.value < 0x80 {
+                out += "\\x" + hex(scalar.value, 2)
+            } else if scalar.value < 0x10000 {
+                out += "\\u" + hex(scalar.value, 4)
+            } else {
+                out += "\\U" + hex(scalar.value, 8)
             }
         }
         return out + "\""
     }
+
+    /// Go's one-letter escapes (`strconv.Quote` writes them, Go and HCL string literals read them): the letter after
+    /// the backslash and the scalar it stands for.
+    public static let goEscapes: [(letter: Unicode.Scalar, scalar: Unicode.Scalar)] = [
+        ("\"", "\""), ("\\", "\\"), ("a", "\u{07}"), ("b", "\u{08}"), ("f", "\u{0C}"), ("n", "\n"), ("r", "\r"), ("t", "\t"),
+        ("v", "\u{0B}"),
+    ]
 
     /// Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space.
     static func isGoPrintable(_ scalar: Unicode.Scalar) -> Bool {

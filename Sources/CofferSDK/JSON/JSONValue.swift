@@ -220,6 +220,30 @@ extension JSONValue {
         }
     }
 
+    /// The byte a one-letter escape of a JSON string (`\n`, `\"`, `\/`, …; not `\u`) stands for; nil for another letter.
+    public static func unescapedByte(_ letter: UInt8) -> UInt8? {
+        switch letter {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return letter
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
+        default: return nil
+        }
+    }
+
+    /// The scalar of the `\u` escapes `high` and `low` when they form a UTF-16 surrogate pair.
+    public static func surrogatePair(_ high: UInt32, _ low: UInt32) -> UInt32? {
+        guard (0xD800..<0xDC00).contains(high), (0xDC00..<0xE000).contains(low) else { return nil }
+        return 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+    }
+
+    /// Appends the UTF-8 of the scalar `code` of a `\u` escape (U+FFFD for a lone surrogate).
+    public static func appendUTF8(_ code: UInt32, to out: inout [UInt8]) {
+        out.append(contentsOf: String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8)
+    }
+
     /// Appends `s` as a JSON string literal, escaped as Go's encoder does.
     public static func writeStringPublic(_ s: String, to out: inout String) {
         var b: [UInt8] = []
@@ -304,11 +328,7 @@ private struct JSONParser {
         case UInt8(ascii: "{"):
             index += 1
             var obj: [String: JSONValue] = [:]
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(obj)
-            }
+            if closesEmpty(UInt8(ascii: "}")) { return .object(obj) }
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -322,40 +342,16 @@ private struct JSONParser {
                 index += 1
                 skipWhitespace()
                 obj[key] = try parseValue(depth: depth + 1)
-                skipWhitespace()
-                guard index < bytes.count else { throw JSONParseError("unexpected EOF") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    return .object(obj)
-                }
-                throw JSONParseError("invalid character after object key:value pair at offset \(index)")
+                if try !another(close: UInt8(ascii: "}"), after: "object key:value pair") { return .object(obj) }
             }
         case UInt8(ascii: "["):
             index += 1
             var arr: [JSONValue] = []
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                return .array(arr)
-            }
+            if closesEmpty(UInt8(ascii: "]")) { return .array(arr) }
             while true {
                 skipWhitespace()
                 arr.append(try parseValue(depth: depth + 1))
-                skipWhitespace()
-                guard index < bytes.count else { throw JSONParseError("unexpected EOF") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                if bytes[index] == UInt8(ascii: "]") {
-                    index += 1
-                    return .array(arr)
-                }
-                throw JSONParseError("invalid character after array element at offset \(index)")
+                if try !another(close: UInt8(ascii: "]"), after: "array element") { return .array(arr) }
             }
         case UInt8(ascii: "\""):
             return .string(try parseString())
@@ -371,6 +367,26 @@ private struct JSONParser {
         default:
             return try parseNumber()
         }
+    }
+
+    /// After an opening bracket: skips white space, and consumes `close` when it follows (an empty container).
+    @inline(__always)
+    mutating func closesEmpty(_ close: UInt8) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == close else { return false }
+        index += 1
+        return true
+    }
+
+    /// After an object member or an array element: consumes `,` (true: another follows) or `close` (false).
+    @inline(__always)
+    mutating func another(close: UInt8, after: StaticString) throws -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw JSONParseError("unexpected EOF") }
+        let b = bytes[index]
+        guard b == UInt8(ascii: ",") || b == close else { throw JSONParseError("invalid character after \(after) at offset \(index)") }
+        index += 1
+        return b != close
     }
 
     mutating func expectLiteral(_ lit: StaticString) throws {
@@ -446,31 +462,19 @@ private struct JSONParser {
                 guard index < bytes.count else { throw JSONParseError("unexpected end of JSON input") }
                 let e = bytes[index]
                 index += 1
-                switch e {
-                case UInt8(ascii: "\""): buf.append(0x22)
-                case UInt8(ascii: "\\"): buf.append(0x5C)
-                case UInt8(ascii: "/"): buf.append(0x2F)
-                case UInt8(ascii: "b"): buf.append(0x08)
-                case UInt8(ascii: "f"): buf.append(0x0C)
-                case UInt8(ascii: "n"): buf.append(0x0A)
-                case UInt8(ascii: "r"): buf.append(0x0D)
-                case UInt8(ascii: "t"): buf.append(0x09)
-                case UInt8(ascii: "u"):
-                    var code = try parseHex4()
-                    if code >= 0xD800 && code < 0xDC00, index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                        bytes[index + 1] == UInt8(ascii: "u")
-                    {
-                        index += 2
-                        let low = try parseHex4()
-                        if low >= 0xDC00 && low < 0xE000 {
-                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        }
-                    }
-                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-                    buf.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default:
-                    throw JSONParseError("invalid escape in string literal at offset \(index - 1)")
+                if let unescaped = JSONValue.unescapedByte(e) {
+                    buf.append(unescaped)
+                    continue
                 }
+                guard e == UInt8(ascii: "u") else { throw JSONParseError("invalid escape in string literal at offset \(index - 1)") }
+                var code = try parseHex4()
+                if code >= 0xD800 && code < 0xDC00, index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
+                {
+                    index += 2
+                    code = JSONValue.surrogatePair(code, try parseHex4()) ?? code
+                }
+                JSONValue.appendUTF8(code, to: &buf)
                 continue
             }
             buf.append(b)

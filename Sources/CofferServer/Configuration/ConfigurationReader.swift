@@ -45,8 +45,7 @@ struct ConfigurationReader {
         var config = ServerConfiguration()
         var defaultTTLSet = false
         var maxTTLSet = false
-        for key in top.keys.sorted() {
-            guard let value = top[key] else { continue }
+        for (key, value) in members(top) {
             switch key {
             case "storage", "backend":
                 if key == "backend", top["storage"] != nil {
@@ -73,20 +72,17 @@ struct ConfigurationReader {
             case "log_format": config.logFormat = try string(value, key: key)
             case "audit": config.auditDevices = try readAudit(value)
             case "telemetry":
-                for body in bodies(value) {
-                    for k in body.keys.sorted() {
-                        guard let v = body[k] else { continue }
-                        if Self.telemetryKeys.contains(k) {
-                            config.telemetry[k] = stringify(v)
-                        } else if Self.telemetrySinkKeys.contains(k) || Self.telemetrySinkPrefixes.contains(where: { k.hasPrefix($0) }) {
-                            config.telemetry[k] = stringify(v)
-                            warn(
-                                ["telemetry", k],
-                                "unsupported telemetry field \(k) in \(location(["telemetry", k])): Coffer serves metrics at sys/metrics (JSON or Prometheus) only"
-                            )
-                        } else {
-                            unknown(["telemetry", k])
-                        }
+                for (k, v) in members(ofBodies: value) {
+                    if Self.telemetryKeys.contains(k) {
+                        config.telemetry[k] = stringify(v)
+                    } else if Self.telemetrySinkKeys.contains(k) || Self.telemetrySinkPrefixes.contains(where: { k.hasPrefix($0) }) {
+                        config.telemetry[k] = stringify(v)
+                        warn(
+                            ["telemetry", k],
+                            "unsupported telemetry field \(k) in \(location(["telemetry", k])): Coffer serves metrics at sys/metrics (JSON or Prometheus) only"
+                        )
+                    } else {
+                        unknown(["telemetry", k])
                     }
                 }
             case "unsafe_allow_api_audit_creation":
@@ -133,8 +129,7 @@ struct ConfigurationReader {
         }
         var options: [String: String] = [:]
         let known = ServerConfiguration.storageOptions[type] ?? []
-        for k in body.keys.sorted() {
-            guard let v = body[k] else { continue }
+        for (k, v) in members(body) {
             options[k] = stringify(v)
             if !known.contains(k) { unknown([key, type, k]) }
         }
@@ -146,8 +141,7 @@ struct ConfigurationReader {
         for (type, body) in labelledBlocks(value) {
             guard type == "tcp" else { throw ConfigurationError("unknown listener type: \"\(type)\"") }
             var listener = ServerConfiguration.Listener(type: type)
-            for key in body.keys.sorted() {
-                guard let v = body[key] else { continue }
+            for (key, v) in members(body) {
                 switch key {
                 case "address": listener.address = try string(v, key: "listener.address")
                 case "tls_disable": listener.tlsDisable = try bool(v, key: "listener.tls_disable")
@@ -157,14 +151,11 @@ struct ConfigurationReader {
                 case "http_read_header_timeout": listener.readHeaderTimeout = try timeout(v, key: "listener.http_read_header_timeout")
                 case "http_idle_timeout": listener.idleTimeout = try timeout(v, key: "listener.http_idle_timeout")
                 case "telemetry":
-                    for t in bodies(v) {
-                        for k in t.keys.sorted() {
-                            guard let u = t[k] else { continue }
-                            if k == "unauthenticated_metrics_access" {
-                                listener.unauthenticatedMetricsAccess = try bool(u, key: "listener.telemetry.unauthenticated_metrics_access")
-                            } else {
-                                unknown(["listener", type, "telemetry", k])
-                            }
+                    for (k, u) in members(ofBodies: v) {
+                        if k == "unauthenticated_metrics_access" {
+                            listener.unauthenticatedMetricsAccess = try bool(u, key: "listener.telemetry.unauthenticated_metrics_access")
+                        } else {
+                            unknown(["listener", type, "telemetry", k])
                         }
                     }
                 default:
@@ -195,18 +186,14 @@ struct ConfigurationReader {
         for (type, body) in labelledBlocks(value) {
             for (name, inner) in labelledBlocks(.object(body)) {
                 var device = AuditDeviceConfig(type: type, path: name)
-                for key in inner.keys.sorted() {
-                    guard let v = inner[key] else { continue }
+                for (key, v) in members(inner) {
                     switch key {
                     case "description": device.description = try string(v, key: "audit.description")
                     case "local": device.local = try bool(v, key: "audit.local")
                     case "options":
-                        for o in bodies(v) {
-                            for k in o.keys.sorted() {
-                                guard let x = o[k] else { continue }
-                                device.options[k] = stringify(x)
-                                if !Self.auditOptions.contains(k) { unknown(["audit", type, name, "options", k]) }
-                            }
+                        for (k, x) in members(ofBodies: v) {
+                            device.options[k] = stringify(x)
+                            if !Self.auditOptions.contains(k) { unknown(["audit", type, name, "options", k]) }
                         }
                     default:
                         // Coffer also reads a device's options written directly in the block.
@@ -235,6 +222,12 @@ struct ConfigurationReader {
     /// OpenBao's telemetry sinks, which Coffer does not have (it serves sys/metrics only).
     static let telemetrySinkKeys: Set<String> = ["statsite_address", "statsd_address", "dogstatsd_addr", "dogstatsd_tags"]
     static let telemetrySinkPrefixes = ["circonus_", "stackdriver_"]
+
+    /// The members of a block, by key.
+    private func members(_ body: [String: JSONValue]) -> [(key: String, value: JSONValue)] { body.sorted { $0.key < $1.key } }
+
+    /// The members of every body of `value` (one block or a list of them), each body's by key.
+    private func members(ofBodies value: JSONValue) -> [(key: String, value: JSONValue)] { bodies(value).flatMap { members($0) } }
 
     /// The bodies of an unlabelled block (`telemetry { … }`): an object, or a list of them.
     private func bodies(_ value: JSONValue) -> [[String: JSONValue]] {

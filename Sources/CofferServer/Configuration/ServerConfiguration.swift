@@ -30,14 +30,14 @@ public struct ServerConfiguration: Sendable, Hashable {
 
     /// A `listener "tcp" { … }` block.
     public struct Listener: Sendable, Hashable {
-        public var type: String
-        public var address: String
-        public var tlsDisable: Bool
+        public var type = "tcp"
+        public var address = Listener.defaultAddress
+        public var tlsDisable = false
         public var tlsCertFile: String?
         public var tlsKeyFile: String?
         public var tlsMinVersion: String?
         /// Every other key of the block, stringified.
-        public var options: [String: String]
+        public var options: [String: String] = [:]
         /// `telemetry { unauthenticated_metrics_access = true }`: `sys/metrics` without a token on this listener.
         public var unauthenticatedMetricsAccess = false
         /// `http_read_header_timeout` (Vault's default 10s): a request head must arrive within it, counted from the
@@ -46,24 +46,6 @@ public struct ServerConfiguration: Sendable, Hashable {
         /// `http_idle_timeout` (Vault's default 5m): how long a keep-alive connection may wait for its next request.
         /// `nil` (configured as 0) for none.
         public var idleTimeout: Duration? = Listener.defaultIdleTimeout
-
-        public init(
-            type: String = "tcp",
-            address: String = Listener.defaultAddress,
-            tlsDisable: Bool = false,
-            tlsCertFile: String? = nil,
-            tlsKeyFile: String? = nil,
-            tlsMinVersion: String? = nil,
-            options: [String: String] = [:]
-        ) {
-            self.type = type
-            self.address = address
-            self.tlsDisable = tlsDisable
-            self.tlsCertFile = tlsCertFile
-            self.tlsKeyFile = tlsKeyFile
-            self.tlsMinVersion = tlsMinVersion
-            self.options = options
-        }
 
         public static let defaultAddress = "127.0.0.1:8200"
         public static let defaultReadHeaderTimeout: Duration = .seconds(10)

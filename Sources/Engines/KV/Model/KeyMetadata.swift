@@ -81,40 +81,38 @@ struct KeyMetadata: Sendable, Equatable {
         func key(_ k: StaticString) {
             out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
         }
-        func bool(_ b: Bool) { b ? key("true") : key("false") }
-        key("{\"cas_required\":")
-        bool(casRequired)
-        key(",\"created_time\":")
-        JSONValue.writeStringPublic(createdTime, to: &out)
-        key(",\"current_metadata_version\":")
-        JSONValue.writeIntPublic(currentMetadataVersion, to: &out)
-        key(",\"current_version\":")
-        JSONValue.writeIntPublic(currentVersion, to: &out)
+        func bool(_ k: StaticString, _ b: Bool) {
+            key(k)
+            b ? key("true") : key("false")
+        }
+        func int(_ k: StaticString, _ i: Int64) {
+            key(k)
+            JSONValue.writeIntPublic(i, to: &out)
+        }
+        func string(_ k: StaticString, _ s: String) {
+            key(k)
+            JSONValue.writeStringPublic(s, to: &out)
+        }
+        bool("{\"cas_required\":", casRequired)
+        string(",\"created_time\":", createdTime)
+        int(",\"current_metadata_version\":", currentMetadataVersion)
+        int(",\"current_version\":", currentVersion)
         key(",\"custom_metadata\":")
         customMetadataJSON.write(to: &out)
-        key(",\"delete_version_after\":")
-        JSONValue.writeIntPublic(deleteVersionAfter, to: &out)
-        key(",\"max_versions\":")
-        JSONValue.writeIntPublic(maxVersions, to: &out)
-        key(",\"metadata_cas_required\":")
-        bool(metadataCASRequired)
-        key(",\"oldest_version\":")
-        JSONValue.writeIntPublic(oldestVersion, to: &out)
-        key(",\"updated_time\":")
-        JSONValue.writeStringPublic(updatedTime, to: &out)
+        int(",\"delete_version_after\":", deleteVersionAfter)
+        int(",\"max_versions\":", maxVersions)
+        bool(",\"metadata_cas_required\":", metadataCASRequired)
+        int(",\"oldest_version\":", oldestVersion)
+        string(",\"updated_time\":", updatedTime)
         key(",\"versions\":{")
         var first = true
-        for (name, n) in versions.keys.map({ (String($0), $0) }).sorted(by: { $0.0 < $1.0 }) {
-            let v = versions[n]!
+        for (name, v) in versions.map({ (String($0.key), $0.value) }).sorted(by: { $0.0 < $1.0 }) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             JSONValue.writeStringPublic(name, to: &out)
-            key(":{\"created_time\":")
-            JSONValue.writeStringPublic(v.createdTime, to: &out)
-            key(",\"deletion_time\":")
-            JSONValue.writeStringPublic(v.deletionTime, to: &out)
-            key(",\"destroyed\":")
-            bool(v.destroyed)
+            string(":{\"created_time\":", v.createdTime)
+            string(",\"deletion_time\":", v.deletionTime)
+            bool(",\"destroyed\":", v.destroyed)
             out.append(UInt8(ascii: "}"))
         }
         key("}}")

@@ -117,12 +117,16 @@ extension KVv2Engine {
         return version
     }
 
-    static func verifyCheckAndSet(_ cas: Int64?, meta: KeyMetadata, config: KVConfig) throws {
-        if cas == nil, config.casRequired || meta.casRequired {
-            throw LogicalError.invalidRequest("check-and-set parameter required for this call")
+    /// Checks the check-and-set version of a data write (`options.cas`, against the current version) or of a
+    /// metadata write (`metadata_cas`, against the current metadata version) and whether one is required.
+    static func verifyCheckAndSet(_ cas: Int64?, ofMetadata: Bool = false, meta: KeyMetadata, config: KVConfig) throws {
+        let what = ofMetadata ? "metadata check-and-set parameter" : "check-and-set parameter"
+        let required = ofMetadata ? config.metadataCASRequired || meta.metadataCASRequired : config.casRequired || meta.casRequired
+        if cas == nil, required {
+            throw LogicalError.invalidRequest(what + " required for this call")
         }
-        if let cas, cas != meta.currentVersion {
-            throw LogicalError.invalidRequest("check-and-set parameter did not match the current version")
+        if let cas, cas != (ofMetadata ? meta.currentMetadataVersion : meta.currentVersion) {
+            throw LogicalError.invalidRequest(what + (ofMetadata ? " does not match" : " did not match") + " the current version")
         }
     }
 }

@@ -81,7 +81,7 @@ extension KVv2Engine {
             let now = formatVaultTime(Date())
             var meta: KeyMetadata
             if let existing = try await KVLayout.loadMetadata(request.storage, path) {
-                try Self.verifyMetadataCheckAndSet(update.metadataCAS, meta: existing, config: config)
+                try Self.verifyCheckAndSet(update.metadataCAS, ofMetadata: true, meta: existing, config: config)
                 meta = existing
             } else {
                 if update.metadataCAS == nil, config.metadataCASRequired {
@@ -109,7 +109,7 @@ extension KVv2Engine {
         return try await lock(path).withLock {
             let config = try await KVConfig.load(request.storage)
             guard var meta = try await KVLayout.loadMetadata(request.storage, path) else { return emptyNotFoundResponse() }
-            try Self.verifyMetadataCheckAndSet(update.metadataCAS, meta: meta, config: config)
+            try Self.verifyCheckAndSet(update.metadataCAS, ofMetadata: true, meta: meta, config: config)
             if let customPatch {
                 let merged = jsonMergePatch(target: meta.customMetadataJSON, patch: customPatch)
                 if let object = merged.objectValue, !object.isEmpty {
@@ -138,15 +138,6 @@ extension KVv2Engine {
             try await request.storage.transaction(ops)
         }
         return nil
-    }
-
-    static func verifyMetadataCheckAndSet(_ cas: Int64?, meta: KeyMetadata, config: KVConfig) throws {
-        if cas == nil, config.metadataCASRequired || meta.metadataCASRequired {
-            throw LogicalError.invalidRequest("metadata check-and-set parameter required for this call")
-        }
-        if let cas, cas != meta.currentMetadataVersion {
-            throw LogicalError.invalidRequest("metadata check-and-set parameter does not match the current version")
-        }
     }
 
     /// Custom metadata values are strings; scalars are converted as OpenBao's weak decoding does.

@@ -20,28 +20,23 @@ enum BoringSSLShim {
     /// RFC 5649 wrap of `plaintext` under `kek` (a 128-, 192- or 256-bit AES key).
     static func aesWrapPadded(kek: [UInt8], plaintext: [UInt8]) throws(Failure) -> [UInt8] {
         guard !plaintext.isEmpty else { throw Failure() }
-        var out = [UInt8](repeating: 0, count: (plaintext.count + 7) / 8 * 8 + 8)
-        var outLen = 0
-        let ok = kek.withUnsafeBufferPointer { k in
-            plaintext.withUnsafeBufferPointer { p in
-                out.withUnsafeMutableBufferPointer { o in
-                    coffer_aes_wrap_key_padded(k.baseAddress, k.count, o.baseAddress, &outLen, o.count, p.baseAddress, p.count)
-                }
-            }
-        }
-        guard ok == 1 else { throw Failure() }
-        return Array(out.prefix(outLen))
+        return try aesKeyWrap(wrap: true, kek: kek, input: plaintext, outCapacity: (plaintext.count + 7) / 8 * 8 + 8)
     }
 
     /// RFC 5649 unwrap of `wrapped` under `kek`; fails when the integrity check or the padding is wrong.
     static func aesUnwrapPadded(kek: [UInt8], wrapped: [UInt8]) throws(Failure) -> [UInt8] {
         guard wrapped.count >= 16, wrapped.count % 8 == 0 else { throw Failure() }
-        var out = [UInt8](repeating: 0, count: wrapped.count - 8)
+        return try aesKeyWrap(wrap: false, kek: kek, input: wrapped, outCapacity: wrapped.count - 8)
+    }
+
+    /// The output buffer is wiped when the operation fails (an unwrap may have written unchecked key bytes to it).
+    private static func aesKeyWrap(wrap: Bool, kek: [UInt8], input: [UInt8], outCapacity: Int) throws(Failure) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: outCapacity)
         var outLen = 0
         let ok = kek.withUnsafeBufferPointer { k in
-            wrapped.withUnsafeBufferPointer { w in
+            input.withUnsafeBufferPointer { i in
                 out.withUnsafeMutableBufferPointer { o in
-                    coffer_aes_unwrap_key_padded(k.baseAddress, k.count, o.baseAddress, &outLen, o.count, w.baseAddress, w.count)
+                    coffer_aes_key_wrap_padded(wrap ? 1 : 0, k.baseAddress, k.count, o.baseAddress, &outLen, o.count, i.baseAddress, i.count)
                 }
             }
         }
@@ -150,38 +145,28 @@ enum BoringSSLShim {
 
     /// Seals `plaintext`; returns ciphertext followed by the 16-byte tag (without the nonce).
     static func xchachaSeal(key: SymmetricKey, nonce: [UInt8], plaintext: [UInt8], associatedData: [UInt8]) throws(Failure) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: plaintext.count + xchachaTagSize)
-        var outLen = 0
-        let ok = key.withUnsafeBytes { k in
-            nonce.withUnsafeBufferPointer { n in
-                plaintext.withUnsafeBufferPointer { p in
-                    associatedData.withUnsafeBufferPointer { a in
-                        out.withUnsafeMutableBufferPointer { o in
-                            coffer_xchacha20_poly1305_seal(
-                                k.bindMemory(to: UInt8.self).baseAddress, k.count, n.baseAddress, n.count, p.baseAddress, p.count,
-                                a.baseAddress, a.count, o.baseAddress, &outLen, o.count)
-                        }
-                    }
-                }
-            }
-        }
-        guard ok == 1 else { throw Failure() }
-        return Array(out.prefix(outLen))
+        try xchacha(seal: true, key: key, nonce: nonce, input: plaintext, associatedData: associatedData, outCapacity: plaintext.count + xchachaTagSize)
     }
 
     /// Opens ciphertext-plus-tag `sealed`; fails when authentication fails.
     static func xchachaOpen(key: SymmetricKey, nonce: [UInt8], sealed: [UInt8], associatedData: [UInt8]) throws(Failure) -> [UInt8] {
         guard sealed.count >= xchachaTagSize else { throw Failure() }
-        var out = [UInt8](repeating: 0, count: max(sealed.count, 1))
+        return try xchacha(seal: false, key: key, nonce: nonce, input: sealed, associatedData: associatedData, outCapacity: max(sealed.count, 1))
+    }
+
+    private static func xchacha(
+        seal: Bool, key: SymmetricKey, nonce: [UInt8], input: [UInt8], associatedData: [UInt8], outCapacity: Int
+    ) throws(Failure) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: outCapacity)
         var outLen = 0
         let ok = key.withUnsafeBytes { k in
             nonce.withUnsafeBufferPointer { n in
-                sealed.withUnsafeBufferPointer { c in
+                input.withUnsafeBufferPointer { i in
                     associatedData.withUnsafeBufferPointer { a in
                         out.withUnsafeMutableBufferPointer { o in
-                            coffer_xchacha20_poly1305_open(
-                                k.bindMemory(to: UInt8.self).baseAddress, k.count, n.baseAddress, n.count, c.baseAddress, c.count,
-                                a.baseAddress, a.count, o.baseAddress, &outLen, o.count)
+                            coffer_xchacha20_poly1305(
+                                seal ? 1 : 0, k.bindMemory(to: UInt8.self).baseAddress, k.count, n.baseAddress, n.count, i.baseAddress,
+                                i.count, a.baseAddress, a.count, o.baseAddress, &outLen, o.count)
                         }
                     }
                 }

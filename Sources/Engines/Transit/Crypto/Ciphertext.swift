@@ -69,7 +69,7 @@ extension LoadedKey {
         let version = try useVersion(requested)
         guard let m = versions[version] else { throw ItemError("invalid key version") }
         let aad = associatedData ?? []
-        do {
+        return try ItemError.wrapping("error encrypting") { () throws -> (ciphertext: String, version: Int) in
             switch m.material {
             case .symmetric:
                 let key = try symmetricKey(m, context: context)
@@ -111,10 +111,6 @@ extension LoadedKey {
             default:
                 throw ItemError("message encryption not supported for key type \(type.rawValue)")
             }
-        } catch let e as ItemError {
-            throw e
-        } catch {
-            throw ItemError("error encrypting: \(error)", internal: true)
         }
     }
 

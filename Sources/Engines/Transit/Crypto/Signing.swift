@@ -25,6 +25,17 @@ struct SignOptions: Sendable {
             return n
         }
     }
+
+    /// These options with the base64 `context` of an item, when it has one.
+    func with(context item: [String: JSONValue]) throws(ItemError) -> SignOptions {
+        var o = self
+        let ctx = item.itemString("context")
+        if !ctx.isEmpty {
+            guard let c = try? GoBase64.decode(ctx) else { throw ItemError("failed to base64-decode context") }
+            o.context = c
+        }
+        return o
+    }
 }
 
 extension LoadedKey {
@@ -59,7 +70,7 @@ extension LoadedKey {
         func out(_ sig: some DataProtocol) -> String {
             jws ? "vault:v\(version):" + GoBase64.encodeURL(sig) : Versioned.format(version, sig)
         }
-        do {
+        return try ItemError.wrapping("error signing") { () throws -> (signature: String, version: Int) in
             switch m.material {
             case .publicOnly:
                 throw ItemError("requested version for signing does not contain a private part", internal: true)
@@ -88,10 +99,6 @@ extension LoadedKey {
             default:
                 throw ItemError("key type \(type.rawValue) does not support signing")
             }
-        } catch let e as ItemError {
-            throw e
-        } catch {
-            throw ItemError("error signing: \(error)", internal: true)
         }
     }
 
@@ -163,27 +170,8 @@ extension LoadedKey {
         switch publicKey {
         case .ed25519(let key):
             return key.isValidSignature(sig, for: input)
-        case .p256(let key):
-            let digest = PrehashedDigest(bytes: try digestInput(input, options))
-            guard
-                let s = try? (jws
-                    ? P256.Signing.ECDSASignature(rawRepresentation: sig) : P256.Signing.ECDSASignature(derRepresentation: sig))
-            else { return false }
-            return key.isValidSignature(s, for: digest)
-        case .p384(let key):
-            let digest = PrehashedDigest(bytes: try digestInput(input, options))
-            guard
-                let s = try? (jws
-                    ? P384.Signing.ECDSASignature(rawRepresentation: sig) : P384.Signing.ECDSASignature(derRepresentation: sig))
-            else { return false }
-            return key.isValidSignature(s, for: digest)
-        case .p521(let key):
-            let digest = PrehashedDigest(bytes: try digestInput(input, options))
-            guard
-                let s = try? (jws
-                    ? P521.Signing.ECDSASignature(rawRepresentation: sig) : P521.Signing.ECDSASignature(derRepresentation: sig))
-            else { return false }
-            return key.isValidSignature(s, for: digest)
+        case .p256, .p384, .p521:
+            return publicKey.ecdsaValid(sig, jws: jws, digest: PrehashedDigest(bytes: try digestInput(input, options))) ?? false
         case .rsa(let key, _):
             let padding = try rsaPadding(options, explicitSalt: explicitSalt)
             return try rsaVerify(key, sig, input, options, padding)

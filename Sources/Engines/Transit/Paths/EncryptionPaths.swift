@@ -28,10 +28,39 @@ extension TransitEngine {
     static let encryptItemFields = ["plaintext", "context", "key_version", "associated_data"]
     static let decryptItemFields = ["ciphertext", "context", "associated_data"]
 
-    /// Assembles a batch response: 400 when every item failed, or when any failed and no
-    /// `partial_failure_response_code` is given.
-    static func batchResponse(_ results: [JSONValue], failures: Int, partialFailureCode: Int64?) -> LogicalResponse {
+    /// Runs `body` on the items of an operation. A single request answers with its one item's fields and fails with
+    /// its error. A batch answers `batch_results`: each item's fields, or for a failed one `error` over `failed`'s
+    /// fields, with the item's `reference`; with `failureStatus`, the status is 400 when every item failed, or when
+    /// any failed and no `partial_failure_response_code` is given.
+    static func itemsResponse(
+        _ request: PathRequest, batch: Bool, items: [[String: JSONValue]], failed: [String: JSONValue] = [:],
+        failureStatus: Bool = false, _ body: ([String: JSONValue]) throws(ItemError) -> [String: JSONValue]
+    ) throws -> LogicalResponse {
+        guard batch else {
+            do throws(ItemError) {
+                return LogicalResponse(data: try body(items.first ?? [:]))
+            } catch {
+                throw error.logical
+            }
+        }
+        var results: [JSONValue] = []
+        results.reserveCapacity(items.count)
+        var failures = 0
+        for item in items {
+            var result: [String: JSONValue]
+            do throws(ItemError) {
+                result = try body(item)
+            } catch {
+                failures += 1
+                result = failed
+                result["error"] = .string(error.message)
+            }
+            result["reference"] = item["reference"] ?? .string("")
+            results.append(.object(result))
+        }
         var resp = LogicalResponse(data: ["batch_results": .array(results)])
+        guard failureStatus else { return resp }
+        let partialFailureCode = try request.fields.intIfSet("partial_failure_response_code")
         if failures > 0 {
             if failures == results.count {
                 resp.httpStatus = 400
@@ -83,29 +112,14 @@ extension TransitEngine {
             }
         }
         guard let key else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
-        var results: [JSONValue] = []
-        results.reserveCapacity(items.count)
-        var failures = 0
-        for item in items {
-            let reference = item["reference"] ?? .string("")
-            do throws(ItemError) {
-                let version = try item.itemVersion()
-                let plaintext = try decodeBase64Field(item.itemString("plaintext"))
-                let inputs = try ItemInputs(item)
-                let (ct, v) = try key.encrypt(
-                    plaintext, version: version, context: inputs.context, associatedData: inputs.associatedData)
-                results.append(["ciphertext": .string(ct), "key_version": .int(Int64(v)), "reference": reference])
-            } catch {
-                if batch == nil { throw error.logical }
-                failures += 1
-                results.append(["error": .string(error.message), "reference": reference])
-            }
+        return try Self.itemsResponse(request, batch: batch != nil, items: items, failureStatus: true) { item throws(ItemError) in
+            let version = try item.itemVersion()
+            let plaintext = try decodeBase64Field(item.itemString("plaintext"))
+            let inputs = try ItemInputs(item)
+            let (ct, v) = try key.encrypt(
+                plaintext, version: version, context: inputs.context, associatedData: inputs.associatedData)
+            return ["ciphertext": .string(ct), "key_version": .int(Int64(v))]
         }
-        if batch == nil, case .object(var o) = results[0] {
-            o.removeValue(forKey: "reference")
-            return LogicalResponse(data: o)
-        }
-        return Self.batchResponse(results, failures: failures, partialFailureCode: try fields.intIfSet("partial_failure_response_code"))
     }
 
     /// The items of a decrypt or a rewrap: `batch_input`, or the request's own fields, which need a ciphertext.
@@ -124,25 +138,12 @@ extension TransitEngine {
         let name = try fields.string("name")
         let (batch, items) = try Self.ciphertextItems(request, .loop(.decrypt), Self.decryptItemFields)
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
-        var results: [JSONValue] = []
-        results.reserveCapacity(items.count)
-        var failures = 0
-        for item in items {
-            let reference = item["reference"] ?? .string("")
-            do throws(ItemError) {
-                let inputs = try ItemInputs(item)
-                let pt = try key.decrypt(item.itemString("ciphertext"), context: inputs.context, associatedData: inputs.associatedData)
-                results.append(["plaintext": .string(GoBase64.encode(pt)), "reference": reference])
-            } catch {
-                if batch == nil { throw error.logical }
-                failures += 1
-                results.append(["plaintext": "", "error": .string(error.message), "reference": reference])
-            }
+        return try Self.itemsResponse(request, batch: batch != nil, items: items, failed: ["plaintext": ""], failureStatus: true) {
+            item throws(ItemError) in
+            let inputs = try ItemInputs(item)
+            let pt = try key.decrypt(item.itemString("ciphertext"), context: inputs.context, associatedData: inputs.associatedData)
+            return ["plaintext": .string(GoBase64.encode(pt))]
         }
-        if batch == nil, case .object(let o) = results[0] {
-            return LogicalResponse(data: ["plaintext": o["plaintext"] ?? ""])
-        }
-        return Self.batchResponse(results, failures: failures, partialFailureCode: try fields.intIfSet("partial_failure_response_code"))
     }
 
     /// OpenBao's rewrap takes no associated data, and answers a batch with 200 whatever its items' errors.
@@ -150,27 +151,13 @@ extension TransitEngine {
         let name = try request.fields.string("name")
         let (batch, items) = try Self.ciphertextItems(request, .maps, ["ciphertext", "context", "key_version"])
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
-        var results: [JSONValue] = []
-        var failures = 0
-        for item in items {
-            let reference = item["reference"] ?? .string("")
-            do throws(ItemError) {
-                let version = try item.itemVersion()
-                let inputs = try ItemInputs(item, associatedData: false)
-                let pt = try key.decrypt(item.itemString("ciphertext"), context: inputs.context)
-                let (ct, v) = try key.encrypt(pt, version: version, context: inputs.context)
-                results.append(["ciphertext": .string(ct), "key_version": .int(Int64(v)), "reference": reference])
-            } catch {
-                if batch == nil { throw error.logical }
-                failures += 1
-                results.append(["error": .string(error.message), "reference": reference])
-            }
+        return try Self.itemsResponse(request, batch: batch != nil, items: items) { item throws(ItemError) in
+            let version = try item.itemVersion()
+            let inputs = try ItemInputs(item, associatedData: false)
+            let pt = try key.decrypt(item.itemString("ciphertext"), context: inputs.context)
+            let (ct, v) = try key.encrypt(pt, version: version, context: inputs.context)
+            return ["ciphertext": .string(ct), "key_version": .int(Int64(v))]
         }
-        if batch == nil, case .object(var o) = results[0] {
-            o.removeValue(forKey: "reference")
-            return LogicalResponse(data: o)
-        }
-        return LogicalResponse(data: ["batch_results": .array(results)])
     }
 
     func datakey(_ request: PathRequest) async throws -> LogicalResponse? {

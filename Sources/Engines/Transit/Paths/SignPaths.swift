@@ -37,22 +37,12 @@ extension TransitEngine {
         if batch == nil, !fields.has("input") { throw LogicalError.invalidRequest("missing input for HMAC") }
         let items = try batch ?? [request.singleItem(["input", "key_version"])]
         let defaultVersion = try fields.int("key_version")
-        var results: [JSONValue] = []
-        for item in items {
-            let reference = item["reference"] ?? .string("")
-            do throws(ItemError) {
-                if batch != nil, item.lacks("input") { throw ItemError("missing input for HMAC") }
-                let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
-                let version = item.itemInt("key_version") ?? defaultVersion
-                let mac = try key.hmac(input, version: version, algorithm: alg)
-                results.append(["hmac": .string(mac), "reference": reference])
-            } catch {
-                if batch == nil { throw error.logical }
-                results.append(["error": .string(error.message), "reference": reference])
-            }
+        return try Self.itemsResponse(request, batch: batch != nil, items: items) { item throws(ItemError) in
+            if batch != nil, item.lacks("input") { throw ItemError("missing input for HMAC") }
+            let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
+            let version = item.itemInt("key_version") ?? defaultVersion
+            return ["hmac": .string(try key.hmac(input, version: version, algorithm: alg))]
         }
-        if batch == nil, case .object(let o) = results[0] { return LogicalResponse(data: ["hmac": o["hmac"] ?? ""]) }
-        return LogicalResponse(data: ["batch_results": .array(results)])
     }
 
     func signOptions(_ request: PathRequest) throws -> SignOptions {
@@ -75,6 +65,12 @@ extension TransitEngine {
         return o
     }
 
+    /// The decoded `input` of a sign or verify item (a batch item must have one).
+    static func itemInput(_ item: [String: JSONValue], batch: Bool) throws(ItemError) -> [UInt8] {
+        if batch, item.lacks("input") { throw ItemError("missing input") }
+        return try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
+    }
+
     func sign(_ request: PathRequest) async throws -> LogicalResponse? {
         let fields = request.fields
         let name = try fields.string("name")
@@ -85,31 +81,12 @@ extension TransitEngine {
         }
         let batch = try BatchDecoder.structs(goType: "transit.batchRequestSignItem").items(fields.raw["batch_input"])
         let items = try batch ?? [request.singleItem(["input", "context", "key_version"])]
-        var results: [JSONValue] = []
-        for item in items {
-            let reference = item["reference"] ?? .string("")
-            do throws(ItemError) {
-                if batch != nil, item.lacks("input") { throw ItemError("missing input") }
-                let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
-                var itemOptions = options
-                let ctx = item.itemString("context")
-                if !ctx.isEmpty {
-                    guard let c = try? GoBase64.decode(ctx) else { throw ItemError("failed to base64-decode context") }
-                    itemOptions.context = c
-                }
-                let version = try item.itemVersion()
-                let (sig, v) = try key.sign(input, version: version, options: itemOptions)
-                results.append(["signature": .string(sig), "key_version": .int(Int64(v)), "reference": reference])
-            } catch {
-                if batch == nil { throw error.logical }
-                results.append(["key_version": 0, "error": .string(error.message), "reference": reference])
-            }
+        return try Self.itemsResponse(request, batch: batch != nil, items: items, failed: ["key_version": 0]) { item throws(ItemError) in
+            let input = try Self.itemInput(item, batch: batch != nil)
+            let itemOptions = try options.with(context: item)
+            let (sig, v) = try key.sign(input, version: try item.itemVersion(), options: itemOptions)
+            return ["signature": .string(sig), "key_version": .int(Int64(v))]
         }
-        if batch == nil, case .object(var o) = results[0] {
-            o.removeValue(forKey: "reference")
-            return LogicalResponse(data: o)
-        }
-        return LogicalResponse(data: ["batch_results": .array(results)])
     }
 
     func verify(_ request: PathRequest) async throws -> LogicalResponse? {
@@ -144,31 +121,12 @@ extension TransitEngine {
         if isSignature && !key.policy.type.supportsSigning {
             throw LogicalError.invalidRequest("key type \(key.policy.type.rawValue) does not support verification")
         }
-        var results: [JSONValue] = []
-        for item in items {
-            let reference = item["reference"] ?? .string("")
-            do throws(ItemError) {
-                if batch != nil, item.lacks("input") { throw ItemError("missing input") }
-                let input = try decodeBase64Field(item.itemString("input"), prefix: "unable to decode input as base64: ")
-                let valid: Bool
-                if isSignature {
-                    var itemOptions = options
-                    let ctx = item.itemString("context")
-                    if !ctx.isEmpty {
-                        guard let c = try? GoBase64.decode(ctx) else { throw ItemError("failed to base64-decode context") }
-                        itemOptions.context = c
-                    }
-                    valid = try key.verify(input, signature: item.itemString("signature"), options: itemOptions)
-                } else {
-                    valid = try key.verifyHMAC(input, hmac: item.itemString("hmac"), algorithm: macAlgorithm)
-                }
-                results.append(["valid": .bool(valid), "reference": reference])
-            } catch {
-                if batch == nil { throw error.logical }
-                results.append(["valid": false, "error": .string(error.message), "reference": reference])
+        return try Self.itemsResponse(request, batch: batch != nil, items: items, failed: ["valid": false]) { item throws(ItemError) in
+            let input = try Self.itemInput(item, batch: batch != nil)
+            if isSignature {
+                return ["valid": .bool(try key.verify(input, signature: item.itemString("signature"), options: try options.with(context: item)))]
             }
+            return ["valid": .bool(try key.verifyHMAC(input, hmac: item.itemString("hmac"), algorithm: macAlgorithm))]
         }
-        if batch == nil, case .object(let o) = results[0] { return LogicalResponse(data: ["valid": o["valid"] ?? false]) }
-        return LogicalResponse(data: ["batch_results": .array(results)])
     }
 }

@@ -19,6 +19,18 @@ struct ItemError: Error {
         self.isInternal = isInternal
     }
     var logical: LogicalError { isInternal ? TransitErrors.multi(message) : .invalidRequest(message) }
+
+    /// Runs `body`: an ItemError it throws passes through, any other error becomes an internal one, `doing` and the
+    /// error's text (`error signing: …`).
+    static func wrapping<T>(_ doing: String, _ body: () throws -> T) throws(ItemError) -> T {
+        do {
+            return try body()
+        } catch let e as ItemError {
+            throw e
+        } catch {
+            throw ItemError("\(doing): \(error)", internal: true)
+        }
+    }
 }
 
 func decodeBase64Field(_ text: String, prefix: String = "", isInternal: Bool = false) throws(ItemError) -> [UInt8] {
