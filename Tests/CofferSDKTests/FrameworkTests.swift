@@ -75,6 +75,10 @@ import Testing
         #expect(route("keys/k1/other") == nil)
         #expect(route("keys/-bad") == nil)  // not a generic name
         #expect(route("keys/a.b-c_d") == 1)
+        #expect(route("keys/a") == 1)
+        #expect(route("keys/a-") == nil)
+        #expect(route("keys/.a") == nil)
+        #expect(route("keys/é") == nil)  // ASCII word characters only
         #expect(route("sign/k") == 3)
         #expect(route("sign/k/sha2-512") == 3)
         #expect(trie.match("sign/k/sha2-512")?.captures.map(\.value) == ["k", "sha2-512"])
@@ -104,6 +108,20 @@ import Testing
         #expect(PathTrie(["hmac/{name}/{urlalgorithm+?}"].map(PathPattern.init)).match("hmac/k/") == nil)
         #expect(PathPattern("hmac/{name}/{urlalgorithm+?}").regex == #"^hmac/(?P<name>\w(([\w-.]+)?\w)?)(/(?P<urlalgorithm>.+))?$"#)
         #expect(PathPattern("hmac/{name}/{urlalgorithm+?}").openAPIPaths == ["hmac/{name}", "hmac/{name}/{urlalgorithm}"])
+        // Segments end at the `/` byte, also before a combining mark (one Character with the slash).
+        #expect(route("keys/k1/\u{301}rotate") == nil)
+        #expect(trie.match("data/a/\u{301}b/")?.captures.first?.value == "a/\u{301}b/")
+        #expect(tune.match("mounts/a/\u{301}b/tune")?.captures.first?.value == "a/\u{301}b")
+    }
+
+    @Test func pathSegmentsSplitOnTheSlashByte() {
+        #expect("".pathSegments() == [""])
+        #expect("".pathSegments(omittingEmpty: true) == [])
+        #expect("/".pathSegments() == ["", ""])
+        #expect("a//b/".pathSegments() == ["a", "", "b", ""])
+        #expect("a//b/".pathSegments(omittingEmpty: true) == ["a", "b"])
+        #expect("/é/\u{301}x".pathSegments() == ["", "é", "\u{301}x"])
+        #expect("x/a/b"["x/a/b".index(after: "x/a/b".firstIndex(of: "/")!)...].pathSegments() == ["a", "b"])
     }
 
     @Test func routesCapturesAndDefaults() async throws {

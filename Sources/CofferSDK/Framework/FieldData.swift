@@ -6,7 +6,7 @@
 /// cannot fail on the value; reading a name the path does not declare is a programming error, reported as a 500.
 public struct FieldData: Sendable {
     public let raw: [String: JSONValue]
-    let schema: [String: Field]
+    @usableFromInline let schema: [String: Field]
 
     public init(raw: [String: JSONValue], schema: [String: Field]) {
         self.raw = raw
@@ -21,14 +21,15 @@ public struct FieldData: Sendable {
     /// Converts every sent field the schema declares; the first failure (in name order, for a stable answer) as
     /// `error converting input for field "…": …`, or nil when every field converts (OpenBao's `Validate`).
     public func validationFailure() -> String? {
-        guard !raw.isEmpty else { return nil }
-        for name in raw.keys.sorted() {
-            guard let field = schema[name], let value = raw[name] else { continue }
-            if case .failure(let f) = FieldValue.convert(value, as: field.type, field: name) {
-                return Self.conversionError(name, f.message)
+        // Every field is converted; the names are only sorted when one fails.
+        var failed: (name: String, message: String)? = nil
+        for (name, value) in raw {
+            guard let field = schema[name] else { continue }
+            if case .failure(let f) = FieldValue.convert(value, as: field.type, field: name), failed.map({ name < $0.name }) ?? true {
+                failed = (name, f.message)
             }
         }
-        return nil
+        return failed.map { Self.conversionError($0.name, $0.message) }
     }
 
     func field(_ name: String) throws -> Field {

@@ -138,9 +138,15 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// OpenBao's generic name rule, `\w(([\w-.]+)?\w)?`, over ASCII word characters.
     public static func isGenericName(_ s: Substring) -> Bool {
-        let u = s.utf8
-        guard let first = u.first, let last = u.last, isWord(first), isWord(last) else { return false }
-        return u.allSatisfy { isWord($0) || $0 == 0x2D || $0 == 0x2E }
+        // One pass over the bytes (every request's named segments go through here).
+        var last: UInt8 = 0
+        var count = 0
+        for b in s.utf8 {
+            guard isWord(b) || ((b == 0x2D || b == 0x2E) && count > 0) else { return false }
+            last = b
+            count += 1
+        }
+        return count > 0 && isWord(last)
     }
 
     @inline(__always) static func isWord(_ b: UInt8) -> Bool {

@@ -6,6 +6,10 @@ public struct PathRequest: Sendable {
     /// The declared pattern that matched (`keys/{name}`), for handlers shared by several paths.
     public var pattern: String
 
+    @usableFromInline init(logical: LogicalRequest, fields: FieldData, pattern: String) {
+        (self.logical, self.fields, self.pattern) = (logical, fields, pattern)
+    }
+
     public var operation: Operation { logical.operation }
     public var storage: any LogicalStorage { logical.storage }
     /// The path below the mount.

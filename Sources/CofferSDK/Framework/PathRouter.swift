@@ -11,8 +11,8 @@
 /// ```
 public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
     public let paths: [RoutePath<Engine, Output>]
-    let trie: PathTrie
-    let schemas: [[String: Field]]
+    @usableFromInline let trie: PathTrie
+    @usableFromInline let schemas: [[String: Field]]
     public let specialPaths: SpecialPaths
     /// The engine's own help text (OpenBao's backend `Help`), shown by path-help on the mount's root.
     public let help: String
@@ -37,21 +37,33 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
         self.lockoutLookahead = lockoutLookahead
     }
 
+    // The request path's methods are inlinable: each engine's module specializes them for its own engine type, so
+    // a request pays for no generic metadata look-up or copy of an unspecialized `RoutePath` on its way through.
+
     /// The route a mount-relative path matches, and the request its handlers see.
+    @inlinable
     public func resolve(_ request: LogicalRequest) -> (path: RoutePath<Engine, Output>, request: PathRequest)? {
         guard let m = trie.match(request.path) else { return nil }
+        return (paths[m.route], pathRequest(request, m))
+    }
+
+    /// The request as the matched route's handlers see it: every name of the pattern is laid over the body, an
+    /// optional part the path leaves out as "" (OpenBao sets each named group of its regex, matched or not).
+    @inlinable
+    func pathRequest(_ request: LogicalRequest, _ m: PathTrie.Match) -> PathRequest {
+        let pattern = paths[m.route].pattern
         var raw = request.data
-        let path = paths[m.route]
-        // Every name of the pattern is laid over the body, an optional part the path leaves out as "" (OpenBao sets
-        // each named group of its regex, matched or not).
-        for name in path.pattern.parameterNames { raw[name] = "" }
-        for (name, value) in m.captures { raw[name] = .string(value) }
-        return (path, PathRequest(logical: request, fields: FieldData(raw: raw, schema: schemas[m.route]), pattern: path.pattern.text))
+        if !pattern.parameterNames.isEmpty {
+            for name in pattern.parameterNames where !m.captures.contains(where: { $0.name == name }) { raw[name] = "" }
+            for (name, value) in m.captures { raw[name] = .string(value) }
+        }
+        return PathRequest(logical: request, fields: FieldData(raw: raw, schema: schemas[m.route]), pattern: pattern.text)
     }
 
     /// Routes, validates and runs one request: an unknown path or an undeclared operation is the framework's error,
     /// a field that does not convert is refused before the handler runs, and fields the path does not declare are
     /// named in a warning, as OpenBao's framework does.
+    @inlinable
     public func handle(_ engine: Engine, _ request: LogicalRequest) async throws -> Output {
         guard let (path, preq) = resolve(request) else { throw LogicalError.noRoute }
         if request.operation == .help { return helpResponse(path, request: request) }
@@ -69,27 +81,39 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
                 path.unauthenticated && lockoutLookahead ? .internal : .invalidRequest, "Field validation failed: " + failure)
         }
         var response = try await handler.run(engine, preq)
-        if !path.takesArbitraryInput, !request.data.isEmpty {
-            let schema = preq.fields.schema
-            let ignored = request.data.keys.filter { schema[$0] == nil }.sorted()
+        if !request.data.isEmpty {
+            addFieldWarnings(&response, path, request.data, schema: preq.fields.schema)
+        }
+        return response
+    }
+
+    /// The warnings OpenBao's framework adds about the body: fields the path does not declare, and captured
+    /// parameters the body also sent (not null), whatever their value.
+    @usableFromInline
+    func addFieldWarnings(
+        _ response: inout Output, _ path: RoutePath<Engine, Output>, _ data: [String: JSONValue], schema: [String: Field]
+    ) {
+        if !path.takesArbitraryInput {
+            let ignored = data.keys.filter { schema[$0] == nil }.sorted()
             if !ignored.isEmpty {
                 _ = response.addWarning("Endpoint ignored these unrecognized parameters: [\(ignored.joined(separator: " "))]")
             }
         }
-        // OpenBao names every captured parameter the body also sent (not null), whatever its value.
-        let replaced = path.pattern.parameterNames.filter { (request.data[$0] ?? .null) != .null }
+        let replaced = path.pattern.parameterNames.filter { (data[$0] ?? .null) != .null }
         if !replaced.isEmpty {
             _ = response.addWarning(
                 "Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [\(replaced.joined(separator: " "))]")
         }
-        return response
     }
 
     /// Whether the target of an `update` exists (nil when the path has no existence check). The fields are
     /// validated first, and a bad one refused without the `Field validation failed: ` prefix, as OpenBao's
     /// existence check does.
+    @inlinable
     public func existenceCheck(_ engine: Engine, _ request: LogicalRequest) async throws -> Bool? {
-        guard let (path, preq) = resolve(request), let check = path.existenceCheck else { return nil }
+        // Most updates have no existence check: they pay for the match only.
+        guard let m = trie.match(request.path), let check = paths[m.route].existenceCheck else { return nil }
+        let preq = pathRequest(request, m)
         if let failure = preq.fields.validationFailure() { throw LogicalError.invalidRequest(failure) }
         return try await check(engine, preq)
     }
@@ -102,10 +126,12 @@ public protocol FrameworkEngine: SecretsEngine {
 }
 
 extension FrameworkEngine {
+    @inlinable
     public func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
         try await Self.router.handle(self, request)
     }
 
+    @inlinable
     public func existenceCheck(_ request: LogicalRequest) async throws -> Bool? {
         try await Self.router.existenceCheck(self, request)
     }

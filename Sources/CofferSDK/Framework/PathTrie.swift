@@ -74,49 +74,66 @@ public struct PathTrie: Sendable {
     /// The route a path below the mount matches, with its captures; nil when no pattern matches.
     public func match(_ path: String) -> Match? {
         if let r = exact[path] { return Match(route: r, captures: []) }
-        let segments = path.pathSegments()
         var captures: [(name: String, value: String)] = []
         var best: Match? = nil
-        walk(root, segments[...], path: path, captures: &captures, best: &best)
+        walk(root, at: path.startIndex, path: path, captures: &captures, best: &best)
         return best
     }
 
+    /// The segment that starts at `start` (up to the next `/` byte, as `String.pathSegments` splits) and where the
+    /// next one starts: nil after the last segment. A path ending in `/` ends with an empty segment.
+    @inline(__always)
+    private static func segment(_ path: String, at start: String.Index) -> (Substring, next: String.Index?) {
+        let utf8 = path.utf8
+        var i = start
+        while i != utf8.endIndex {
+            if utf8[i] == UInt8(ascii: "/") { return (path[start..<i], utf8.index(after: i)) }
+            utf8.formIndex(after: &i)
+        }
+        return (path[start...], nil)
+    }
+
     /// Depth-first, literal before name before rest; keeps the match of the lowest route index among those found
-    /// at the first node that matches (declaration order breaks ties between shapes of equal precedence).
+    /// at the first node that matches (declaration order breaks ties between shapes of equal precedence). `start`
+    /// is where the next segment of the path begins, nil when every segment has been consumed.
     private func walk(
-        _ node: Node, _ rest: ArraySlice<Substring>, path: String, captures: inout [(name: String, value: String)],
+        _ node: Node, at start: String.Index?, path: String, captures: inout [(name: String, value: String)],
         best: inout Match?
     ) {
         if best != nil { return }
-        guard let seg = rest.first else {
+        guard let start else {
             if let t = node.terminal { best = Match(route: t, captures: captures) }
-            // A rest capture may also match nothing after `keys/` ... handled below with the empty remainder.
             return
         }
-        if let next = node.literals[String(seg)] {
-            walk(next, rest.dropFirst(), path: path, captures: &captures, best: &best)
+        let (seg, next) = Self.segment(path, at: start)
+        if let child = node.literals[String(seg)] {
+            walk(child, at: next, path: path, captures: &captures, best: &best)
             if best != nil { return }
         }
-        for (name, rule, next) in node.names where PathPattern.accepts(rule, seg) {
+        for (name, rule, child) in node.names where PathPattern.accepts(rule, seg) {
             captures.append((name, String(seg)))
-            walk(next, rest.dropFirst(), path: path, captures: &captures, best: &best)
+            walk(child, at: next, path: path, captures: &captures, best: &best)
             if best != nil { return }
             captures.removeLast()
         }
+        guard !node.rests.isEmpty else { return }
+        // The remaining segments are only split for a capture that must end in literal segments.
+        let rest = node.rests.contains { !$0.suffix.isEmpty } ? path[start...].pathSegments() : []
         for r in node.rests {
             // The capture is the remainder as it appears in the path (segments joined back with their slashes),
             // less the literal tail the pattern ends with.
-            guard rest.count >= r.suffix.count + (r.suffix.isEmpty ? 0 : 1) else { continue }
-            let tailStart = rest.endIndex - r.suffix.count
-            guard zip(rest[tailStart...], r.suffix).allSatisfy({ $0.0 == $0.1 }) else { continue }
             let value: String
             if r.suffix.isEmpty {
-                value = String(path[seg.startIndex...])
+                value = String(path[start...])
             } else {
+                guard rest.count >= r.suffix.count + 1 else { continue }
+                let tailStart = rest.endIndex - r.suffix.count
+                guard zip(rest[tailStart...], r.suffix).allSatisfy({ $0.0 == $0.1 }) else { continue }
                 value = rest[rest.startIndex..<tailStart].joined(separator: "/")
             }
             if r.nonEmpty && value.isEmpty { continue }
-            best = Match(route: r.route, captures: captures + [(r.name, value)])
+            captures.append((r.name, value))
+            best = Match(route: r.route, captures: captures)
             return
         }
     }

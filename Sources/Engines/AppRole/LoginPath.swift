@@ -27,7 +27,8 @@ extension AppRoleAuth {
         guard let key = try await store.hmacKey(create: false),
             let index = try await store.load(RoleIDIndex.self, Layout.roleID(AppRoleStore.hmac(roleID, key: key))),
             let role = try await store.role(index.name),
-            AppRoleStore.mac(role.roleID, key: key) == AppRoleStore.mac(roleID, key: key)
+            // The index names the role; the role must still hold this role ID (compared in constant time).
+            constantTimeEqual(Array(role.roleID.utf8), Array(roleID.utf8))
         else { throw AppRoleErrors.invalidCredentials }
 
         var metadata: [String: String] = [:]

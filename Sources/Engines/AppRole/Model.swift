@@ -189,14 +189,12 @@ struct AppRoleStore {
         return key
     }
 
-    static func mac(_ value: String, key: SymmetricKey) -> HashedAuthenticationCode<SHA256> {
+    static func hmac(_ value: String, key: SymmetricKey) -> String {
         var mac = HMAC<SHA256>(key: key)
         var value = value
         value.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
-        return mac.finalize()
+        return hexEncoded(mac.finalize())
     }
-
-    static func hmac(_ value: String, key: SymmetricKey) -> String { hexEncoded(mac(value, key: key)) }
 
     /// Finds a secret-ID entry under a role by the secret: entries are stored under the HMAC of their secret.
     func secretID(role: String, secret: String, key: SymmetricKey) async throws -> (hmac: String, entry: SecretIDEntry)? {
