@@ -106,7 +106,7 @@ public struct PathTrie: Sendable {
             return
         }
         let (seg, next) = Self.segment(path, at: start)
-        if let child = node.literals[String(seg)] {
+        if !node.literals.isEmpty, let child = node.literals[String(seg)] {
             walk(child, at: next, path: path, captures: &captures, best: &best)
             if best != nil { return }
         }

@@ -48,7 +48,7 @@ struct DERNode {
     var oid: String {
         var parts: [String] = []
         var value = 0
-        for (i, b) in body.enumerated() {
+        for b in body {
             value = value << 7 | Int(b & 0x7F)
             if b & 0x80 == 0 {
                 if parts.isEmpty {
