@@ -1,16 +1,39 @@
 /// The fields of one request, read through the path's declared schema: OpenBao's `framework.FieldData`.
 ///
-/// `raw` holds the body (or query) fields with the path's named segments laid over them (the URL wins, as in
-/// OpenBao). Reading a field converts it by its declared type; an absent field reads as its default or the type's
-/// zero value. The framework validates every sent field before a handler runs, so a handler's reads of declared fields
-/// cannot fail on the value; reading a name the path does not declare is a programming error, reported as a 500.
+/// The body (or query) fields and the path's named segments are kept apart and read as one, the segments laid over
+/// the body (the URL wins, as in OpenBao); `raw` is that union. Reading a field converts it by its declared type; an
+/// absent field reads as its default or the type's zero value. The framework validates every sent field before a
+/// handler runs, so a handler's reads of declared fields cannot fail on the value; reading a name the path does not
+/// declare is a programming error, reported as a 500.
 public struct FieldData: Sendable {
-    public let raw: [String: JSONValue]
+    /// The body or query fields as sent.
+    @usableFromInline let body: [String: JSONValue]
+    /// The path's named segments: captured text, or "" for an optional part the path left out. Kept as a short list
+    /// so that routing a request copies no dictionary.
+    @usableFromInline let captures: [(name: String, value: JSONValue)]
     @usableFromInline let schema: [String: Field]
 
     public init(raw: [String: JSONValue], schema: [String: Field]) {
-        self.raw = raw
+        self.init(body: raw, captures: [], schema: schema)
+    }
+
+    @usableFromInline init(body: [String: JSONValue], captures: [(name: String, value: JSONValue)], schema: [String: Field]) {
+        self.body = body
+        self.captures = captures
         self.schema = schema
+    }
+
+    /// Every sent field, the path's named segments laid over the body.
+    public var raw: [String: JSONValue] {
+        var all = body
+        for (name, value) in captures { all[name] = value }
+        return all
+    }
+
+    /// A sent field's value as sent (not converted): a named segment first, then the body.
+    public func sent(_ name: String) -> JSONValue? {
+        for c in captures where c.name == name { return c.value }
+        return body.isEmpty ? nil : body[name]
     }
 
     /// `error converting input for field "name": detail`.
@@ -23,12 +46,14 @@ public struct FieldData: Sendable {
     public func validationFailure() -> String? {
         // Every field is converted; the names are only sorted when one fails.
         var failed: (name: String, message: String)? = nil
-        for (name, value) in raw {
-            guard let field = schema[name] else { continue }
+        func check(_ name: String, _ value: JSONValue) {
+            guard let field = schema[name] else { return }
             if case .failure(let f) = FieldValue.convert(value, as: field.type, field: name), failed.map({ name < $0.name }) ?? true {
                 failed = (name, f.message)
             }
         }
+        for (name, value) in captures { check(name, value) }
+        for (name, value) in body where !captures.contains(where: { $0.name == name }) { check(name, value) }
         return failed.map { Self.conversionError($0.name, $0.message) }
     }
 
@@ -38,7 +63,7 @@ public struct FieldData: Sendable {
     }
 
     /// Whether the request sent the field (even as null or empty).
-    public func has(_ name: String) -> Bool { raw[name] != nil }
+    public func has(_ name: String) -> Bool { sent(name) != nil }
 
     /// Whether a sent value counts as not sent: `null` for a duration field (OpenBao's `getPrimitive` answers "not
     /// set" for a nil duration or time, so a handler keeps its stored value).
@@ -54,7 +79,7 @@ public struct FieldData: Sendable {
     /// sent.
     public func getOk(_ name: String) throws -> JSONValue? {
         let f = try field(name)
-        guard let v = raw[name], !Self.isUnset(v, f.type) else { return nil }
+        guard let v = sent(name), !Self.isUnset(v, f.type) else { return nil }
         switch FieldValue.convert(v, as: f.type, field: name) {
         case .success(let c): return c
         case .failure(let e): throw LogicalError.invalidRequest(Self.conversionError(name, e.message))
@@ -65,9 +90,9 @@ public struct FieldData: Sendable {
     /// reads as its default.
     public func get(_ name: String) throws -> JSONValue {
         let f = try field(name)
-        var sent = raw[name]
-        if let v = sent, Self.isUnset(v, f.type) { sent = Optional<JSONValue>.none }
-        guard let v = sent ?? f.defaultValue else { return f.zeroValue }
+        var given = sent(name)
+        if let v = given, Self.isUnset(v, f.type) { given = nil }
+        guard let v = given ?? f.defaultValue else { return f.zeroValue }
         switch FieldValue.convert(v, as: f.type, field: name) {
         case .success(let c): return c
         case .failure(let e): throw LogicalError.invalidRequest(Self.conversionError(name, e.message))

@@ -52,12 +52,16 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
     @inlinable
     func pathRequest(_ request: LogicalRequest, _ m: PathTrie.Match) -> PathRequest {
         let pattern = paths[m.route].pattern
-        var raw = request.data
+        var captures: [(name: String, value: JSONValue)] = []
         if !pattern.parameterNames.isEmpty {
-            for name in pattern.parameterNames where !m.captures.contains(where: { $0.name == name }) { raw[name] = "" }
-            for (name, value) in m.captures { raw[name] = .string(value) }
+            captures.reserveCapacity(pattern.parameterNames.count)
+            for name in pattern.parameterNames {
+                captures.append((name, .string(m.captures.first(where: { $0.name == name })?.value ?? "")))
+            }
         }
-        return PathRequest(logical: request, fields: FieldData(raw: raw, schema: schemas[m.route]), pattern: pattern.text)
+        return PathRequest(
+            logical: request, fields: FieldData(body: request.data, captures: captures, schema: schemas[m.route]),
+            pattern: pattern.text)
     }
 
     /// Routes, validates and runs one request: an unknown path or an undeclared operation is the framework's error,

@@ -29,7 +29,7 @@ extension AppRoleAuth {
         var fields = request.fields
         var warnings: [String] = []
         // The two deprecated token types are accepted with a warning, as their modern names.
-        if case .string(let t) = fields.raw["token_type"], let modern = ["default-service": "service", "default-batch": "batch"][t] {
+        if case .string(let t) = fields.sent("token_type"), let modern = ["default-service": "service", "default-batch": "batch"][t] {
             var raw = fields.raw
             raw["token_type"] = .string(modern)
             fields = FieldData(raw: raw, schema: Self.roleSchema)

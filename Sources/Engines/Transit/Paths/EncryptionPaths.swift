@@ -82,7 +82,7 @@ extension TransitEngine {
     func encrypt(_ request: PathRequest) async throws -> LogicalResponse? {
         let fields = request.fields
         let name = try fields.string("name")
-        let batch = try BatchDecoder.loop(.encrypt).items(fields.raw["batch_input"])
+        let batch = try BatchDecoder.loop(.encrypt).items(fields.sent("batch_input"))
         if batch == nil, !fields.has("plaintext") {
             throw LogicalError.invalidRequest("missing plaintext to encrypt")
         }
@@ -126,7 +126,7 @@ extension TransitEngine {
     static func ciphertextItems(
         _ request: PathRequest, _ decoder: BatchDecoder, _ names: [String]
     ) throws -> (batch: [[String: JSONValue]]?, items: [[String: JSONValue]]) {
-        let batch = try decoder.items(request.fields.raw["batch_input"])
+        let batch = try decoder.items(request.fields.sent("batch_input"))
         if batch == nil, try request.fields.string("ciphertext").isEmpty {
             throw LogicalError.invalidRequest("missing ciphertext to decrypt")
         }

@@ -33,7 +33,7 @@ extension TransitEngine {
         // OpenBao's order: the key, then the algorithm, then the input.
         guard let key = try await loadForUse(request.storage, name) else { throw LogicalError.invalidRequest(TransitErrors.keyNotFound) }
         let alg = try Self.hmacAlgorithm(request)
-        let batch = try BatchDecoder.structs(goType: "transit.batchRequestHMACItem").items(fields.raw["batch_input"])
+        let batch = try BatchDecoder.structs(goType: "transit.batchRequestHMACItem").items(fields.sent("batch_input"))
         if batch == nil, !fields.has("input") { throw LogicalError.invalidRequest("missing input for HMAC") }
         let items = try batch ?? [request.singleItem(["input", "key_version"])]
         let defaultVersion = try fields.int("key_version")
@@ -79,7 +79,7 @@ extension TransitEngine {
         guard key.policy.type.supportsSigning else {
             throw LogicalError.invalidRequest("key type \(key.policy.type.rawValue) does not support signing")
         }
-        let batch = try BatchDecoder.structs(goType: "transit.batchRequestSignItem").items(fields.raw["batch_input"])
+        let batch = try BatchDecoder.structs(goType: "transit.batchRequestSignItem").items(fields.sent("batch_input"))
         let items = try batch ?? [request.singleItem(["input", "context", "key_version"])]
         return try Self.itemsResponse(request, batch: batch != nil, items: items, failed: ["key_version": 0]) { item throws(ItemError) in
             let input = try Self.itemInput(item, batch: batch != nil)
@@ -92,7 +92,7 @@ extension TransitEngine {
     func verify(_ request: PathRequest) async throws -> LogicalResponse? {
         let fields = request.fields
         let name = try fields.string("name")
-        let batch = try BatchDecoder.structs(goType: "transit.batchRequestVerifyItem").items(fields.raw["batch_input"])
+        let batch = try BatchDecoder.structs(goType: "transit.batchRequestVerifyItem").items(fields.sent("batch_input"))
         let items = try batch ?? [request.singleItem(["input", "context", "signature", "hmac"])]
         if batch == nil {
             if !fields.has("signature") && !fields.has("hmac") {
