@@ -142,8 +142,11 @@ public struct ACL: Sendable {
     private func matchingPermissions(path: String, operation: CofferSDK.Operation) -> Permissions? {
         if let p = exactRules[path] { return p }
         if operation == .list, path.hasSuffix("/"), let p = exactRules[String(path.dropLast())] { return p }
-        let segmentPath = path.pathSegments()
-        let segmentMatch = segmentRules.first { $0.matches(segmentPath) }
+        // The path is split only when some rule has a `+` segment to match against.
+        let segmentMatch = segmentRules.isEmpty ? nil : { () -> SegmentRule? in
+            let segmentPath = path.pathSegments()
+            return segmentRules.first { $0.matches(segmentPath) }
+        }()
         let prefixMatch = prefixTrie.longestPrefix(of: path).map { prefixRules[$0] }
         switch (segmentMatch, prefixMatch) {
         case (nil, nil): return nil
