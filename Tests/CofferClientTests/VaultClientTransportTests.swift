@@ -49,9 +49,9 @@ private final class LoopbackSocket {
         // Bound but not listening: connecting is refused.
         let closed = try LoopbackSocket(listen: false)
         let client = try VaultClient(configuration: .init(address: "http://127.0.0.1:\(closed.port)"))
-        let start = ContinuousClock.now
+        // Refused at once, without retries: the time limit guards a hang; the error text says it was the refusal (a
+        // wall-clock bound here failed in CI when other tests held the cooperative pool).
         let error = await #expect(throws: ClientError.self) { try await client.request(method: "GET", path: "sys/seal-status") }
-        #expect(ContinuousClock.now - start < .seconds(2))
         #expect(
             error?.description
                 == "Get \"http://127.0.0.1:\(closed.port)/v1/sys/seal-status\": dial tcp 127.0.0.1:\(closed.port): connect: connection refused")
@@ -64,8 +64,10 @@ private final class LoopbackSocket {
         let client = try VaultClient(configuration: .init(address: "https://127.0.0.1:\(silent.port)", timeout: .milliseconds(500)))
         let start = ContinuousClock.now
         let error = await #expect(throws: ClientError.self) { try await client.request(method: "GET", path: "sys/seal-status") }
-        let elapsed = ContinuousClock.now - start
-        #expect(elapsed >= .milliseconds(450) && elapsed < .seconds(5))
+        // Not before the client timeout. No upper bound beyond the suite's time limit: under a loaded CI run the timer
+        // task waited for the cooperative pool for over 5 s. The error text says the client timeout ended it, not the
+        // 30 s dial timeout or the server.
+        #expect(ContinuousClock.now - start >= .milliseconds(450))
         // As bao: the bare context error, no URL.
         #expect(error?.description == "context deadline exceeded")
     }
