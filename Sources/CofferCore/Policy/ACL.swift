@@ -107,7 +107,7 @@ public struct ACL: Sendable {
         switch operation {
         case .create: needed = .create
         case .read, .help: needed = .read
-        case .update, .renew: needed = .update
+        case .update, .renew, .revoke: needed = .update
         case .patch: needed = .patch
         case .delete: needed = .delete
         case .list: needed = .list

@@ -20,9 +20,15 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
     /// core first looks up the login's alias on methods with user lockout (userpass, ldap, approle), and a bad field
     /// fails that lookup as an internal error. Methods without lockout (jwt) answer 400.
     public let lockoutLookahead: Bool
+    /// The leased secrets the engine hands out, by type name.
+    public let secretTypes: [String: SecretType<Engine>]
 
-    public init(_ paths: [RoutePath<Engine, Output>], help: String = "", lockoutLookahead: Bool = true) {
+    public init(
+        _ paths: [RoutePath<Engine, Output>], secrets: [SecretType<Engine>] = [], help: String = "",
+        lockoutLookahead: Bool = true
+    ) {
         self.paths = paths
+        self.secretTypes = Dictionary(secrets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.trie = PathTrie(paths.map(\.pattern))
         // A named segment the path does not declare is a string field.
         self.schemas = paths.map { p in
@@ -123,6 +129,24 @@ public struct Router<Engine: Sendable, Output: RouteOutput>: Sendable {
     }
 }
 
+extension Router {
+    /// Renews or revokes a leased secret through its declared type (OpenBao's framework answers a type it does not
+    /// know, or a renewal the type does not declare, with "unsupported operation").
+    public func handleSecret(_ engine: Engine, _ request: LogicalRequest) async throws -> LogicalResponse? {
+        guard let name = request.secret?.secretType, let type = secretTypes[name] else { throw LogicalError.noOperation }
+        switch request.operation {
+        case .revoke:
+            try await type.revoke(engine, request)
+            return nil
+        case .renew:
+            guard let renew = type.renew else { throw LogicalError.noOperation }
+            return try await renew(engine, request)
+        default:
+            throw LogicalError.noOperation
+        }
+    }
+}
+
 /// An engine whose paths are declared in a ``PathRouter``: routing, existence checks, special paths and help come
 /// from the declarations.
 public protocol FrameworkEngine: SecretsEngine {
@@ -132,7 +156,10 @@ public protocol FrameworkEngine: SecretsEngine {
 extension FrameworkEngine {
     @inlinable
     public func handle(_ request: LogicalRequest) async throws -> LogicalResponse? {
-        try await Self.router.handle(self, request)
+        if request.secret != nil, request.operation == .renew || request.operation == .revoke {
+            return try await Self.router.handleSecret(self, request)
+        }
+        return try await Self.router.handle(self, request)
     }
 
     @inlinable

@@ -29,6 +29,8 @@ public struct LogicalRequest: Sendable {
     public var entityID: String = ""
     /// For `.renew` requests: the auth being renewed, as the engine returned it at login (with `internalData`).
     public var auth: AuthInfo?
+    /// For `.renew` and `.revoke` of a leased secret: the secret as the engine issued it, with the lease's id and times.
+    public var secret: SecretInfo?
 
     public init(
         id: String = UUID().uuidString.lowercased(),

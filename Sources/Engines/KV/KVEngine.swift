@@ -179,7 +179,7 @@ struct KVv2Engine: FrameworkEngine {
         case .list: verb = "list"
         case .delete: verb = "delete"
         case .patch: verb = "patch"
-        case .read, .help, .renew: verb = "get"
+        case .read, .help, .renew, .revoke: verb = "get"
         }
         return LogicalResponse(
             warnings: [

@@ -1,0 +1,87 @@
+/// A password policy: a length and charset rules, each with a minimum count (OpenBao's `sys/policies/password`).
+///
+/// Every character is drawn uniformly from the union of the rules' charsets with the system's secure random
+/// generator; a draw that misses a rule's minimum is discarded and drawn again, so the result is uniform over all
+/// passwords that satisfy every rule.
+public struct PasswordPolicy: Sendable, Equatable {
+    public struct Rule: Sendable, Equatable {
+        /// The characters of the rule, each once, in first-seen order.
+        public var charset: [Character]
+        public var minChars: Int
+
+        public init(charset: String, minChars: Int) {
+            var seen = Set<Character>()
+            self.charset = charset.filter { seen.insert($0).inserted }
+            self.minChars = minChars
+        }
+    }
+
+    public var length: Int
+    public var rules: [Rule]
+
+    public init(length: Int, rules: [Rule]) {
+        self.length = length
+        self.rules = rules
+    }
+
+    /// OpenBao's default generator: 20 characters of a-z, A-Z, 0-9 and `-`, at least one of each kind.
+    public static let `default` = PasswordPolicy(
+        length: 20,
+        rules: [
+            Rule(charset: "abcdefghijklmnopqrstuvwxyz", minChars: 1),
+            Rule(charset: "ABCDEFGHIJKLMNOPQRSTUVWXYZ", minChars: 1),
+            Rule(charset: "0123456789", minChars: 1),
+            Rule(charset: "-", minChars: 1),
+        ])
+
+    /// The union of the rules' charsets, each character once.
+    public var charset: [Character] {
+        var seen = Set<Character>()
+        return rules.flatMap(\.charset).filter { seen.insert($0).inserted }
+    }
+
+    /// Draws passwords until one satisfies every rule, at most `attempts` times.
+    ///
+    /// - Throws: ``LogicalError`` `unable to generate password` when the charset is empty or no draw satisfied the
+    ///   rules (a policy whose minimums are very unlikely).
+    public func generate<R: RandomNumberGenerator>(using rng: inout R, attempts: Int = 10_000) throws -> String {
+        let chars = charset
+        guard !chars.isEmpty, length > 0 else { throw LogicalError.internalError("unable to generate password: no charset") }
+        for _ in 0..<max(1, attempts) {
+            var password = [Character]()
+            password.reserveCapacity(length)
+            for _ in 0..<length { password.append(chars[Int.random(in: 0..<chars.count, using: &rng)]) }
+            if satisfiesRules(password) { return String(password) }
+        }
+        throw LogicalError.internalError("unable to generate password: the rules were not met in \(attempts) attempts")
+    }
+
+    /// A password from the system's secure random generator.
+    public func generate() throws -> String {
+        var rng = SystemRandomNumberGenerator()
+        return try generate(using: &rng)
+    }
+
+    /// Whether the password holds at least `minChars` characters of every rule's charset.
+    public func satisfiesRules<C: Collection>(_ password: C) -> Bool where C.Element == Character {
+        rules.allSatisfy { rule in
+            rule.minChars <= 0 || password.lazy.filter { rule.charset.contains($0) }.count >= rule.minChars
+        }
+    }
+}
+
+/// Generates passwords for an engine: from a named password policy (`sys/policies/password/NAME`), or from
+/// ``PasswordPolicy/default`` when no name is given. The core provides it through ``EngineConfiguration``.
+public protocol PasswordSource: Sendable {
+    /// - Throws: ``LogicalError`` when the named policy does not exist or cannot produce a password.
+    func generatePassword(policy name: String?) async throws -> String
+}
+
+/// The source an engine gets when the core provides none (tests): only the default policy; any name is refused.
+public struct DefaultPasswordSource: PasswordSource {
+    public init() {}
+    public func generatePassword(policy name: String?) async throws -> String {
+        if let name, !name.isEmpty { throw LogicalError.invalidRequest("password policy \(name) does not exist") }
+        return try PasswordPolicy.default.generate()
+    }
+}
