@@ -191,7 +191,7 @@ extension Core {
                 throw unauthenticated ? LogicalError(e.code, messages: e.messages) : e.wrappedForClient
             }
             if let loginID, resp?.auth != nil { recordLoginResult(mount: m, identifier: loginID, failed: false) }
-            return try await finish(resp, mount: m, requestPath: req.path, snapshot: snapshot)
+            return try await finish(resp, mount: m, requestPath: req.path, snapshot: snapshot, token: tokenEntry)
         }
     }
 
@@ -239,10 +239,17 @@ extension Core {
 
     /// Turns an engine response into a core response: lease duration from the mount and system settings, and a
     /// token for login responses.
-    func finish(_ resp: LogicalResponse?, mount: MountedEngine, requestPath: String, snapshot: RouterSnapshot) async throws -> CoreResponse {
+    func finish(
+        _ resp: LogicalResponse?, mount: MountedEngine, requestPath: String, snapshot: RouterSnapshot, token: TokenEntry?
+    ) async throws -> CoreResponse {
         guard let resp else { return CoreResponse() }
         var out = CoreResponse(data: resp.data, warnings: resp.warnings, httpStatus: resp.httpStatus)
-        if let secret = resp.secret {
+        if let secret = resp.secret, secret.leased, !mount.isAuth {
+            let lease = try await registerLease(secret, mount: mount, requestPath: requestPath, token: token)
+            out.leaseID = lease.id
+            out.leaseDuration = lease.ttl
+            out.renewable = secret.renewable
+        } else if let secret = resp.secret {
             let maxTTL = mount.entry.maxLeaseTTL > 0 ? mount.entry.maxLeaseTTL : configuration.maxLeaseTTL
             var ttl = secret.ttl ?? (mount.entry.defaultLeaseTTL > 0 ? mount.entry.defaultLeaseTTL : configuration.defaultLeaseTTL)
             if secret.ttl == nil, ttl <= 0 { ttl = configuration.defaultLeaseTTL }

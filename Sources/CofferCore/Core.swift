@@ -32,6 +32,8 @@ public final class Core: Sendable {
     let router = Mutex<RouterSnapshot?>(nil)
     let stateLock = AsyncLock()
     let tokens: TokenStore
+    let leases: LeaseStore
+    let rotations = RotationScheduler()
     let policies: PolicyStore
     let audit = AuditBroker()
     public let metrics = CofferMetrics()
@@ -66,6 +68,7 @@ public final class Core: Sendable {
         self.now = now
         self.policies = PolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/policy/"))
         self.tokens = TokenStore(storage: barrier)
+        self.leases = LeaseStore(storage: barrier)
         metrics.registerDefaults()
         audit.setOnFailure { [metrics] type, kind in metrics.auditFailure(deviceType: type, kind: kind.rawValue) }
         // Weak: a background revocation (a token's last use, an expired token found on lookup) may outlive the core.
@@ -75,6 +78,8 @@ public final class Core: Sendable {
             // The operations join the token's own deletion in one transaction.
             let cubbies = self.router.withLock { $0?.mounts.values.filter { $0.entry.type == "cubbyhole" } ?? [] }
             var ops: [StorageOperation] = [.delete(Core.wrappingPrefix + hash)]
+            // The token's leases expire with it: the sweeper revokes them at their source.
+            ops += try await self.leases.expireOperations(forToken: hash, now: self.now())
             for m in cubbies {
                 let prefix = "logical/\(m.entry.uuid)/\(hash)/"
                 for key in try await PrefixedStorage(base: self.barrier, prefix: prefix).listRecursive(prefix: "") {
@@ -253,9 +258,11 @@ public final class Core: Sendable {
     /// Loads mount tables, policies and tokens after the barrier opened.
     private func postUnseal() async throws {
         try await tokens.setup()
+        try await leases.setup()
         policies.invalidateAll()
         try await loadRouter()
         try await loadAudit()
+        await loadRotations()
     }
 
     /// Seals: drops the keyring and every cache.
@@ -266,6 +273,8 @@ public final class Core: Sendable {
             barrier.seal()
             router.withLock { $0 = nil }
             tokens.teardown()
+            leases.teardown()
+            rotations.clear()
             policies.invalidateAll()
             logger.info("core sealed")
         }
@@ -326,7 +335,9 @@ public final class Core: Sendable {
             return nil
         }
         let engine = try await factory(
-            EngineConfiguration(mountPath: entry.path, type: entry.type, options: entry.options ?? [:], logger: logger))
+            EngineConfiguration(
+                mountPath: entry.path, type: entry.type, options: entry.options ?? [:], logger: logger,
+                rotations: MountRotations(scheduler: rotations, mountUUID: entry.uuid)))
         return MountedEngine(entry: entry, engine: engine, storage: storage, isAuth: isAuth)
     }
 

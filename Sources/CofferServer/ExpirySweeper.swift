@@ -46,6 +46,7 @@ struct ExpirySweeper: Service {
             if !core.isSealed {
                 do {
                     _ = try await core.revokeExpiredTokens()
+                    await core.runDueRotations()
                 } catch {
                     logger.debug("expiry sweep failed", metadata: ["coffer.error": "\(error)"])
                 }

@@ -19,7 +19,8 @@ public final class CofferMetrics: Sendable {
         "coffer_request_duration_seconds", "coffer_requests_total", "coffer_token_creations_total", "coffer_tokens",
         "coffer_leases", "coffer_lease_expirations_total", "coffer_logins_total", "coffer_core_unsealed",
         "coffer_audit_write_failures_total", "coffer_storage_operation_duration_seconds", "coffer_barrier_key_term",
-        "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_build_info",
+        "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_build_info", "coffer_lease_revocations_total",
+        "coffer_leases_irrevocable", "coffer_rotations_total",
     ]
 
     public init() {
@@ -84,6 +85,16 @@ public final class CofferMetrics: Sendable {
         if n > 0 { counter("coffer_lease_expirations_total").increment(by: n) }
     }
 
+    /// Engine leases revoked at their source (expired, revoked by a client, or with their token or mount).
+    func leasesRevoked(_ n: Int) {
+        if n > 0 { counter("coffer_lease_revocations_total").increment(by: n) }
+    }
+
+    /// A scheduled rotation (a database static role's password) ran: `success` or `failure`.
+    func rotation(succeeded: Bool) {
+        counter("coffer_rotations_total", [("result", succeeded ? "success" : "failure")]).increment()
+    }
+
     func auditFailure(deviceType: String, kind: String) {
         counter("coffer_audit_write_failures_total", [("device_type", deviceType), ("kind", kind)]).increment()
     }
@@ -105,7 +116,10 @@ public final class CofferMetrics: Sendable {
             _ = counter("coffer_audit_write_failures_total", [("device_type", t), ("kind", "response")])
         }
         _ = counter("coffer_lease_expirations_total")
-        for g in ["coffer_tokens", "coffer_leases", "coffer_core_unsealed", "coffer_barrier_key_term", "coffer_barrier_encryptions", "coffer_audit_devices"] {
+        _ = counter("coffer_lease_revocations_total")
+        _ = counter("coffer_rotations_total", [("result", "success")])
+        _ = counter("coffer_rotations_total", [("result", "failure")])
+        for g in ["coffer_tokens", "coffer_leases", "coffer_core_unsealed", "coffer_barrier_key_term", "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_leases_irrevocable"] {
             _ = gauge(g)
         }
         // The usual build-info gauge: always 1, the versions in its labels (a fixed pair, not chosen by a client).

@@ -9,7 +9,8 @@ extension Core {
         guard !isSealed else { return }
         if let term = try? barrier.activeTerm() { metrics.set("coffer_barrier_key_term", Double(term.term)) }
         metrics.set("coffer_barrier_encryptions", Double(barrier.encryptions))
-        metrics.set("coffer_leases", Double(tokens.leaseCount))
+        metrics.set("coffer_leases", Double(tokens.leaseCount + leases.count))
+        metrics.set("coffer_leases_irrevocable", Double(leases.irrevocable().count))
         if let n = try? await tokens.count() { metrics.set("coffer_tokens", Double(n)) }
     }
 

@@ -138,7 +138,12 @@ extension Core {
             guard let idx = (isAuth ? snap.authTable : snap.mountTable).firstIndex(where: { $0.path == path }) else {
                 return  // Disabling a path that is not mounted is not an error.
             }
+            if !isAuth {
+                // Every lease the engine handed out is revoked first; a failure keeps the mount (as OpenBao).
+                try await revokeMountLeases(routePath: path)
+            }
             let entry = isAuth ? snap.authTable.remove(at: idx) : snap.mountTable.remove(at: idx)
+            rotations.cancelMount(entry.uuid)
             try await saveTables(mounts: snap.mountTable, auth: snap.authTable)
             snap.mounts.removeValue(forKey: isAuth ? "auth/" + path : path)
             router.withLock { $0 = snap }

@@ -68,7 +68,7 @@ enum SystemBackend {
         Field("lease_id", .string, "The lease to act on."),
         Field("url_lease_id", .string, "The lease to act on, from the path."),
         Field("increment", .durationSecond, "How far to extend the lease, in seconds or as a duration."),
-        Field("sync", .bool, "Whether to wait for the revocation (always synchronous here)."),
+        Field("sync", .bool, "Whether to wait for the revocation (default true); false answers 202 and revokes in the background."),
         Field("prefix", .string, "The lease prefix."),
     ]
 
@@ -209,6 +209,24 @@ enum SystemBackend {
                 "leases/lookup/{prefix*}", fields: leaseFields,
                 operations: [.list: sys("List the leases under a prefix.") { c, r in try await c.leases(r, "lookup") }],
                 sudo: true, synopsis: "List the leases under a prefix."),
+            Path(
+                "leases/count", fields: [Field("type", .string, "The kind of lease to count: irrevocable.")],
+                operations: [.read: sys("Count the irrevocable leases, per mount.") { c, r in
+                    try c.core.countLeases(type: try r.fields.stringIfSet("type") ?? "")
+                }],
+                synopsis: "Count leases."),
+            Path(
+                "leases", fields: [
+                    Field("type", .string, "The kind of lease to list: irrevocable."),
+                    Field("limit", .string, "The most leases to list (10,000 by default)."),
+                    Field("force", .bool, "List every lease, past the limit."),
+                ],
+                operations: [.read: sys("List the irrevocable leases.") { c, r in
+                    try c.core.listIrrevocableLeases(
+                        type: try r.fields.stringIfSet("type") ?? "", limit: try r.fields.stringIfSet("limit"),
+                        force: try r.fields.boolIfSet("force") ?? false)
+                }],
+                synopsis: "List leases."),
             Path(
                 "leases/tidy", operations: [.update: sys("Remove expired leases.") { c, r in
                     try await c.core.handleLeases(r.operation, action: "tidy", rest: "", data: [:])

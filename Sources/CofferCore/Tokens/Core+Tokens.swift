@@ -198,11 +198,13 @@ extension Core {
 }
 
 extension Core {
-    /// Revokes tokens whose TTL has passed (run by the server's sweeper every second).
+    /// Revokes tokens whose TTL has passed, then engine leases that expired (with those tokens or on their own),
+    /// at their source (run by the server's sweeper every second).
     public func revokeExpiredTokens() async throws -> Int {
         let n = try await tokens.revokeExpired(now: now())
-        metrics.leasesExpired(n)
-        return n
+        let l = try await revokeExpiredLeases()
+        metrics.leasesExpired(n + l)
+        return n + l
     }
 
     /// Runs every mounted engine's periodic work (key auto-rotation); an engine's failure is logged, not fatal.
