@@ -226,7 +226,7 @@ enum SystemBackend {
                         type: try r.fields.stringIfSet("type") ?? "", limit: try r.fields.stringIfSet("limit"),
                         force: try r.fields.boolIfSet("force") ?? false)
                 }],
-                synopsis: "List leases."),
+                sudo: true, synopsis: "List leases."),
             Path(
                 "leases/tidy", operations: [.update: sys("Remove expired leases.") { c, r in
                     try await c.core.handleLeases(r.operation, action: "tidy", rest: "", data: [:])
