@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import DatabaseEngine
@@ -34,7 +35,7 @@ import Testing
         #expect(throws: SQLTemplate.RenderError.self) { try SQLTemplate.render("'{{password}}'", ["password": "\u{0}"]) }
     }
 
-    @Test func escapeStringsAreRefused() {
+    @Test func escapeStringsAreRefused() throws {
         #expect(throws: SQLTemplate.RenderError.self) { try SQLTemplate.render("SELECT E'{{password}}'", ["password": "x"]) }
         #expect(throws: SQLTemplate.RenderError.self) { try SQLTemplate.render("SELECT e'{{password}}'", ["password": "x"]) }
         #expect(throws: SQLTemplate.RenderError.self) { try SQLTemplate.render(#"SELECT U&"{{name}}""#, ["name": "x"]) }
@@ -42,7 +43,7 @@ import Testing
         #expect(try SQLTemplate.render("SELECT name'{{password}}'", ["password": "x"]) == "SELECT name'x'")
     }
 
-    @Test func commentsAreRefused() {
+    @Test func commentsAreRefused() throws {
         #expect(throws: SQLTemplate.RenderError.self) { try SQLTemplate.render("-- {{name}}\nSELECT 1", ["name": "x"]) }
         #expect(throws: SQLTemplate.RenderError.self) { try SQLTemplate.render("/* {{name}} */", ["name": "x"]) }
         // After the comment ends, context is bare again.
