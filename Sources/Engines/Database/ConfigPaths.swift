@@ -131,7 +131,11 @@ extension DatabaseEngine {
         let template = config.connectionDetails[PluginFields.usernameTemplate]?.stringValue ?? ""
         if !template.isEmpty {
             do { _ = try UsernameTemplate(template) } catch {
-                throw LogicalError.invalidRequest(Self.createPrefix + "invalid username template: \(String(describing: error))")
+                // OpenBao's text: Go's template error names the template and line (`template: template:1: ...`).
+                var text = String(describing: error)
+                if text.hasPrefix("template: ") { text = "template: template:1: " + text.dropFirst("template: ".count) }
+                throw LogicalError.invalidRequest(
+                    Self.createPrefix + "unable to initialize username template: unable to parse template: " + text)
             }
         }
         let auth = config.connectionDetails[PluginFields.passwordAuthentication]?.stringValue ?? ""

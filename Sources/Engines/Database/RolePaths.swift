@@ -30,13 +30,11 @@ extension DatabaseEngine {
         return type
     }
 
-    /// `credential_config` of a password credential: only `password_policy` is known.
+    /// `credential_config` of a password credential: `password_policy` is the key the engine reads.
     static func checkCredentialConfig(_ fields: FieldData) throws -> [String: JSONValue]? {
         guard let config = try fields.objectIfSet("credential_config") else { return nil }
-        for (k, v) in config {
-            guard k == "password_policy" else {
-                throw LogicalError.invalidRequest("invalid credential_config for credential_type \"password\": unknown field \(FieldValue.goQuote(k))")
-            }
+        // Other keys are accepted and kept, as OpenBao does.
+        for (k, v) in config where k == "password_policy" {
             guard v.stringValue != nil else {
                 throw LogicalError.invalidRequest("invalid credential_config for credential_type \"password\": password_policy must be a string")
             }
