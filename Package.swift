@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -108,6 +109,15 @@ let package = Package(
             ],
             path: "Sources/Engines/JWT", swiftSettings: swiftSettings),
         .target(
+            name: "DatabaseEngine",
+            dependencies: [
+                "CofferSDK", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Engines/Database", swiftSettings: swiftSettings),
+        .target(
             name: "CofferHTTP",
             dependencies: [
                 "CofferCore", "CofferSDK",
@@ -129,6 +139,7 @@ let package = Package(
             name: "CofferServer",
             dependencies: [
                 "CCofferSystem", "CCofferNIOSSLShim", "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine", "TransitEngine",
+                "DatabaseEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -176,6 +187,13 @@ let package = Package(
         .testTarget(
             name: "TransitEngineTests",
             dependencies: ["TransitEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DatabaseEngineTests",
+            dependencies: [
+                "DatabaseEngine", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "UserpassAuthTests", dependencies: ["UserpassAuth", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleAuthTests", dependencies: ["AppRoleAuth", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),

@@ -18,6 +18,7 @@ import ServiceLifecycle
 import UnixSignals
 import StorageSQLite
 import TransitEngine
+import DatabaseEngine
 import UserpassAuth
 
 /// The composition root: configuration → storage → core → engines → HTTP, run in one ServiceGroup.
@@ -27,6 +28,7 @@ public enum CofferServer {
         "kv": makeKVEngine,
         "cubbyhole": makeCubbyholeEngine,
         "transit": makeTransitEngine,
+        "database": makeDatabaseEngine,
     ]
 
     /// `sys/tools/random` and `sys/tools/hash`, served by the transit engine's implementation.

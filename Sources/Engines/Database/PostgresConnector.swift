@@ -1,0 +1,318 @@
+import CofferSDK
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// A failure talking to PostgreSQL, with a text safe to show a client: OpenBao's shape (pgx's wording where it
+/// matters), the root password replaced by `[password]`, and never the SQL text (it holds passwords).
+struct DatabaseFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// The connection settings of one config, as they are turned into postgres-nio configurations.
+struct ConnectionSettings: Sendable, Equatable {
+    var info: ConnectionInfo
+    var maxOpenConnections: Int
+    var maxIdleConnections: Int
+    var maxConnectionLifetime: Int64
+    /// Seconds; from the URL's `connect_timeout`, else the default.
+    var connectTimeout: Int { info.connectTimeout ?? Self.defaultConnectTimeout }
+    static let defaultConnectTimeout = 10
+
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        switch info.sslMode {
+        case .disable: return nil
+        case .allow, .prefer, .require, .verifyCA, .verifyFull:
+            var tls = TLSConfiguration.makeClientConfiguration()
+            switch info.sslMode {
+            case .verifyFull: tls.certificateVerification = .fullVerification
+            case .verifyCA: tls.certificateVerification = .noHostnameVerification
+            default: tls.certificateVerification = .none
+            }
+            if let root = info.sslRootCert, !root.isEmpty {
+                tls.trustRoots = .file(root)
+            }
+            if let cert = info.sslCert, let key = info.sslKey, !cert.isEmpty, !key.isEmpty {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+            return tls
+        }
+    }
+
+    var isEnforced: Bool { info.sslMode == .require || info.sslMode == .verifyCA || info.sslMode == .verifyFull }
+
+    /// The server name sent for SNI and checked by verify-full: the host unless it is an IP address.
+    var serverName: String? {
+        let h = info.host
+        if h.contains(":") || h.split(separator: ".").allSatisfy({ Int($0) != nil }) { return nil }
+        return h
+    }
+
+    func clientConfiguration() throws -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        if let t = try tlsConfiguration() { tls = isEnforced ? .require(t) : .prefer(t) } else { tls = .disable }
+        var c = PostgresClient.Configuration(
+            host: info.host, port: info.port, username: info.user, password: info.password, database: info.database, tls: tls)
+        c.options.connectTimeout = .seconds(connectTimeout)
+        c.options.maximumConnections = max(1, maxOpenConnections)
+        c.options.minimumConnections = 0
+        if maxConnectionLifetime > 0 { c.options.connectionIdleTimeout = .seconds(maxConnectionLifetime) }
+        c.options.tlsServerName = serverName
+        return c
+    }
+
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        if let t = try tlsConfiguration() {
+            let ctx = try NIOSSLContext(configuration: t)
+            tls = isEnforced ? .require(ctx) : .prefer(ctx)
+        } else {
+            tls = .disable
+        }
+        var c = PostgresConnection.Configuration(
+            host: info.host, port: info.port, username: info.user, password: info.password, database: info.database, tls: tls)
+        c.options.connectTimeout = .seconds(Int64(connectTimeout))
+        c.options.tlsServerName = serverName
+        return c
+    }
+
+    /// pgx's prefix of a connection failure: ``failed to connect to `user=… database=…`: host:port (host): ``.
+    var connectPrefix: String {
+        "failed to connect to `user=\(info.user) database=\(info.database ?? info.user)`: \(info.host):\(info.port) (\(info.host))"
+    }
+}
+
+/// Runs `body`, failing with `onTimeout` after `seconds` (the body's task is cancelled).
+func withDeadline<T: Sendable>(
+    seconds: Int, onTimeout: @escaping @Sendable () -> any Error, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw onTimeout()
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw onTimeout() }
+        return first
+    }
+}
+
+/// The engine's PostgreSQL connections: one pooled `PostgresClient` per config, made on first use, closed when the
+/// config is written, reset or deleted, and when the engine goes away. The client's `run()` is a task owned here.
+final class PostgresConnector: Sendable {
+    private struct Entry {
+        var client: PostgresClient
+        var task: Task<Void, Never>
+        var settings: ConnectionSettings
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    deinit {
+        for e in entries.withLock({ $0.values }) { e.task.cancel() }
+    }
+
+    /// Closes the pool of `name` (its connections end when the run task is cancelled).
+    func close(_ name: String) {
+        let e = entries.withLock { $0.removeValue(forKey: name) }
+        e?.task.cancel()
+    }
+
+    func closeAll() {
+        let all = entries.withLock { d -> [Entry] in
+            defer { d.removeAll() }
+            return Array(d.values)
+        }
+        for e in all { e.task.cancel() }
+    }
+
+    /// The pool of `name` for these settings; a pool made for other settings (the password rotated) is replaced.
+    func client(_ name: String, _ settings: ConnectionSettings) throws -> PostgresClient {
+        let config = try settings.clientConfiguration()
+        var stale: Entry?
+        let client = entries.withLock { d -> PostgresClient in
+            if let e = d[name], e.settings == settings { return e.client }
+            stale = d[name]
+            let client = PostgresClient(configuration: config)
+            let task = Task { await client.run() }
+            d[name] = Entry(client: client, task: task, settings: settings)
+            return client
+        }
+        stale?.task.cancel()
+        return client
+    }
+
+    // MARK: Verification
+
+    /// Connects once (not through the pool) and runs `SELECT 1`, within the connect timeout (plus as long again for
+    /// the start-up exchange, so a listener that never answers fails in bounded time).
+    static func verify(_ settings: ConnectionSettings, logger: Logger) async throws(DatabaseFailure) {
+        let prefix = settings.connectPrefix
+        let config: PostgresConnection.Configuration
+        do { config = try settings.connectionConfiguration() } catch { throw DatabaseFailure(message: "\(prefix): tls error: \(error)") }
+        let timeout = settings.connectTimeout
+        do {
+            try await withDeadline(seconds: timeout * 2, onTimeout: { DeadlineError() }) {
+                let conn = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+                do {
+                    _ = try await conn.query("SELECT 1", logger: logger).collect()
+                } catch {
+                    try? await conn.close()
+                    throw error
+                }
+                try? await conn.close()
+            }
+        } catch {
+            throw DatabaseFailure(message: "\(prefix): " + describeConnectError(error))
+        }
+    }
+
+    struct DeadlineError: Error {}
+
+    /// The tail pgx would give for a failed connection, from postgres-nio's error.
+    static func describeConnectError(_ error: any Error) -> String {
+        if error is DeadlineError || error is CancellationError { return "failed to receive message: timeout" }
+        guard let e = error as? PSQLError else { return "dial error: \(error)" }
+        switch e.code {
+        case .server:
+            let text = serverText(e)
+            return e.serverInfo?[.sqlState] == "28P01" ? "failed SASL auth: \(text)" : "server error: \(text)"
+        case .sslUnsupported: return "tls error: server refused TLS connection"
+        case .failedToAddSSLHandler: return "tls error: \(e.underlying.map { "\($0)" } ?? "failed to start TLS")"
+        case .connectionError:
+            if let u = e.underlying {
+                if u is NIOSSLError || String(describing: type(of: u)).contains("SSL") { return "tls error: \(u)" }
+                return "dial error: \(u)"
+            }
+            return "dial error"
+        case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
+            return "failed SASL auth: \(e.code)"
+        case .serverClosedConnection, .uncleanShutdown:
+            return "failed to receive message: unexpected EOF"
+        default:
+            return "\(e.code)"
+        }
+    }
+
+    /// `SEVERITY: message (SQLSTATE xxxxx)`, as pgx prints a server error.
+    static func serverText(_ e: PSQLError) -> String {
+        let severity = e.serverInfo?[.severity] ?? "ERROR"
+        let message = e.serverInfo?[.message] ?? "unknown error"
+        let state = e.serverInfo?[.sqlState] ?? ""
+        return "\(severity): \(message) (SQLSTATE \(state))"
+    }
+
+    /// A failed query as pgx prints it (never with the query text).
+    static func describeQueryError(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            if e.code == .server { return serverText(e) }
+            return describeConnectError(e)
+        }
+        if error is DeadlineError { return "timeout waiting for a database connection" }
+        return "\(error)"
+    }
+
+    // MARK: Statements
+
+    /// Runs `queries` in one transaction on one connection of the pool (with `standard_conforming_strings` on, which
+    /// the template escaping relies on); any failure rolls the transaction back and is thrown as
+    /// `failed to execute query: <error>`.
+    func runTransaction(
+        _ name: String, _ settings: ConnectionSettings, _ queries: [String],
+        check: (@Sendable (PostgresConnection, Logger) async throws -> Bool)? = nil
+    ) async throws(DatabaseFailure) {
+        let logger = self.logger
+        do {
+            let client = try self.client(name, settings)
+            try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
+                try await client.withConnection { conn in
+                    if let check, try await !check(conn, logger) { return }
+                    try await conn.query("BEGIN", logger: logger)
+                    do {
+                        try await conn.query("SET LOCAL standard_conforming_strings = on", logger: logger)
+                        for q in queries { _ = try await conn.query(PostgresQuery(unsafeSQL: q), logger: logger).collect() }
+                        try await conn.query("COMMIT", logger: logger)
+                    } catch {
+                        _ = try? await conn.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            }
+        } catch let e as DatabaseFailure {
+            throw e
+        } catch {
+            throw DatabaseFailure(message: "failed to execute query: " + Self.describeQueryError(error))
+        }
+    }
+
+    /// Runs each query on its own (best effort, as rollback statements are): failures are collected, not thrown.
+    func runEach(_ name: String, _ settings: ConnectionSettings, _ queries: [String]) async -> [String] {
+        var failures: [String] = []
+        for q in queries {
+            do {
+                try await runTransaction(name, settings, [q])
+            } catch {
+                failures.append(error.message)
+            }
+        }
+        return failures
+    }
+
+    /// Whether a role exists (bound parameter).
+    func roleExists(_ name: String, _ settings: ConnectionSettings, role: String) async throws(DatabaseFailure) -> Bool {
+        let logger = self.logger
+        do {
+            let client = try self.client(name, settings)
+            return try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
+                try await client.withConnection { conn in
+                    try await Self.roleExists(conn, role, logger: logger)
+                }
+            }
+        } catch {
+            throw DatabaseFailure(message: "failed to execute query: " + Self.describeQueryError(error))
+        }
+    }
+
+    static func roleExists(_ conn: PostgresConnection, _ role: String, logger: Logger) async throws -> Bool {
+        let rows = try await conn.query("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = \(role)", logger: logger).collect()
+        return !rows.isEmpty
+    }
+
+    /// The schemas where `role` holds table privileges, and the current database (bound parameters), for the default
+    /// revocation.
+    func grantInfo(_ name: String, _ settings: ConnectionSettings, role: String) async throws(DatabaseFailure) -> (exists: Bool, schemas: [String], database: String) {
+        let logger = self.logger
+        do {
+            let client = try self.client(name, settings)
+            return try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
+                try await client.withConnection { conn in
+                    guard try await Self.roleExists(conn, role, logger: logger) else { return (false, [], "") }
+                    var schemas: [String] = []
+                    let rows = try await conn.query(
+                        "SELECT DISTINCT table_schema FROM information_schema.role_column_grants WHERE grantee = \(role)",
+                        logger: logger)
+                    for try await (schema) in rows.decode(String.self) { schemas.append(schema) }
+                    var database = ""
+                    for try await (db) in try await conn.query("SELECT current_database()", logger: logger).decode(String.self) {
+                        database = db
+                    }
+                    return (true, schemas, database)
+                }
+            }
+        } catch {
+            throw DatabaseFailure(message: "failed to execute query: " + Self.describeQueryError(error))
+        }
+    }
+}
