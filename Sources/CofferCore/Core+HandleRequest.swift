@@ -130,12 +130,14 @@ extension Core {
             if !entry.isRoot, operation != .help {
                 let acl = try await acl(for: entry, snapshot: snapshot)
                 let decision = acl.allowOperation(path: req.path, operation: operation, data: req.data)
-                guard decision.allowed else { throw LogicalError.permissionDenied }
-                if requiresSudo(target), !decision.sudoGranted { throw LogicalError.permissionDenied }
+                // A valid token the policy refuses gets go-multierror's text, as OpenBao 2.7.2 answers it; a missing
+                // or invalid token gets the bare text (above).
+                let denied = LogicalError(.permissionDenied, Self.multiError("permission denied"))
+                guard decision.allowed else { throw denied }
+                if requiresSudo(target), !decision.sudoGranted { throw denied }
                 // Wrapping bounds from the policy: a rule with min_wrapping_ttl demands a wrapped response.
-                let wrapDenied = LogicalError(.permissionDenied, Self.multiError("permission denied"))
-                if let min = decision.minWrappingTTL, (req.wrapTTL ?? 0) < min { throw wrapDenied }
-                if let max = decision.maxWrappingTTL, let w = req.wrapTTL, w > max { throw wrapDenied }
+                if let min = decision.minWrappingTTL, (req.wrapTTL ?? 0) < min { throw denied }
+                if let max = decision.maxWrappingTTL, let w = req.wrapTTL, w > max { throw denied }
             }
             if audit != nil { audit!.operation = operation }
             try await auditRequest(&audit)
