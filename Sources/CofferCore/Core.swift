@@ -33,6 +33,7 @@ public final class Core: Sendable {
     let stateLock = AsyncLock()
     let tokens: TokenStore
     let policies: PolicyStore
+    let passwordPolicies: PasswordPolicyStore
     let audit = AuditBroker()
     public let metrics = CofferMetrics()
     /// Requests begun so far: the server's housekeeping uses it to notice when a burst is over.
@@ -65,6 +66,7 @@ public final class Core: Sendable {
         self.logger = logger
         self.now = now
         self.policies = PolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/policy/"))
+        self.passwordPolicies = PasswordPolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/password-policy/"))
         self.tokens = TokenStore(storage: barrier)
         metrics.registerDefaults()
         audit.setOnFailure { [metrics] type, kind in metrics.auditFailure(deviceType: type, kind: kind.rawValue) }
@@ -102,6 +104,9 @@ public final class Core: Sendable {
     }
 
     public var isSealed: Bool { barrier.isSealed }
+
+    /// Passwords from the policies of `sys/policies/password`, for ``EngineConfiguration/passwords``.
+    public var passwordSource: any PasswordSource { CorePasswordSource(store: passwordPolicies) }
     public var isInitialized: Bool { lifecycle.withLock { $0.sealConfig != nil } }
 
     public func sealStatus() -> SealStatus {
@@ -254,6 +259,7 @@ public final class Core: Sendable {
     private func postUnseal() async throws {
         try await tokens.setup()
         policies.invalidateAll()
+        passwordPolicies.invalidateAll()
         try await loadRouter()
         try await loadAudit()
     }
@@ -267,6 +273,7 @@ public final class Core: Sendable {
             router.withLock { $0 = nil }
             tokens.teardown()
             policies.invalidateAll()
+            passwordPolicies.invalidateAll()
             logger.info("core sealed")
         }
     }
