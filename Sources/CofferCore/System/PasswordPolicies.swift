@@ -29,8 +29,11 @@ extension SystemBackend {
 extension SystemCall {
     static let passwordPolicyMissing = LogicalError.goError(.notFound, "policy does not exist")
 
+    /// An empty list is a 404 without errors, as OpenBao answers any empty list.
     func listPasswordPolicies() async throws -> CoreResponse {
-        CoreResponse(data: ["keys": .array(try await core.passwordPolicies.list().map { .string($0) })])
+        let names = try await core.passwordPolicies.list()
+        if names.isEmpty { throw LogicalError.notFound }
+        return CoreResponse(data: ["keys": .array(names.map { .string($0) })])
     }
 
     func readPasswordPolicy(_ r: PathRequest) async throws -> CoreResponse {

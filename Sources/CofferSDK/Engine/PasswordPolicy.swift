@@ -47,7 +47,7 @@ public struct PasswordPolicy: Sendable, Equatable {
     ///
     /// - Throws: ``LogicalError`` `unable to generate password` when the charset is empty or the rules cannot be met
     ///   (a rule with a minimum but no characters, or minimums that add up to more than the length).
-    public func generate<R: RandomNumberGenerator>(using rng: inout R, attempts: Int = 1_000) throws -> String {
+    public func generate<R: RandomNumberGenerator>(using rng: inout R, attempts: Int = 100) throws -> String {
         let chars = charset
         guard !chars.isEmpty, length > 0 else { throw LogicalError.internalError("unable to generate password: no charset") }
         let sets = rules.map { Set($0.charset) }
