@@ -310,9 +310,9 @@ import Testing
 
     @Test func seededGeneratorIsDeterministic() throws {
         let policy = try PasswordPolicyParser.parse(Self.simple)
-        var a = SplitMix64(seed: 42)
-        var b = SplitMix64(seed: 42)
-        var c = SplitMix64(seed: 43)
+        var a = SeededGenerator(state: 42)
+        var b = SeededGenerator(state: 42)
+        var c = SeededGenerator(state: 43)
         let first = try (0..<5).map { _ in try policy.generate(using: &a) }
         #expect(first == (try (0..<5).map { _ in try policy.generate(using: &b) }))
         #expect(first != (try (0..<5).map { _ in try policy.generate(using: &c) }))
@@ -320,23 +320,10 @@ import Testing
         // The built (not drawn) path is deterministic too: one draw almost never holds 5 a's among 61 characters.
         let rare = try PasswordPolicyParser.parse(
             #"length = 10\#nrule "charset" { charset = "a" min-chars = 5 }\#nrule "charset" { charset = "bcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" min-chars = 5 }"#)
-        var d = SplitMix64(seed: 7)
-        var e = SplitMix64(seed: 7)
+        var d = SeededGenerator(state: 7)
+        var e = SeededGenerator(state: 7)
         let built = try rare.generate(using: &d, attempts: 1)
         #expect(built == (try rare.generate(using: &e, attempts: 1)))
         #expect(built.filter { $0 == "a" }.count >= 5 && rare.satisfiesRules(built))
-    }
-}
-
-/// A seeded generator for reproducible tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
