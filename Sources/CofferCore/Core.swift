@@ -35,6 +35,7 @@ public final class Core: Sendable {
     let leases: LeaseStore
     let rotations = RotationScheduler()
     let policies: PolicyStore
+    let passwordPolicies: PasswordPolicyStore
     let audit = AuditBroker()
     public let metrics = CofferMetrics()
     /// Requests begun so far: the server's housekeeping uses it to notice when a burst is over.
@@ -67,6 +68,7 @@ public final class Core: Sendable {
         self.logger = logger
         self.now = now
         self.policies = PolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/policy/"))
+        self.passwordPolicies = PasswordPolicyStore(storage: PrefixedStorage(base: barrier, prefix: "core/password-policy/"))
         self.tokens = TokenStore(storage: barrier)
         self.leases = LeaseStore(storage: barrier)
         metrics.registerDefaults()
@@ -107,6 +109,9 @@ public final class Core: Sendable {
     }
 
     public var isSealed: Bool { barrier.isSealed }
+
+    /// Passwords from the policies of `sys/policies/password`, for ``EngineConfiguration/passwords``.
+    public var passwordSource: any PasswordSource { CorePasswordSource(store: passwordPolicies) }
     public var isInitialized: Bool { lifecycle.withLock { $0.sealConfig != nil } }
 
     public func sealStatus() -> SealStatus {
@@ -260,6 +265,7 @@ public final class Core: Sendable {
         try await tokens.setup()
         try await leases.setup()
         policies.invalidateAll()
+        passwordPolicies.invalidateAll()
         try await loadRouter()
         try await loadAudit()
         await loadRotations()
@@ -276,6 +282,7 @@ public final class Core: Sendable {
             leases.teardown()
             rotations.clear()
             policies.invalidateAll()
+            passwordPolicies.invalidateAll()
             logger.info("core sealed")
         }
     }

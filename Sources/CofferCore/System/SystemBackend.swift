@@ -155,7 +155,7 @@ enum SystemBackend {
                     .update: sys("Write an ACL policy.", noContent: true) { c, r in try await c.writePolicy(r) },
                     .delete: sys("Delete an ACL policy.", noContent: true) { c, r in try await c.deletePolicy(r, legacy: false) },
                 ], synopsis: "Read, write and delete ACL policies."),
-        ] + ["capabilities", "capabilities-self", "capabilities-accessor"].map { name in
+        ] + passwordPolicyPaths + ["capabilities", "capabilities-self", "capabilities-accessor"].map { name in
             Path(
                 name,
                 fields: [

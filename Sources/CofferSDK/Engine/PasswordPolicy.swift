@@ -2,7 +2,8 @@
 ///
 /// Every character is drawn uniformly from the union of the rules' charsets with the system's secure random
 /// generator; a draw that misses a rule's minimum is discarded and drawn again, so the result is uniform over all
-/// passwords that satisfy every rule.
+/// passwords that satisfy every rule (unless the minimums are so unlikely that ``generate(using:attempts:)`` builds
+/// the password instead).
 public struct PasswordPolicy: Sendable, Equatable {
     public struct Rule: Sendable, Equatable {
         /// The characters of the rule, each once, in first-seen order.
@@ -40,20 +41,32 @@ public struct PasswordPolicy: Sendable, Equatable {
         return rules.flatMap(\.charset).filter { seen.insert($0).inserted }
     }
 
-    /// Draws passwords until one satisfies every rule, at most `attempts` times.
+    /// Draws passwords until one satisfies every rule, at most `attempts` times; when no draw did (rules whose
+    /// minimums a uniform draw rarely meets, such as 5 of one character among 60), builds one instead: each rule's
+    /// minimum drawn from its own charset, the rest from the union, shuffled.
     ///
-    /// - Throws: ``LogicalError`` `unable to generate password` when the charset is empty or no draw satisfied the
-    ///   rules (a policy whose minimums are very unlikely).
-    public func generate<R: RandomNumberGenerator>(using rng: inout R, attempts: Int = 10_000) throws -> String {
+    /// - Throws: ``LogicalError`` `unable to generate password` when the charset is empty or the rules cannot be met
+    ///   (a rule with a minimum but no characters, or minimums that add up to more than the length).
+    public func generate<R: RandomNumberGenerator>(using rng: inout R, attempts: Int = 100) throws -> String {
         let chars = charset
         guard !chars.isEmpty, length > 0 else { throw LogicalError.internalError("unable to generate password: no charset") }
+        let sets = rules.map { Set($0.charset) }
         for _ in 0..<max(1, attempts) {
             var password = [Character]()
             password.reserveCapacity(length)
             for _ in 0..<length { password.append(chars[Int.random(in: 0..<chars.count, using: &rng)]) }
-            if satisfiesRules(password) { return String(password) }
+            if satisfies(password, sets) { return String(password) }
         }
-        throw LogicalError.internalError("unable to generate password: the rules were not met in \(attempts) attempts")
+        var password = [Character]()
+        for rule in rules where rule.minChars > 0 {
+            guard !rule.charset.isEmpty, password.count + rule.minChars <= length else {
+                throw LogicalError.internalError("unable to generate password: the rules cannot be met")
+            }
+            for _ in 0..<rule.minChars { password.append(rule.charset[Int.random(in: 0..<rule.charset.count, using: &rng)]) }
+        }
+        while password.count < length { password.append(chars[Int.random(in: 0..<chars.count, using: &rng)]) }
+        password.shuffle(using: &rng)
+        return String(password)
     }
 
     /// A password from the system's secure random generator.
@@ -64,8 +77,12 @@ public struct PasswordPolicy: Sendable, Equatable {
 
     /// Whether the password holds at least `minChars` characters of every rule's charset.
     public func satisfiesRules<C: Collection>(_ password: C) -> Bool where C.Element == Character {
-        rules.allSatisfy { rule in
-            rule.minChars <= 0 || password.lazy.filter { rule.charset.contains($0) }.count >= rule.minChars
+        satisfies(password, rules.map { Set($0.charset) })
+    }
+
+    private func satisfies<C: Collection>(_ password: C, _ sets: [Set<Character>]) -> Bool where C.Element == Character {
+        zip(rules, sets).allSatisfy { rule, set in
+            rule.minChars <= 0 || password.lazy.filter { set.contains($0) }.count >= rule.minChars
         }
     }
 }
