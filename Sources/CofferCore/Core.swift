@@ -343,7 +343,7 @@ public final class Core: Sendable {
         }
         let engine = try await factory(
             EngineConfiguration(
-                mountPath: entry.path, type: entry.type, options: entry.options ?? [:], logger: logger,
+                mountPath: entry.path, type: entry.type, options: entry.options ?? [:], logger: logger, passwords: passwordSource,
                 rotations: MountRotations(scheduler: rotations, mountUUID: entry.uuid)))
         return MountedEngine(entry: entry, engine: engine, storage: storage, isAuth: isAuth)
     }

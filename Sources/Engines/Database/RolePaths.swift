@@ -99,7 +99,13 @@ extension DatabaseEngine {
             throw LogicalError.goError(.internal, "unable to generate username: the template produced an invalid name")
         }
         let policy = role.passwordPolicy ?? (config.passwordPolicy.isEmpty ? nil : config.passwordPolicy)
-        let password = try await passwords.generatePassword(policy: policy)
+        let password: String
+        do {
+            password = try await passwords.generatePassword(policy: policy)
+        } catch let e as LogicalError {
+            // As OpenBao: `failed to generate password: no password policy found`.
+            throw LogicalError.goError(e.code, "failed to generate password: " + e.messages.joined(separator: "; "))
+        }
         let now = Date()
         let lifetime = role.defaultTTL > 0 ? role.defaultTTL : (role.maxTTL > 0 ? role.maxTTL : Self.systemDefaultTTL)
         let expiration = Self.expirationText(now.addingTimeInterval(TimeInterval(lifetime + 5)))
