@@ -34,6 +34,7 @@ def pg():
     if not url:
         assert not os.environ.get("CI"), "COFFER_TEST_PG is not set: .ci/run must start PostgreSQL"
         tmp = tempfile.mkdtemp(prefix="coffer-pg-e2e-")
+        os.chmod(tmp, 0o755)  # the cluster runs as user postgres, below this directory
         out = subprocess.run([os.path.join(ROOT, "scripts/pg-test-cluster"), "start", tmp + "/c", str(free_port())],
                              capture_output=True, text=True, timeout=120, check=True).stdout
         url = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("COFFER_TEST_PG="))

@@ -270,6 +270,65 @@ final class PostgresConnector: Sendable {
         return failures
     }
 
+    /// OpenBao's default revocation of a dynamic user, in one transaction on one connection: nothing when the role
+    /// no longer exists; else its privileges revoked (each in a savepoint, so one that fails still lets the others
+    /// strip what they can, as OpenBao runs them one by one) and the role dropped. One commit per user instead of
+    /// one per statement.
+    func dropUser(_ name: String, _ settings: ConnectionSettings, role: String) async throws(DatabaseFailure) {
+        let logger = self.logger
+        do {
+            let client = try self.client(name, settings)
+            try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
+                try await client.withConnection { conn in
+                    guard try await Self.roleExists(conn, role, logger: logger) else { return }
+                    var schemas: [String] = []
+                    let rows = try await conn.query(
+                        "SELECT DISTINCT table_schema FROM information_schema.role_column_grants WHERE grantee = \(role)",
+                        logger: logger)
+                    for try await (schema) in rows.decode(String.self) { schemas.append(schema) }
+                    var database = ""
+                    for try await (db) in try await conn.query("SELECT current_database()", logger: logger).decode(String.self) {
+                        database = db
+                    }
+                    let user = SQLTemplate.quoteIdentifier(role)
+                    var revokes: [String] = []
+                    for schema in schemas {
+                        let q = SQLTemplate.quoteIdentifier(schema)
+                        revokes.append("REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA \(q) FROM \(user)")
+                        revokes.append("REVOKE USAGE ON SCHEMA \(q) FROM \(user)")
+                    }
+                    revokes.append("REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM \(user)")
+                    revokes.append("REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM \(user)")
+                    revokes.append("REVOKE USAGE ON SCHEMA public FROM \(user)")
+                    if !database.isEmpty {
+                        revokes.append("REVOKE CONNECT ON DATABASE \(SQLTemplate.quoteIdentifier(database)) FROM \(user)")
+                    }
+                    try await conn.query("BEGIN", logger: logger)
+                    do {
+                        for q in revokes {
+                            try await conn.query("SAVEPOINT coffer_revoke", logger: logger)
+                            do {
+                                _ = try await conn.query(PostgresQuery(unsafeSQL: q), logger: logger).collect()
+                                try await conn.query("RELEASE SAVEPOINT coffer_revoke", logger: logger)
+                            } catch {
+                                try await conn.query("ROLLBACK TO SAVEPOINT coffer_revoke", logger: logger)
+                            }
+                        }
+                        _ = try await conn.query(PostgresQuery(unsafeSQL: "DROP ROLE IF EXISTS \(user)"), logger: logger).collect()
+                        try await conn.query("COMMIT", logger: logger)
+                    } catch {
+                        _ = try? await conn.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            }
+        } catch let e as DatabaseFailure {
+            throw e
+        } catch {
+            throw DatabaseFailure(message: "failed to execute query: " + Self.describeQueryError(error))
+        }
+    }
+
     /// Whether a role exists (bound parameter).
     func roleExists(_ name: String, _ settings: ConnectionSettings, role: String) async throws(DatabaseFailure) -> Bool {
         let logger = self.logger
@@ -288,31 +347,5 @@ final class PostgresConnector: Sendable {
     static func roleExists(_ conn: PostgresConnection, _ role: String, logger: Logger) async throws -> Bool {
         let rows = try await conn.query("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = \(role)", logger: logger).collect()
         return !rows.isEmpty
-    }
-
-    /// The schemas where `role` holds table privileges, and the current database (bound parameters), for the default
-    /// revocation.
-    func grantInfo(_ name: String, _ settings: ConnectionSettings, role: String) async throws(DatabaseFailure) -> (exists: Bool, schemas: [String], database: String) {
-        let logger = self.logger
-        do {
-            let client = try self.client(name, settings)
-            return try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
-                try await client.withConnection { conn in
-                    guard try await Self.roleExists(conn, role, logger: logger) else { return (false, [], "") }
-                    var schemas: [String] = []
-                    let rows = try await conn.query(
-                        "SELECT DISTINCT table_schema FROM information_schema.role_column_grants WHERE grantee = \(role)",
-                        logger: logger)
-                    for try await (schema) in rows.decode(String.self) { schemas.append(schema) }
-                    var database = ""
-                    for try await (db) in try await conn.query("SELECT current_database()", logger: logger).decode(String.self) {
-                        database = db
-                    }
-                    return (true, schemas, database)
-                }
-            }
-        } catch {
-            throw DatabaseFailure(message: "failed to execute query: " + Self.describeQueryError(error))
-        }
     }
 }

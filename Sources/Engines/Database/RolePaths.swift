@@ -194,24 +194,7 @@ extension DatabaseEngine {
                 }
                 return
             }
-            let info = try await connector.grantInfo(dbName, settings, role: username)
-            guard info.exists else { return }
-            let user = SQLTemplate.quoteIdentifier(username)
-            var revokes: [String] = []
-            for schema in info.schemas {
-                let s = SQLTemplate.quoteIdentifier(schema)
-                revokes.append("REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA \(s) FROM \(user)")
-                revokes.append("REVOKE USAGE ON SCHEMA \(s) FROM \(user)")
-            }
-            revokes.append("REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM \(user)")
-            revokes.append("REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM \(user)")
-            revokes.append("REVOKE USAGE ON SCHEMA public FROM \(user)")
-            if !info.database.isEmpty {
-                revokes.append("REVOKE CONNECT ON DATABASE \(SQLTemplate.quoteIdentifier(info.database)) FROM \(user)")
-            }
-            // Each revocation on its own, so one that fails still lets the others strip what they can.
-            _ = await connector.runEach(dbName, settings, revokes)
-            try await connector.runTransaction(dbName, settings, ["DROP ROLE IF EXISTS \(user)"])
+            try await connector.dropUser(dbName, settings, role: username)
         } catch let e as DatabaseFailure {
             throw LogicalError.goError(.internal, Self.sanitize(e.message, secrets))
         }
