@@ -277,7 +277,11 @@ public final class Core: Sendable {
             await saveAuditChains()
             audit.set([])
             barrier.seal()
-            router.withLock { $0 = nil }
+            let mounted = router.withLock { r -> [MountedEngine] in
+                defer { r = nil }
+                return r.map { Array($0.mounts.values) } ?? []
+            }
+            for m in mounted { await m.engine.shutdown() }
             tokens.teardown()
             leases.teardown()
             rotations.clear()

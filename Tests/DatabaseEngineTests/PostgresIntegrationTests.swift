@@ -71,7 +71,8 @@ struct PostgresIntegrationTests {
             .update, "config/silent",
             ["plugin_name": "postgresql-database-plugin", "connection_url": .string("postgresql://u:p@127.0.0.1:\(port)/postgres?sslmode=disable&connect_timeout=2")])
         #expect(e?.messages.first?.hasPrefix("error creating database object: error verifying connection: ") == true)
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // Bounded, not hung: connect_timeout=2 ends it in a few seconds; the margin is for a loaded CI machine.
+        #expect(ContinuousClock.now - start < .seconds(60))
     }
 
     @Test func credsLoginRenewRevoke() async throws {

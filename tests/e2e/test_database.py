@@ -271,3 +271,28 @@ def test_sigkill_between_issue_and_revoke_loses_no_lease(sqlite_server, pg):
     assert not role_exists(pg, c["data"]["username"])
     http(s.addr, "DELETE", "sys/mounts/database", token=root)
     sql(pg, f"DROP ROLE IF EXISTS {admin}")
+
+
+def test_cli_reads_creds_and_revokes_a_prefix(db, pg):
+    from conftest import coffer_bin
+    env = dict(os.environ, VAULT_ADDR=db["addr"], VAULT_TOKEN=db["root"])
+    env.pop("COFFER_ADDR", None)
+    env.pop("COFFER_TOKEN", None)
+    r = subprocess.run([coffer_bin(), "read", f"{db['mount']}/creds/dyn"], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    rows = dict(line.split(None, 1) for line in r.stdout.splitlines()[2:] if line.strip())
+    assert rows["lease_id"].startswith(f"{db['mount']}/creds/dyn/") and rows["lease_duration"] == "1h"
+    assert rows["lease_renewable"] == "true"
+    assert can_login(pg, rows["username"], rows["password"])
+    # As bao: -prefix queues the revocation (202); -sync waits for it.
+    r = subprocess.run([coffer_bin(), "lease", "revoke", "-prefix", f"{db['mount']}/creds/dyn"], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == "All revocation operations queued successfully!", r
+    assert wait_for(lambda: not role_exists(pg, rows["username"]))
+    rows2 = subprocess.run([coffer_bin(), "read", "-format=json", f"{db['mount']}/creds/dyn"], capture_output=True, text=True,
+                           timeout=60, env=env)
+    user2 = __import__("json").loads(rows2.stdout)["data"]["username"]
+    r = subprocess.run([coffer_bin(), "lease", "revoke", "-sync", "-prefix", f"{db['mount']}/creds/dyn"], capture_output=True,
+                       text=True, timeout=60, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == f"Success! Revoked any leases with prefix: {db['mount']}/creds/dyn", r
+    assert not role_exists(pg, user2)

@@ -145,8 +145,9 @@ extension Core {
             let entry = isAuth ? snap.authTable.remove(at: idx) : snap.mountTable.remove(at: idx)
             rotations.cancelMount(entry.uuid)
             try await saveTables(mounts: snap.mountTable, auth: snap.authTable)
-            snap.mounts.removeValue(forKey: isAuth ? "auth/" + path : path)
+            let removed = snap.mounts.removeValue(forKey: isAuth ? "auth/" + path : path)
             router.withLock { $0 = snap }
+            await removed?.engine.shutdown()
             if isAuth {
                 // Every token issued through this mount dies with it.
                 try await tokens.revokeByPathPrefix("auth/" + path)

@@ -23,6 +23,9 @@ public protocol SecretsEngine: Sendable {
     func periodic(storage: any LogicalStorage) async throws
     /// The engine's declared paths, for path-help and the OpenAPI document (see ``FrameworkEngine``).
     var pathDescriptions: [PathDescription] { get }
+    /// Releases what the engine holds outside its storage (a database engine's connection pools): called when its
+    /// mount is disabled and when the core seals. The engine is not used afterwards.
+    func shutdown() async
 }
 
 extension SecretsEngine {
@@ -30,6 +33,7 @@ extension SecretsEngine {
     public var specialPaths: SpecialPaths { SpecialPaths() }
     public func loginIdentifier(_ request: LogicalRequest) -> String? { nil }
     public func periodic(storage: any LogicalStorage) async throws {}
+    public func shutdown() async {}
 }
 
 public typealias EngineFactory = @Sendable (EngineConfiguration) async throws -> any SecretsEngine

@@ -24,6 +24,9 @@ struct DatabaseEngine: FrameworkEngine, RotatingEngine {
 
     static let pluginName = "postgresql-database-plugin"
 
+    /// The mount is disabled or the core seals: every connection pool closes.
+    func shutdown() async { connector.closeAll() }
+
     static let name = Field("name", .string, "Name of this database connection / role.")
 
     static let configFields: [Field] = [
