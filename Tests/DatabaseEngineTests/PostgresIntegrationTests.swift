@@ -101,6 +101,25 @@ struct PostgresIntegrationTests {
         #expect(try await h.secretRequest(.revoke, secret) == nil)
     }
 
+    /// The default revocation finds the schemas where the user holds privileges (a DROP ROLE fails while any remain)
+    /// and revokes them there, then drops the user.
+    @Test func defaultRevocationStripsGrantsInOtherSchemas() async throws {
+        try await configure()
+        _ = try await TestPG.admin("CREATE SCHEMA IF NOT EXISTS coffer_grants")
+        _ = try await TestPG.admin("CREATE TABLE IF NOT EXISTS coffer_grants.t (a int, b int)")
+        _ = try await TestPG.admin("CREATE TABLE IF NOT EXISTS public.coffer_grants_t (a int)")
+        let grants = [
+            Self.create, #"GRANT USAGE ON SCHEMA coffer_grants TO "{{name}}";"#,
+            #"GRANT SELECT, DELETE ON coffer_grants.t TO "{{name}}";"#, #"GRANT INSERT ON public.coffer_grants_t TO "{{name}}";"#,
+        ]
+        try await h.send(.update, "roles/granted", ["db_name": "pg", "creation_statements": .array(grants.map { .string($0) })])
+        let r = try #require(try await h.send(.read, "creds/granted"))
+        let user = try #require(r.data?["username"]?.stringValue)
+        #expect(try await TestPG.roleExists(user))
+        #expect(try await h.secretRequest(.revoke, try #require(r.secret)) == nil)
+        #expect(!(try await TestPG.roleExists(user)), "every grant was revoked, so the role could be dropped")
+    }
+
     @Test func hostileDisplayNameAndCustomRevocation() async throws {
         try await configure(["username_template": "{{.DisplayName}}-{{random 4}}"])
         try await h.send(

@@ -24,6 +24,9 @@ final class LeaseStore: Sendable {
     private let index = Mutex<[String: Meta]>([:])
     /// Leases being revoked right now, so that the sweeper and a request never revoke one twice at once.
     private let inFlight = Mutex<Set<String>>([])
+    /// How many leases each token holds, so that revoking a token without leases (nearly all of them) costs no
+    /// storage listing.
+    private let byToken = Mutex<[String: Int]>([:])
 
     init(storage: any LogicalStorage) {
         self.storage = storage
@@ -32,16 +35,20 @@ final class LeaseStore: Sendable {
     /// Loads the expiry index after unseal (every lease entry once).
     func setup() async throws {
         var loaded: [String: Meta] = [:]
+        var tokens: [String: Int] = [:]
         for key in try await storage.listRecursive(prefix: Self.idPrefix) {
             guard let e = try await get(key) else { continue }
             loaded[e.leaseID] = Meta(expire: e.expireTime, nextAttempt: e.nextAttempt, accessor: e.mountAccessor, revokeError: e.revokeError)
+            if !e.tokenHash.isEmpty { tokens[e.tokenHash, default: 0] += 1 }
         }
         index.withLock { $0 = loaded }
+        byToken.withLock { $0 = tokens }
         inFlight.withLock { $0.removeAll() }
     }
 
     func teardown() {
         index.withLock { $0.removeAll() }
+        byToken.withLock { $0.removeAll() }
         inFlight.withLock { $0.removeAll() }
     }
 
@@ -62,6 +69,7 @@ final class LeaseStore: Sendable {
         if !e.tokenHash.isEmpty { ops.append(.put(Self.tokenKey(e.tokenHash, e.leaseID), Data(e.leaseID.utf8))) }
         try await storage.transaction(ops)
         setIndex(e)
+        if !e.tokenHash.isEmpty { byToken.withLock { $0[e.tokenHash, default: 0] += 1 } }
     }
 
     /// Rewrites a lease (renewal, a failed attempt).
@@ -95,6 +103,11 @@ final class LeaseStore: Sendable {
             for e in entries { i.removeValue(forKey: e.leaseID) }
             i.releaseCapacityIfSparse()
         }
+        byToken.withLock { t in
+            for e in entries where !e.tokenHash.isEmpty {
+                if let n = t[e.tokenHash], n > 1 { t[e.tokenHash] = n - 1 } else { t.removeValue(forKey: e.tokenHash) }
+            }
+        }
     }
 
     /// For a token being revoked: the operations that make each of its leases expire now and drop the index, to
@@ -102,6 +115,7 @@ final class LeaseStore: Sendable {
     /// leases the same way, lazily). The in-memory index moves at once: if the token's transaction fails, the leases
     /// are revoked early, never late.
     func expireOperations(forToken hash: String, now: Date) async throws -> [StorageOperation] {
+        guard byToken.withLock({ $0.removeValue(forKey: hash) }) != nil else { return [] }
         let prefix = Self.tokenPrefix + hash + "/"
         let keys = try await storage.list(prefix: prefix)
         guard !keys.isEmpty else { return [] }
