@@ -163,6 +163,10 @@ struct LeaseTestEngine: FrameworkEngine, RotatingEngine {
         #expect(renewed.leaseID == r.leaseID)
         #expect(renewed.leaseDuration == 7200)
         #expect(renewed.warnings.isEmpty)
+        // Checked on OpenBao 2.7.2: at once after issue the whole max TTL remains ("24h"); a second later, 23h59m59s.
+        let whole = try await S.write(core, root, "sys/leases/renew", ["lease_id": .string(r.leaseID), "increment": "100h"])
+        #expect(whole.leaseDuration == 86400)
+        #expect(whole.warnings == ["TTL of \"100h\" exceeded the effective max_ttl of \"24h\"; TTL value is capped accordingly"])
         clock.advance(1)
         let capped = try await S.write(core, root, "sys/leases/renew", ["lease_id": .string(r.leaseID), "increment": "100h"])
         #expect(capped.leaseDuration == 86399)

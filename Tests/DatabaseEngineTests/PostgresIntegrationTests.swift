@@ -118,6 +118,14 @@ struct PostgresIntegrationTests {
         #expect(try await TestPG.roleExists(user))
         #expect(try await h.secretRequest(.revoke, try #require(r.secret)) == nil)
         #expect(!(try await TestPG.roleExists(user)), "every grant was revoked, so the role could be dropped")
+        // A name with quotes, dollars, a semicolon and a backslash is revoked as itself.
+        let odd = #"v-odd"'$$;\x"#
+        _ = try await TestPG.admin(#"CREATE ROLE "v-odd""'$$;\x" LOGIN"#)
+        _ = try await TestPG.admin(#"GRANT SELECT ON coffer_grants.t TO "v-odd""'$$;\x""#)
+        var secret = SecretInfo.lease(type: "creds", internalData: ["username": .string(odd), "db_name": "pg"])
+        secret.leaseID = "database/creds/granted/x"
+        #expect(try await h.secretRequest(.revoke, secret) == nil)
+        #expect(!(try await TestPG.roleExists(odd)))
     }
 
     @Test func hostileDisplayNameAndCustomRevocation() async throws {

@@ -5,6 +5,16 @@ import Testing
 
 /// The statement lexer: each placeholder escaped for its context, with hostile values.
 @Suite struct SQLTemplateTests {
+    /// The default revocation's `DO` block: the name enters only as a dollar-quoted literal whose tag it cannot hold.
+    @Test func dropUserBlockQuotesTheNameAndRefusesItsTags() throws {
+        let block = try #require(PostgresConnector.dropUserBlock(role: #"v-a"b'c$$d;e\f"#))
+        #expect(block.contains(#"r text := $coffer_role$v-a"b'c$$d;e\f$coffer_role$;"#))
+        #expect(block.hasPrefix("DO $coffer_revoke$") && block.hasSuffix("$coffer_revoke$"))
+        #expect(PostgresConnector.dropUserBlock(role: "x$coffer_role$; DROP ROLE postgres; --") == nil)
+        #expect(PostgresConnector.dropUserBlock(role: "x$coffer_revoke$") == nil)
+        #expect(PostgresConnector.dropUserBlock(role: "a\u{0}b") == nil)
+    }
+
     static let hostile = [#"a"b"#, "a'b", #"a\b"#, "a$$b", "a;b", "x\"; DROP TABLE t; --", "ü名前🔑", "'); DROP ROLE x; --"]
 
     @Test(arguments: hostile)

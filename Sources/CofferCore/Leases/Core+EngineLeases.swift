@@ -226,7 +226,8 @@ extension Core {
         var ttl = resp?.secret?.ttl ?? 0
         if ttl <= 0 { ttl = increment > 0 ? increment : (m.entry.defaultLeaseTTL > 0 ? m.entry.defaultLeaseTTL : configuration.defaultLeaseTTL) }
         var warnings = resp?.warnings ?? []
-        let remaining = Int64(e.maxExpire.timeIntervalSince(clock).rounded(.down))
+        // Rounded to the nearest second, as OpenBao: a renewal a moment after issue may still reach the whole max TTL.
+        let remaining = Int64(e.maxExpire.timeIntervalSince(clock).rounded())
         if ttl > remaining {
             warnings.append(
                 "TTL of \"\(incrementText ?? Self.shortDuration(ttl))\" exceeded the effective max_ttl of \"\(Self.shortDuration(remaining))\"; TTL value is capped accordingly")
@@ -250,7 +251,7 @@ extension Core {
             "expire_time": .string(formatVaultTime(e.expireTime)),
             "last_renewal": e.lastRenewal.map { .string(formatVaultTime($0)) } ?? .null,
             "renewable": .bool(e.renewable && !pending && !e.isIrrevocable),
-            "ttl": .int(Int64(e.expireTime.timeIntervalSince(clock).rounded(.down))), "path": .string(e.path),
+            "ttl": .int(Int64(e.expireTime.timeIntervalSince(clock).rounded())), "path": .string(e.path),
         ]
         if let r = e.revokeError { data["revoke_error"] = .string(r) }
         return CoreResponse(data: data)
