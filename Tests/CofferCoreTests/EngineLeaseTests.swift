@@ -13,6 +13,8 @@ final class LeaseLedger: Sendable {
     let revokes = Mutex(0)
     let rotations = Mutex(0)
     let failRotation = Mutex(false)
+    let batches = Mutex<[Int]>([])
+    let failBatch = Mutex(false)
 }
 
 /// A secrets engine that hands out leased "credentials" (`creds/{name}`) and rotates a job on a schedule, recording
@@ -58,6 +60,12 @@ struct LeaseTestEngine: FrameworkEngine, RotatingEngine {
                     if e.ledger.failRevoke.withLock({ $0 }) { throw LogicalError.internalError("ERROR: source unavailable") }
                     let user = r.secret?.internalData["username"]?.stringValue ?? ""
                     e.ledger.live.withLock { _ = $0.remove(user) }
+                },
+                revokeBatch: { e, requests in
+                    e.ledger.batches.withLock { $0.append(requests.count) }
+                    if e.ledger.failBatch.withLock({ $0 }) { throw LogicalError.internalError("batch failed") }
+                    let users = requests.compactMap { $0.secret?.internalData["username"]?.stringValue }
+                    e.ledger.live.withLock { live in for u in users { live.remove(u) } }
                 })
         ])
 
@@ -231,6 +239,22 @@ struct LeaseTestEngine: FrameworkEngine, RotatingEngine {
         #expect(core.leases.count == 0)
         // A prefix that names nothing is not an error.
         _ = try await S.write(core, root, "sys/leases/revoke-prefix/lt/creds/nosuch")
+    }
+
+    @Test func revokePrefixUsesTheEnginesBatchRevocationAndFallsBackOneByOne() async throws {
+        let clock = TestClock(), ledger = LeaseLedger()
+        let (core, root, _) = try await Self.core(clock: clock, ledger: ledger)
+        for _ in 0..<250 { _ = try await Self.creds(core, root) }
+        _ = try await S.write(core, root, "sys/leases/revoke-prefix/lt/creds/a")
+        #expect(ledger.batches.withLock { $0.sorted() } == [50, 100, 100])
+        #expect(ledger.revokes.withLock { $0 } == 0, "no lease went one by one")
+        #expect(ledger.live.withLock { $0.isEmpty } && core.leases.count == 0)
+        // A batch that fails: every lease is revoked on its own instead.
+        for _ in 0..<30 { _ = try await Self.creds(core, root) }
+        ledger.failBatch.withLock { $0 = true }
+        _ = try await S.write(core, root, "sys/leases/revoke-prefix/lt/creds/a")
+        #expect(ledger.revokes.withLock { $0 } == 30)
+        #expect(ledger.live.withLock { $0.isEmpty } && core.leases.count == 0)
     }
 
     @Test func disablingTheMountRevokesItsLeasesOrRefuses() async throws {

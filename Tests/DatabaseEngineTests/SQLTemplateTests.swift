@@ -8,7 +8,11 @@ import Testing
     /// The default revocation's `DO` block: the name enters only as a dollar-quoted literal whose tag it cannot hold.
     @Test func dropUserBlockQuotesTheNameAndRefusesItsTags() throws {
         let block = try #require(PostgresConnector.dropUserBlock(role: #"v-a"b'c$$d;e\f"#))
-        #expect(block.contains(#"r text := $coffer_role$v-a"b'c$$d;e\f$coffer_role$;"#))
+        #expect(block.contains(#"ARRAY[$coffer_role$v-a"b'c$$d;e\f$coffer_role$]::text[]"#))
+        let many = try #require(PostgresConnector.dropUsersBlock(roles: ["a", "b'c"]))
+        #expect(many.contains(#"ARRAY[$coffer_role$a$coffer_role$, $coffer_role$b'c$coffer_role$]::text[]"#))
+        #expect(PostgresConnector.dropUsersBlock(roles: ["a", "b$coffer_role$"]) == nil)
+        #expect(PostgresConnector.dropUsersBlock(roles: []) == nil)
         #expect(block.hasPrefix("DO $coffer_revoke$") && block.hasSuffix("$coffer_revoke$"))
         #expect(PostgresConnector.dropUserBlock(role: "x$coffer_role$; DROP ROLE postgres; --") == nil)
         #expect(PostgresConnector.dropUserBlock(role: "x$coffer_revoke$") == nil)

@@ -26,6 +26,10 @@ public protocol SecretsEngine: Sendable {
     /// Releases what the engine holds outside its storage (a database engine's connection pools): called when its
     /// mount is disabled and when the core seals. The engine is not used afterwards.
     func shutdown() async
+    /// Revokes many leased secrets of one type at once (each request a `.revoke` with its `secret`), all or nothing.
+    /// Answers false when the engine has no batch revocation for them; throws when it failed (the core then revokes
+    /// them one by one).
+    func revokeSecrets(_ requests: [LogicalRequest]) async throws -> Bool
 }
 
 extension SecretsEngine {
@@ -34,6 +38,7 @@ extension SecretsEngine {
     public func loginIdentifier(_ request: LogicalRequest) -> String? { nil }
     public func periodic(storage: any LogicalStorage) async throws {}
     public func shutdown() async {}
+    public func revokeSecrets(_ requests: [LogicalRequest]) async throws -> Bool { false }
 }
 
 public typealias EngineFactory = @Sendable (EngineConfiguration) async throws -> any SecretsEngine

@@ -168,4 +168,12 @@ extension FrameworkEngine {
     }
 
     public var specialPaths: SpecialPaths { Self.router.specialPaths }
+
+    public func revokeSecrets(_ requests: [LogicalRequest]) async throws -> Bool {
+        guard let name = requests.first?.secret?.secretType, requests.allSatisfy({ $0.secret?.secretType == name }),
+            let batch = Self.router.secretTypes[name]?.revokeBatch
+        else { return false }
+        try await batch(self, requests)
+        return true
+    }
 }

@@ -11,14 +11,19 @@ public struct SecretType<Engine: Sendable>: Sendable {
     /// Removes the secret at its source. Must succeed when it is already gone (it runs again after a failure or a
     /// restart).
     public let revoke: @Sendable (Engine, LogicalRequest) async throws -> Void
+    /// Revokes many secrets of this type at once (one database transaction for many users), all or nothing: when it
+    /// throws, the core revokes each of them with ``revoke`` instead, so every failure is reported as its own.
+    public let revokeBatch: (@Sendable (Engine, [LogicalRequest]) async throws -> Void)?
 
     public init(
         _ name: String,
         renew: (@Sendable (Engine, LogicalRequest) async throws -> LogicalResponse?)? = nil,
-        revoke: @escaping @Sendable (Engine, LogicalRequest) async throws -> Void
+        revoke: @escaping @Sendable (Engine, LogicalRequest) async throws -> Void,
+        revokeBatch: (@Sendable (Engine, [LogicalRequest]) async throws -> Void)? = nil
     ) {
         self.name = name
         self.renew = renew
         self.revoke = revoke
+        self.revokeBatch = revokeBatch
     }
 }

@@ -147,7 +147,8 @@ struct DatabaseEngine: FrameworkEngine, RotatingEngine {
         secrets: [
             SecretType(
                 "creds", renew: { engine, req in try await engine.renewCreds(req) },
-                revoke: { engine, req in try await engine.revokeCreds(req) })
+                revoke: { engine, req in try await engine.revokeCreds(req) },
+                revokeBatch: { engine, reqs in try await engine.revokeCredsBatch(reqs) })
         ],
         help: "The database backend supports using many different databases as secret backends, including but not limited to: PostgreSQL.")
 

@@ -279,8 +279,14 @@ final class PostgresConnector: Sendable {
     /// The name reaches the block only as a dollar-quoted literal whose tag it cannot contain, and every statement
     /// inside is built with `format('%I')`: nothing is interpolated unescaped.
     func dropUser(_ name: String, _ settings: ConnectionSettings, role: String) async throws(DatabaseFailure) {
+        try await dropUsers(name, settings, roles: [role])
+    }
+
+    /// ``dropUser(_:_:role:)`` for many users in one statement: all are dropped, or none (a failure rolls the whole
+    /// block back).
+    func dropUsers(_ name: String, _ settings: ConnectionSettings, roles: [String]) async throws(DatabaseFailure) {
         let logger = self.logger
-        guard let sql = Self.dropUserBlock(role: role) else {
+        guard let sql = Self.dropUsersBlock(roles: roles) else {
             throw DatabaseFailure(message: "failed to execute query: the user name cannot be revoked by the default statements")
         }
         do {
@@ -298,32 +304,41 @@ final class PostgresConnector: Sendable {
     }
 
     /// The `DO` block of ``dropUser(_:_:role:)``; nil for a name that holds the quoting tag or a NUL.
-    static func dropUserBlock(role: String) -> String? {
+    static func dropUserBlock(role: String) -> String? { dropUsersBlock(roles: [role]) }
+
+    /// The `DO` block that revokes and drops every user named; nil when a name holds a quoting tag or a NUL.
+    static func dropUsersBlock(roles: [String]) -> String? {
         let tag = "$coffer_role$"
-        guard !role.contains(tag), !role.contains("$coffer_revoke$"), !role.unicodeScalars.contains("\u{0}") else { return nil }
+        guard !roles.isEmpty else { return nil }
+        for role in roles where role.contains(tag) || role.contains("$coffer_revoke$") || role.unicodeScalars.contains("\u{0}") {
+            return nil
+        }
+        let names = roles.map { tag + $0 + tag }.joined(separator: ", ")
         return """
             DO $coffer_revoke$
             DECLARE
-              r text := \(tag)\(role)\(tag);
+              r text;
               s text;
             BEGIN
-              IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN RETURN; END IF;
-              FOR s IN
-                SELECT DISTINCT n.nspname FROM pg_catalog.pg_shdepend d
-                JOIN pg_catalog.pg_class c ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
-                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                WHERE d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-                  AND d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.deptype = 'a'
-                  AND d.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = r)
-              LOOP
-                BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA %I FROM %I', s, r); EXCEPTION WHEN OTHERS THEN NULL; END;
-                BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM %I', s, r); EXCEPTION WHEN OTHERS THEN NULL; END;
+              FOREACH r IN ARRAY ARRAY[\(names)]::text[] LOOP
+                CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r);
+                FOR s IN
+                  SELECT DISTINCT n.nspname FROM pg_catalog.pg_shdepend d
+                  JOIN pg_catalog.pg_class c ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+                    AND d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.deptype = 'a'
+                    AND d.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = r)
+                LOOP
+                  BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA %I FROM %I', s, r); EXCEPTION WHEN OTHERS THEN NULL; END;
+                  BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM %I', s, r); EXCEPTION WHEN OTHERS THEN NULL; END;
+                END LOOP;
+                BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
+                BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
+                BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
+                BEGIN EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), r); EXCEPTION WHEN OTHERS THEN NULL; END;
+                EXECUTE format('DROP ROLE IF EXISTS %I', r);
               END LOOP;
-              BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
-              BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
-              BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
-              BEGIN EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), r); EXCEPTION WHEN OTHERS THEN NULL; END;
-              EXECUTE format('DROP ROLE IF EXISTS %I', r);
             END
             $coffer_revoke$
             """

@@ -171,6 +171,39 @@ extension DatabaseEngine {
                 internalData: secret.internalData))
     }
 
+    /// Drops many users of one connection with OpenBao's default revocation, in one statement (a `revoke-prefix` or an
+    /// expiry sweep of many leases): all or nothing. Throws, so that the core revokes them one by one, when any has
+    /// its own revocation statements or they use different connections.
+    func revokeCredsBatch(_ requests: [LogicalRequest]) async throws {
+        var users: [String] = []
+        var dbName: String?
+        var roles: [String: DynamicRole?] = [:]
+        for request in requests {
+            guard let secret = request.secret, let username = secret.internalData["username"]?.stringValue else {
+                throw LogicalError.goError(.internal, "secret is missing username internal data")
+            }
+            let roleName = secret.internalData["role"]?.stringValue ?? ""
+            if roles[roleName] == nil { roles[roleName] = roleName.isEmpty ? nil : try await loadRole(request.storage, roleName) }
+            let role = roles[roleName] ?? nil
+            let db = role?.dbName ?? secret.internalData["db_name"]?.stringValue ?? ""
+            if !(role?.revocationStatements ?? []).isEmpty || !DynamicRole.strings(secret.internalData["revocation_statements"]).isEmpty
+                || (dbName != nil && dbName != db)
+            {
+                throw LogicalError.goError(.internal, "not a batch of default revocations on one connection")
+            }
+            dbName = db
+            users.append(username)
+        }
+        guard let dbName, let storage = requests.first?.storage else { return }
+        guard let config = try await loadConfig(storage, dbName) else { throw Self.noConnection(dbName) }
+        let settings = try operationSettings(config)
+        do {
+            try await connector.dropUsers(dbName, settings, roles: users)
+        } catch {
+            throw LogicalError.goError(.internal, Self.sanitize(error.message, Self.secrets(config, settings)))
+        }
+    }
+
     /// Drops the user: the role's revocation statements (or those stored with the lease), else OpenBao's default
     /// (privileges revoked, then `DROP ROLE IF EXISTS`). Nothing is done when the user no longer exists, so a retried
     /// revocation succeeds.
