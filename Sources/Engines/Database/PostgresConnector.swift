@@ -322,21 +322,34 @@ final class PostgresConnector: Sendable {
             BEGIN
               FOREACH r IN ARRAY ARRAY[\(names)]::text[] LOOP
                 CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r);
-                FOR s IN
-                  SELECT DISTINCT n.nspname FROM pg_catalog.pg_shdepend d
-                  JOIN pg_catalog.pg_class c ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
-                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                  WHERE d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-                    AND d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.deptype = 'a'
-                    AND d.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = r)
-                LOOP
-                  BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA %I FROM %I', s, r); EXCEPTION WHEN OTHERS THEN NULL; END;
-                  BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM %I', s, r); EXCEPTION WHEN OTHERS THEN NULL; END;
-                END LOOP;
-                BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
-                BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
-                BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA public FROM %I', r); EXCEPTION WHEN OTHERS THEN NULL; END;
-                BEGIN EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), r); EXCEPTION WHEN OTHERS THEN NULL; END;
+                -- Only a user that holds privileges (an ACL entry, recorded in pg_shdepend) has any to revoke. Skipping
+                -- the no-op REVOKEs matters: each rewrites the catalog row of the public schema or the database,
+                -- whose row lock then serialises every concurrent revocation until its transaction ends.
+                IF EXISTS (SELECT 1 FROM pg_catalog.pg_shdepend d
+                           WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.deptype = 'a'
+                             AND d.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = r)) THEN
+                  FOR s IN
+                    SELECT DISTINCT n.nspname FROM pg_catalog.pg_shdepend d
+                    JOIN pg_catalog.pg_class c ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+                    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                    WHERE d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+                      AND d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.deptype = 'a'
+                      AND d.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = r)
+                  LOOP
+                    BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA %I FROM %I', s, r);
+                    EXCEPTION WHEN deadlock_detected OR lock_not_available OR query_canceled THEN RAISE; WHEN OTHERS THEN NULL; END;
+                    BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM %I', s, r);
+                    EXCEPTION WHEN deadlock_detected OR lock_not_available OR query_canceled THEN RAISE; WHEN OTHERS THEN NULL; END;
+                  END LOOP;
+                  BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM %I', r);
+                  EXCEPTION WHEN deadlock_detected OR lock_not_available OR query_canceled THEN RAISE; WHEN OTHERS THEN NULL; END;
+                  BEGIN EXECUTE format('REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM %I', r);
+                  EXCEPTION WHEN deadlock_detected OR lock_not_available OR query_canceled THEN RAISE; WHEN OTHERS THEN NULL; END;
+                  BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA public FROM %I', r);
+                  EXCEPTION WHEN deadlock_detected OR lock_not_available OR query_canceled THEN RAISE; WHEN OTHERS THEN NULL; END;
+                  BEGIN EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), r);
+                  EXCEPTION WHEN deadlock_detected OR lock_not_available OR query_canceled THEN RAISE; WHEN OTHERS THEN NULL; END;
+                END IF;
                 EXECUTE format('DROP ROLE IF EXISTS %I', r);
               END LOOP;
             END
