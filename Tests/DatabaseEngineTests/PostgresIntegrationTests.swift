@@ -128,6 +128,39 @@ struct PostgresIntegrationTests {
         #expect(!(try await TestPG.roleExists(odd)))
     }
 
+    /// Several batches at once, of users that hold grants (their REVOKEs touch the same catalog rows): every user is
+    /// dropped, none waits on another's lock for long.
+    @Test func concurrentBatchRevocationsOfGrantedUsers() async throws {
+        try await configure()
+        _ = try await TestPG.admin("CREATE TABLE IF NOT EXISTS public.coffer_batch_t (a int)")
+        try await h.send(.update, "roles/batch", [
+            "db_name": "pg",
+            "creation_statements": .array([.string(Self.create), .string(#"GRANT SELECT ON public.coffer_batch_t TO "{{name}}";"#)]),
+        ])
+        var secrets: [SecretInfo] = []
+        for _ in 0..<40 { secrets.append(try #require(try await h.send(.read, "creds/batch")?.secret)) }
+        let users = secrets.compactMap { $0.internalData["username"]?.stringValue }
+        let engine = h.engine
+        let storage = h.storage
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for chunk in stride(from: 0, to: secrets.count, by: 10) {
+                let batch = secrets[chunk..<min(chunk + 10, secrets.count)].map { secret in
+                    var r = LogicalRequest(operation: .revoke, path: "creds/batch", storage: storage)
+                    r.secret = secret
+                    return r
+                }
+                group.addTask {
+                    // A batch may lose a lock race and fail as a whole; the core then revokes one by one.
+                    if (try? await engine.revokeSecrets(batch)) != true {
+                        for r in batch { _ = try await engine.handle(r) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for user in users { #expect(!(try await TestPG.roleExists(user)), "\(user)") }
+    }
+
     @Test func hostileDisplayNameAndCustomRevocation() async throws {
         try await configure(["username_template": "{{.DisplayName}}-{{random 4}}"])
         try await h.send(
@@ -160,6 +193,35 @@ struct PostgresIntegrationTests {
         #expect(e?.messages == ["1 error occurred:\n\t* failed to execute query: ERROR: relation \"nosuch_table\" does not exist (SQLSTATE 42P01)\n\n"])
         let left = try await TestPG.admin("SELECT rolname FROM pg_roles WHERE rolname LIKE '\(prefix)%'")
         #expect(left.isEmpty)
+    }
+
+    /// `rotation_period` on a connection: the root password is a scheduled job of the engine, given back after a
+    /// restart, and running it locks out the old password.
+    @Test func rootPasswordRotatesOnItsPeriod() async throws {
+        let root = TestPG.unique("rootp")
+        let oldPassword = "old-" + UUID().uuidString
+        _ = try await TestPG.admin("CREATE ROLE \(root) WITH LOGIN SUPERUSER PASSWORD '\(oldPassword)'")
+        defer { Task { _ = try? await TestPG.admin("DROP ROLE IF EXISTS \(root)") } }
+        let i = try TestPG.info()
+        let body: [String: JSONValue] = [
+            "plugin_name": "postgresql-database-plugin",
+            "connection_url": .string("postgresql://{{username}}:{{password}}@\(i.host):\(i.port)/postgres?sslmode=disable"),
+            "username": .string(root), "password": .string(oldPassword), "allowed_roles": "*",
+        ]
+        var bad = body
+        bad["rotation_period"] = "2s"
+        #expect(await h.error(.update, "config/rp", bad)?.messages == ["rotation_period must be 5 seconds or more"])
+        var good = body
+        good["rotation_period"] = "1h"
+        try await h.send(.update, "config/rp", good)
+        #expect(try await h.send(.read, "config/rp")?.data?["rotation_period"] == 3600)
+        let engine = try #require(h.engine as? any RotatingEngine)
+        let jobs = try await engine.scheduledRotations(storage: h.storage)
+        let due = try #require(jobs.first { $0.id == "root/rp" }?.due)
+        #expect(due.timeIntervalSinceNow > 3500 && due.timeIntervalSinceNow <= 3600)
+        let next = try #require(try await engine.rotate(job: "root/rp", storage: h.storage))
+        #expect(next.timeIntervalSinceNow > 3500)
+        #expect(!(await TestPG.canLogin(root, oldPassword)), "the scheduled rotation changed the root password")
     }
 
     @Test func rotateRootLocksOutTheOldPassword() async throws {

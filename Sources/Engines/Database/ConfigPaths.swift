@@ -81,6 +81,7 @@ extension DatabaseEngine {
             try await request.storage.transaction([.delete(DatabaseConfig.key(name)), .delete(RotationWAL.rootKey(name))])
         }
         connector.close(name)
+        rotations?.cancel(Self.rootJobPrefix + name)
         return nil
     }
 
@@ -98,6 +99,10 @@ extension DatabaseEngine {
             if let roles = try fields.stringsIfSet("allowed_roles") { config.allowedRoles = roles }
             if let stmts = try fields.stringsIfSet("root_rotation_statements") { config.rootRotationStatements = stmts }
             if let policy = try fields.stringIfSet("password_policy") { config.passwordPolicy = policy }
+            if let period = try fields.intIfSet("rotation_period") {
+                guard period == 0 || period >= 5 else { throw LogicalError.invalidRequest("rotation_period must be 5 seconds or more") }
+                config.rootRotationPeriod = period
+            }
             config.verifyConnection = try fields.bool("verify_connection")
             // The plugin's fields, as sent, over the stored ones.
             for f in Self.configFields where Self.pluginFieldNames.contains(f.name) {
@@ -116,6 +121,11 @@ extension DatabaseEngine {
             }
             try await request.storage.putJSON(DatabaseConfig.key(name), config.stored)
             connector.close(name)
+            if let next = config.nextRootRotation(now: Date()) {
+                rotations?.schedule(Self.rootJobPrefix + name, at: next)
+            } else {
+                rotations?.cancel(Self.rootJobPrefix + name)
+            }
         }
         return nil
     }
@@ -155,15 +165,22 @@ extension DatabaseEngine {
     /// the pool reopened. The new password is written to `wal/root/<name>` first, so a rotation cut short after the
     /// `ALTER` is finished with the same password by the next attempt.
     func rotateRoot(_ request: PathRequest) async throws -> LogicalResponse? {
-        let name = try request.fields.string("name")
-        try await lock.withLock(key: "config/" + name) {
-            guard var config = try await loadConfig(request.storage, name) else { throw Self.noConnection(name) }
+        try await rotateRootCredentials(request.storage, try request.fields.string("name"))
+        return nil
+    }
+
+    /// The root rotation of `rotate-root/:name` and of the schedule (`rotation_period` on the connection); answers
+    /// when the schedule runs it next.
+    @discardableResult
+    func rotateRootCredentials(_ storage: any LogicalStorage, _ name: String) async throws -> Date? {
+        try await lock.withLock(key: "config/" + name) { () async throws -> Date? in
+            guard var config = try await loadConfig(storage, name) else { throw Self.noConnection(name) }
             if config.username.isEmpty {
                 throw LogicalError.goError(.internal, "unable to rotate root credentials: no username in configuration")
             }
             let settings = try operationSettings(config)
             let walKey = RotationWAL.rootKey(name)
-            var wal = try await request.storage.getJSON(walKey).map(RotationWAL.init(stored:))
+            var wal = try await storage.getJSON(walKey).map(RotationWAL.init(stored:))
             if wal?.username != config.username { wal = nil }
             let reused = wal != nil
             let newPassword: String
@@ -171,7 +188,7 @@ extension DatabaseEngine {
                 newPassword = wal.password
             } else {
                 newPassword = try await passwords.generatePassword(policy: config.passwordPolicy.isEmpty ? nil : config.passwordPolicy)
-                try await request.storage.putJSON(walKey, RotationWAL(username: config.username, password: newPassword).stored)
+                try await storage.putJSON(walKey, RotationWAL(username: config.username, password: newPassword).stored)
             }
             let statements = config.rootRotationStatements.isEmpty ? [Self.defaultRotation] : config.rootRotationStatements
             let secrets = Self.secrets(config, settings) + [newPassword]
@@ -208,10 +225,14 @@ extension DatabaseEngine {
                         url.replacingOccurrences(of: encoded, with: ConnectionInfo.percentEncode(newPassword)))
                 }
             }
-            try await request.storage.transaction([.put(DatabaseConfig.key(name), config.stored.serializedData()), .delete(walKey)])
+            let now = Date()
+            config.lastRootRotation = now
+            try await storage.transaction([.put(DatabaseConfig.key(name), config.stored.serializedData()), .delete(walKey)])
             connector.close(name)
+            let next = config.nextRootRotation(now: now)
+            if let next { rotations?.schedule(Self.rootJobPrefix + name, at: next) }
+            return next
         }
-        return nil
     }
 
     static let defaultRotation = #"ALTER ROLE "{{username}}" WITH PASSWORD '{{password}}';"#

@@ -37,6 +37,7 @@ struct DatabaseEngine: FrameworkEngine, RotatingEngine {
         Field("allowed_roles", .commaStringSlice, "Comma separated string or array of the role names allowed to get creds from this database connection. If empty no roles are allowed. If \"*\" all roles are allowed."),
         Field("root_rotation_statements", .commaStringSlice, "Specifies the database statements to be executed to rotate the root user's credentials."),
         Field("password_policy", .string, "Password policy to use when generating passwords."),
+        Field("rotation_period", .durationSecond, "Rotate the root password this often (at least 5 seconds); 0 never (Vault's field)."),
         Field(PluginFields.connectionURL, .string, "Connection string (URL or key=value) with {{username}} and {{password}} placeholders."),
         Field(PluginFields.username, .string, "The root username."),
         Field(PluginFields.password, .string, "The root password."),
@@ -188,6 +189,8 @@ struct DatabaseEngine: FrameworkEngine, RotatingEngine {
     // MARK: RotatingEngine
 
     static let staticJobPrefix = "static-role/"
+    /// The job that rotates a connection's root password on its `rotation_period`.
+    static let rootJobPrefix = "root/"
 
     func scheduledRotations(storage: any LogicalStorage) async throws -> [(id: String, due: Date)] {
         var jobs: [(id: String, due: Date)] = []
@@ -196,10 +199,17 @@ struct DatabaseEngine: FrameworkEngine, RotatingEngine {
             let due = role.nextVaultRotation ?? Date()
             jobs.append((Self.staticJobPrefix + name, due))
         }
+        for name in try await storage.list(prefix: "config/") where !name.hasSuffix("/") {
+            guard let config = try await loadConfig(storage, name), let next = config.nextRootRotation(now: Date()) else { continue }
+            jobs.append((Self.rootJobPrefix + name, next))
+        }
         return jobs
     }
 
     func rotate(job id: String, storage: any LogicalStorage) async throws -> Date? {
+        if id.hasPrefix(Self.rootJobPrefix) {
+            return try await rotateRootCredentials(storage, String(id.dropFirst(Self.rootJobPrefix.count)))
+        }
         guard id.hasPrefix(Self.staticJobPrefix) else { return nil }
         let name = String(id.dropFirst(Self.staticJobPrefix.count))
         return try await rotateStaticRole(storage, name, scheduled: true)

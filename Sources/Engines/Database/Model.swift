@@ -11,6 +11,16 @@ struct DatabaseConfig: Sendable, Equatable {
     var passwordPolicy = ""
     /// The plugin's fields as written (connection_url, username, password, max_open_connections, ...).
     var connectionDetails: [String: JSONValue] = [:]
+    /// Rotate the root password every this many seconds (Vault's `rotation_period` on a connection); 0: never.
+    var rootRotationPeriod: Int64 = 0
+    /// When the root password was last rotated by Coffer.
+    var lastRootRotation: Date?
+
+    /// When the root password is rotated next on the schedule.
+    func nextRootRotation(now: Date) -> Date? {
+        guard rootRotationPeriod > 0 else { return nil }
+        return (lastRootRotation ?? now).addingTimeInterval(TimeInterval(rootRotationPeriod))
+    }
 
     static func key(_ name: String) -> String { "config/" + name }
 
@@ -20,6 +30,8 @@ struct DatabaseConfig: Sendable, Equatable {
             "verify_connection": .bool(verifyConnection), "allowed_roles": .array(allowedRoles.map { .string($0) }),
             "root_credentials_rotate_statements": .array(rootRotationStatements.map { .string($0) }),
             "password_policy": .string(passwordPolicy), "connection_details": .object(connectionDetails),
+            "rotation_period": .int(rootRotationPeriod),
+            "last_root_rotation": lastRootRotation.map { .string(formatVaultTime($0)) } ?? .null,
         ])
     }
 
@@ -34,6 +46,8 @@ struct DatabaseConfig: Sendable, Equatable {
         rootRotationStatements = (o["root_credentials_rotate_statements"]?.arrayValue ?? []).compactMap(\.stringValue)
         passwordPolicy = o["password_policy"]?.stringValue ?? ""
         connectionDetails = o["connection_details"]?.objectValue ?? [:]
+        rootRotationPeriod = o["rotation_period"]?.intValue ?? 0
+        lastRootRotation = o["last_root_rotation"]?.stringValue.flatMap(parseVaultTime)
     }
 
     /// The plugin fields that never leave the server.
@@ -46,7 +60,7 @@ struct DatabaseConfig: Sendable, Equatable {
             "root_credentials_rotate_statements": .array(rootRotationStatements.map { .string($0) }),
             "password_policy": .string(passwordPolicy),
             "connection_details": .object(connectionDetails.filter { !Self.secretDetails.contains($0.key) }),
-        ]
+        ].merging(rootRotationPeriod > 0 ? ["rotation_period": .int(rootRotationPeriod)] : [:]) { a, _ in a }
     }
 
     func detail(_ key: String) -> String { connectionDetails[key].map(FieldValue.goFormat) ?? "" }
