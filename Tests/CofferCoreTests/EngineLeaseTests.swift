@@ -274,6 +274,10 @@ struct LeaseTestEngine: FrameworkEngine, RotatingEngine {
     @Test func scheduledRotationsRunWhenDueAndRetryAfterFailure() async throws {
         let clock = TestClock(), ledger = LeaseLedger()
         let (core, root, _) = try await Self.core(clock: clock, ledger: ledger)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-rot-\(UUID().uuidString)")
+        let file = dir.appendingPathComponent("audit.log")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await S.write(core, root, "sys/audit/f", ["type": "file", "options": ["file_path": .string(file.path)]])
         _ = try await S.write(core, root, "lt/schedule/job", ["in": "0s"])
         ledger.failRotation.withLock { $0 = true }
         clock.advance(1)
@@ -289,5 +293,11 @@ struct LeaseTestEngine: FrameworkEngine, RotatingEngine {
         let text = core.metrics.prometheusText()
         #expect(text.contains(#"coffer_rotations_total{result="failure"} 1"#))
         #expect(text.contains(#"coffer_rotations_total{result="success"} 1"#))
+        // Both runs are in the audit log, as updates of the mount's job path; the failed one with its error.
+        let entries = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
+        let runs = entries.filter { $0["type"] == "response" && $0["request"]?["path"] == "lt/job" }
+        #expect(runs.count == 2)
+        #expect(runs.first?["error"]?.stringValue?.contains("rotation failed") == true)
+        #expect(runs.last?["error"] == nil || runs.last?["error"] == .string(""))
     }
 }

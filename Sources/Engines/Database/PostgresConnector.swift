@@ -234,7 +234,10 @@ final class PostgresConnector: Sendable {
         check: (@Sendable (PostgresConnection, Logger) async throws -> Bool)? = nil
     ) async throws(DatabaseFailure) {
         let logger = self.logger
-        do {
+        var attempt = 0
+        while true {
+          attempt += 1
+          do {
             let client = try self.client(name, settings)
             try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
                 try await client.withConnection { conn in
@@ -250,11 +253,25 @@ final class PostgresConnector: Sendable {
                     }
                 }
             }
-        } catch let e as DatabaseFailure {
+            return
+          } catch let e as DatabaseFailure {
             throw e
-        } catch {
-            throw DatabaseFailure(message: "failed to execute query: " + Self.describeQueryError(error))
+          } catch {
+            // The whole transaction rolled back: one that lost a race on a catalog row (a GRANT beside another
+            // transaction's REVOKE on the same table) or a deadlock is run again.
+            let text = Self.describeQueryError(error)
+            if Self.isTransient(text), attempt < 5 {
+                try? await Task.sleep(for: .milliseconds(20 * attempt))
+                continue
+            }
+            throw DatabaseFailure(message: "failed to execute query: " + text)
+          }
         }
+    }
+
+    /// A failure worth running the same transaction again for.
+    static func isTransient(_ text: String) -> Bool {
+        text.contains("tuple concurrently updated") || text.contains("(SQLSTATE 40P01)") || text.contains("(SQLSTATE 40001)")
     }
 
     /// Runs each query on its own (best effort, as rollback statements are): failures are collected, not thrown.
@@ -289,17 +306,29 @@ final class PostgresConnector: Sendable {
         guard let sql = Self.dropUsersBlock(roles: roles) else {
             throw DatabaseFailure(message: "failed to execute query: the user name cannot be revoked by the default statements")
         }
-        do {
-            let client = try self.client(name, settings)
-            try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
-                try await client.withConnection { conn in
-                    _ = try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+        // A REVOKE racing another transaction's GRANT or REVOKE on the same object fails with "tuple concurrently
+        // updated" (PostgreSQL does not lock the catalog row first), or a deadlock: such a failure is tried again.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let client = try self.client(name, settings)
+                try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
+                    try await client.withConnection { conn in
+                        _ = try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+                    }
                 }
+                return
+            } catch let e as DatabaseFailure {
+                throw e
+            } catch {
+                let text = Self.describeQueryError(error)
+                if Self.isTransient(text), attempt < 5 {
+                    try? await Task.sleep(for: .milliseconds(20 * attempt))
+                    continue
+                }
+                throw DatabaseFailure(message: "failed to execute query: " + text)
             }
-        } catch let e as DatabaseFailure {
-            throw e
-        } catch {
-            throw DatabaseFailure(message: "failed to execute query: " + Self.describeQueryError(error))
         }
     }
 
@@ -328,6 +357,9 @@ final class PostgresConnector: Sendable {
                 IF EXISTS (SELECT 1 FROM pg_catalog.pg_shdepend d
                            WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.deptype = 'a'
                              AND d.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = r)) THEN
+                  -- REVOKEs of two transactions on one object fail with "tuple concurrently updated" (PostgreSQL
+                  -- does not lock the catalog row first): Coffer's revocations that strip privileges take turns.
+                  PERFORM pg_catalog.pg_advisory_xact_lock(1129268806, 1);
                   FOR s IN
                     SELECT DISTINCT n.nspname FROM pg_catalog.pg_shdepend d
                     JOIN pg_catalog.pg_class c ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
