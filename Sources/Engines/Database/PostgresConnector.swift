@@ -233,39 +233,48 @@ final class PostgresConnector: Sendable {
         _ name: String, _ settings: ConnectionSettings, _ queries: [String],
         check: (@Sendable (PostgresConnection, Logger) async throws -> Bool)? = nil
     ) async throws(DatabaseFailure) {
+        try await withRetriedConnection(name, settings) { conn, logger in
+            if let check, try await !check(conn, logger) { return }
+            try await conn.query("BEGIN", logger: logger)
+            do {
+                try await conn.query("SET LOCAL standard_conforming_strings = on", logger: logger)
+                for q in queries { _ = try await conn.query(PostgresQuery(unsafeSQL: q), logger: logger).collect() }
+                try await conn.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await conn.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` on a pooled connection within the connect deadline. A body that fails as a whole (its transaction
+    /// rolled back) after losing a race on a catalog row (a GRANT beside another transaction's REVOKE on one table:
+    /// "tuple concurrently updated", as PostgreSQL does not lock the row first) or to a deadlock runs again, up to
+    /// five times; any other failure is worded as OpenBao's `failed to execute query: ...`.
+    func withRetriedConnection(
+        _ name: String, _ settings: ConnectionSettings,
+        _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void
+    ) async throws(DatabaseFailure) {
         let logger = self.logger
         var attempt = 0
         while true {
-          attempt += 1
-          do {
-            let client = try self.client(name, settings)
-            try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
-                try await client.withConnection { conn in
-                    if let check, try await !check(conn, logger) { return }
-                    try await conn.query("BEGIN", logger: logger)
-                    do {
-                        try await conn.query("SET LOCAL standard_conforming_strings = on", logger: logger)
-                        for q in queries { _ = try await conn.query(PostgresQuery(unsafeSQL: q), logger: logger).collect() }
-                        try await conn.query("COMMIT", logger: logger)
-                    } catch {
-                        _ = try? await conn.query("ROLLBACK", logger: logger)
-                        throw error
-                    }
+            attempt += 1
+            do {
+                let client = try self.client(name, settings)
+                try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
+                    try await client.withConnection { conn in try await body(conn, logger) }
                 }
+                return
+            } catch let e as DatabaseFailure {
+                throw e
+            } catch {
+                let text = Self.describeQueryError(error)
+                if Self.isTransient(text), attempt < 5 {
+                    try? await Task.sleep(for: .milliseconds(20 * attempt))
+                    continue
+                }
+                throw DatabaseFailure(message: "failed to execute query: " + text)
             }
-            return
-          } catch let e as DatabaseFailure {
-            throw e
-          } catch {
-            // The whole transaction rolled back: one that lost a race on a catalog row (a GRANT beside another
-            // transaction's REVOKE on the same table) or a deadlock is run again.
-            let text = Self.describeQueryError(error)
-            if Self.isTransient(text), attempt < 5 {
-                try? await Task.sleep(for: .milliseconds(20 * attempt))
-                continue
-            }
-            throw DatabaseFailure(message: "failed to execute query: " + text)
-          }
         }
     }
 
@@ -302,33 +311,11 @@ final class PostgresConnector: Sendable {
     /// ``dropUser(_:_:role:)`` for many users in one statement: all are dropped, or none (a failure rolls the whole
     /// block back).
     func dropUsers(_ name: String, _ settings: ConnectionSettings, roles: [String]) async throws(DatabaseFailure) {
-        let logger = self.logger
         guard let sql = Self.dropUsersBlock(roles: roles) else {
             throw DatabaseFailure(message: "failed to execute query: the user name cannot be revoked by the default statements")
         }
-        // A REVOKE racing another transaction's GRANT or REVOKE on the same object fails with "tuple concurrently
-        // updated" (PostgreSQL does not lock the catalog row first), or a deadlock: such a failure is tried again.
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let client = try self.client(name, settings)
-                try await withDeadline(seconds: settings.connectTimeout + 60, onTimeout: { Self.DeadlineError() }) {
-                    try await client.withConnection { conn in
-                        _ = try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
-                    }
-                }
-                return
-            } catch let e as DatabaseFailure {
-                throw e
-            } catch {
-                let text = Self.describeQueryError(error)
-                if Self.isTransient(text), attempt < 5 {
-                    try? await Task.sleep(for: .milliseconds(20 * attempt))
-                    continue
-                }
-                throw DatabaseFailure(message: "failed to execute query: " + text)
-            }
+        try await withRetriedConnection(name, settings) { conn, logger in
+            _ = try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
         }
     }
 
