@@ -42,6 +42,9 @@ public final class Core: Sendable {
     let requestCounter = Atomic<Int>(0)
     public var requestsBegun: Int { requestCounter.load(ordering: .relaxed) }
     let auditLock = AsyncLock()
+    /// The shared storage's election, when the configuration enables HA on a backend that supports it.
+    let haBackend: (any HABackend)?
+    let haState = Mutex(HAState())
 
     /// Builds the identity store over its storage view; it gets a way to list auth mounts by accessor.
     public typealias IdentityFactory = @Sendable (
@@ -60,6 +63,7 @@ public final class Core: Sendable {
         self.configuration = configuration
         let timed = TimedPhysicalBackend(inner: physical, metrics: metrics)
         self.physical = timed
+        self.haBackend = configuration.ha == nil ? nil : physical as? any HABackend
         self.barrier = AESGCMBarrier(physical: timed)
         self.engineFactories = engines
         self.authFactories = authMethods
@@ -249,6 +253,12 @@ public final class Core: Sendable {
             } catch {
                 throw LogicalError.invalidRequest("Error unsealing: failed to decrypt keys from storage: cipher: message authentication failed")
             }
+            if haBackend != nil {
+                // One of several nodes: a standby until it holds the lock (the election then sets the core up).
+                enterStandby()
+                logger.info("core unsealed")
+                return sealStatus()
+            }
             do {
                 try await postUnseal()
             } catch {
@@ -261,7 +271,7 @@ public final class Core: Sendable {
     }
 
     /// Loads mount tables, policies and tokens after the barrier opened.
-    private func postUnseal() async throws {
+    func postUnseal() async throws {
         try await tokens.setup()
         try await leases.setup()
         policies.invalidateAll()
@@ -274,21 +284,30 @@ public final class Core: Sendable {
     /// Seals: drops the keyring and every cache.
     public func seal() async throws {
         try await stateLock.withLock {
-            await saveAuditChains()
-            audit.set([])
-            barrier.seal()
-            let mounted = router.withLock { r -> [MountedEngine] in
-                defer { r = nil }
-                return r.map { Array($0.mounts.values) } ?? []
+            if haBackend != nil {
+                await leaveHA()
+            } else {
+                await saveAuditChains()
             }
-            for m in mounted { await m.engine.shutdown() }
-            tokens.teardown()
-            leases.teardown()
-            rotations.clear()
-            policies.invalidateAll()
-            passwordPolicies.invalidateAll()
+            barrier.seal()
+            await teardownActive()
             logger.info("core sealed")
         }
+    }
+
+    /// Undoes ``postUnseal()``: audit devices closed, engines shut down, every cache of the active node dropped.
+    func teardownActive() async {
+        audit.set([])
+        let mounted = router.withLock { r -> [MountedEngine] in
+            defer { r = nil }
+            return r.map { Array($0.mounts.values) } ?? []
+        }
+        for m in mounted { await m.engine.shutdown() }
+        tokens.teardown()
+        leases.teardown()
+        rotations.clear()
+        policies.invalidateAll()
+        passwordPolicies.invalidateAll()
     }
 
     /// Rotates the barrier encryption key (`sys/rotate`).

@@ -32,7 +32,7 @@ struct ExpirySweeper: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .seconds(1))
             ticks += 1
-            if !core.isSealed, ticks % 30 == 0 {
+            if core.isActive, ticks % 30 == 0 {
                 await core.runPeriodicFunctions()
             }
             // Hand memory freed after a burst back to the system: once no request began for a second after some
@@ -43,7 +43,7 @@ struct ExpirySweeper: Service {
                 trimmedAt = now
             }
             seen = now
-            if !core.isSealed {
+            if core.isActive {
                 do {
                     _ = try await core.revokeExpiredTokens()
                     await core.runDueRotations()

@@ -126,6 +126,21 @@ public final class AESGCMBarrier: LogicalStorage {
         keyring.withLock { $0 = ring }
     }
 
+    /// Re-reads the keyring from storage with the root key already held (another node of an HA cluster may have
+    /// rotated it while this one was a standby) and drops every cached entry.
+    func reloadKeyring() async throws {
+        guard let ring = keyring.withLock({ $0 }) else { throw BarrierError.sealed }
+        guard let sealedRing = try await physical.get(Self.keyringPath) else { throw BarrierError.corrupt("barrier is not initialized") }
+        let fresh = try Keyring.deserialize(try Self.decrypt(sealedRing, path: Self.keyringPath, key: ring.rootKey))
+        keyring.withLock { $0 = fresh }
+        clearCache()
+    }
+
+    /// Forgets every decrypted entry (another node may have written any of them).
+    func clearCache() {
+        cache.withLock { $0 = ReadCache(entries: [:], bytes: 0, writes: $0.writes &+ 1) }
+    }
+
     /// Drops every key from memory.
     func seal() {
         keyring.withLock { $0 = nil }

@@ -20,7 +20,7 @@ public final class CofferMetrics: Sendable {
         "coffer_leases", "coffer_lease_expirations_total", "coffer_logins_total", "coffer_core_unsealed",
         "coffer_audit_write_failures_total", "coffer_storage_operation_duration_seconds", "coffer_barrier_key_term",
         "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_build_info", "coffer_lease_revocations_total",
-        "coffer_leases_irrevocable", "coffer_rotations_total",
+        "coffer_leases_irrevocable", "coffer_rotations_total", "coffer_ha_active", "coffer_ha_transitions_total",
     ]
 
     public init() {
@@ -95,6 +95,12 @@ public final class CofferMetrics: Sendable {
         counter("coffer_rotations_total", [("result", succeeded ? "success" : "failure")]).increment()
     }
 
+    /// This node of an HA cluster became `active` or went back to `standby`.
+    func haTransition(to role: String) {
+        counter("coffer_ha_transitions_total", [("to", role)]).increment()
+        gauge("coffer_ha_active").record(role == "active" ? 1 : 0)
+    }
+
     func auditFailure(deviceType: String, kind: String) {
         counter("coffer_audit_write_failures_total", [("device_type", deviceType), ("kind", kind)]).increment()
     }
@@ -119,7 +125,9 @@ public final class CofferMetrics: Sendable {
         _ = counter("coffer_lease_revocations_total")
         _ = counter("coffer_rotations_total", [("result", "success")])
         _ = counter("coffer_rotations_total", [("result", "failure")])
-        for g in ["coffer_tokens", "coffer_leases", "coffer_core_unsealed", "coffer_barrier_key_term", "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_leases_irrevocable"] {
+        _ = counter("coffer_ha_transitions_total", [("to", "active")])
+        _ = counter("coffer_ha_transitions_total", [("to", "standby")])
+        for g in ["coffer_tokens", "coffer_leases", "coffer_core_unsealed", "coffer_barrier_key_term", "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_leases_irrevocable", "coffer_ha_active"] {
             _ = gauge(g)
         }
         // The usual build-info gauge: always 1, the versions in its labels (a fixed pair, not chosen by a client).

@@ -197,6 +197,14 @@ enum SystemBackend {
                 "key-status", operations: [.read: sys("Read the barrier key's term and use.") { c, _ in try c.keyStatus() }],
                 synopsis: "Read the barrier key's term and use."),
             Path(
+                "step-down", operations: [.update: sys("Give up the active node's lock to a standby.", noContent: true) { c, _ in
+                    await c.core.stepDown()
+                    return CoreResponse()
+                }], sudo: true, synopsis: "Make the active node of an HA cluster step down so that a standby takes over."),
+            Path(
+                "ha-status", operations: [.read: sys("List the nodes of the HA cluster.") { c, _ in c.core.haStatusResponse() }],
+                synopsis: "List the active node and the standbys it heard from."),
+            Path(
                 "rotate", operations: [.update: sys("Rotate the barrier key.", noContent: true) { c, _ in
                     _ = try await c.core.rotateKey()
                     return CoreResponse()

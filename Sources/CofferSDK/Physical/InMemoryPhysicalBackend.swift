@@ -7,8 +7,10 @@ import Synchronization
 /// each), so that listing a folder costs the size of that folder, not of the whole store: revoking a token tree or
 /// sweeping expired tokens lists one small folder per token.
 public final class InMemoryPhysicalBackend: PhysicalBackend, LogicalStorage {
-    private struct State {
+    fileprivate struct State {
         var entries: [String: Data] = [:]
+        /// The HA lock of ``node()`` views, kept with the entries so that a fenced write and a takeover never interleave.
+        var lock: (holder: HALockHolder, expires: ContinuousClock.Instant)?
         /// Folder path (`""` or ending in `/`) → child name (a key's last component, or a folder name ending in
         /// `/`) → number of keys under that child.
         var folders: [String: [String: Int]] = [:]
@@ -82,8 +84,93 @@ public final class InMemoryPhysicalBackend: PhysicalBackend, LogicalStorage {
 
     public func close() async throws {}
 
+    /// A view of this store for one node of a simulated HA cluster (tests): its own write fence, the shared entries
+    /// and lock.
+    public func node() -> InMemoryHANode { InMemoryHANode(store: self) }
+
+    fileprivate func withState<T>(_ body: (inout State) throws -> T) rethrows -> T { try state.withLock { try body(&$0) } }
+
+    fileprivate static func check(_ fence: WriteFence, _ s: State) throws {
+        switch fence {
+        case .open: return
+        case .closed(let reason): throw PhysicalError(reason)
+        case .held(let lock):
+            guard let l = s.lock, l.holder.identity == lock.identity, l.holder.term == lock.term else { throw PhysicalError(fencedWriteMessage) }
+        }
+    }
+
+    fileprivate func fencedTransaction(_ operations: [StorageOperation], fence: WriteFence) throws {
+        try state.withLock { s in
+            try Self.check(fence, s)
+            for op in operations {
+                switch op {
+                case .put(let k, let v): s.put(k, v)
+                case .delete(let k): s.delete(k)
+                }
+            }
+        }
+    }
+
     /// Test hook: every stored key.
     public var allKeys: [String] { state.withLock { Array($0.entries.keys).sorted() } }
     /// Test hook: replaces a raw value (for tamper tests).
     public func rawSet(_ key: String, _ value: Data) { state.withLock { $0.put(key, value) } }
+}
+
+/// One node's view of an ``InMemoryPhysicalBackend`` shared by several cores in one process: the HA lock by the
+/// process's continuous clock, and a write fence of its own. For tests of the election and fencing.
+public final class InMemoryHANode: HABackend {
+    let store: InMemoryPhysicalBackend
+    private let fence = Mutex<WriteFence>(.open)
+
+    init(store: InMemoryPhysicalBackend) { self.store = store }
+
+    public func get(_ key: String) async throws -> Data? { try await store.get(key) }
+    public func list(prefix: String) async throws -> [String] { try await store.list(prefix: prefix) }
+    public func put(_ key: String, _ value: Data) async throws { try store.fencedTransaction([.put(key, value)], fence: fence.withLock { $0 }) }
+    public func delete(_ key: String) async throws { try store.fencedTransaction([.delete(key)], fence: fence.withLock { $0 }) }
+    public func transaction(_ operations: [StorageOperation]) async throws {
+        try store.fencedTransaction(operations, fence: fence.withLock { $0 })
+    }
+    public func close() async throws {}
+
+    public func setWriteFence(_ fence: WriteFence) { self.fence.withLock { $0 = fence } }
+
+    public func acquireLock(identity: String, value: String, ttl: Duration) async throws -> HALock? {
+        let now = ContinuousClock.now
+        return store.withState { s -> HALock? in
+            if let l = s.lock, l.expires > now, l.holder.identity != identity { return nil }
+            let term: Int64
+            if let l = s.lock { term = (l.holder.identity == identity && l.expires > now) ? l.holder.term : l.holder.term + 1 } else { term = 1 }
+            s.lock = (HALockHolder(identity: identity, value: value, term: term, valid: true), now + ttl)
+            return HALock(identity: identity, value: value, term: term)
+        }
+    }
+
+    public func renewLock(_ lock: HALock, ttl: Duration) async throws -> Bool {
+        let now = ContinuousClock.now
+        return store.withState { s in
+            guard let l = s.lock, l.holder.identity == lock.identity, l.holder.term == lock.term else { return false }
+            s.lock = (l.holder, now + ttl)
+            return true
+        }
+    }
+
+    public func releaseLock(_ lock: HALock) async throws {
+        let now = ContinuousClock.now
+        store.withState { s in
+            guard let l = s.lock, l.holder.identity == lock.identity, l.holder.term == lock.term else { return }
+            s.lock = (l.holder, now - .seconds(1))
+        }
+    }
+
+    public func lockHolder() async throws -> HALockHolder? {
+        let now = ContinuousClock.now
+        return store.withState { s in
+            guard let l = s.lock else { return nil }
+            var h = l.holder
+            h.valid = l.expires > now
+            return h
+        }
+    }
 }

@@ -37,7 +37,7 @@ public final class AsyncLock: Sendable {
         next?.resume()
     }
 
-    public func withLock<T>(_ body: () async throws -> T) async throws -> T {
+    public func withLock<T, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
         await lock()
         do {
             let result = try await body()
