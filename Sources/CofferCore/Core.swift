@@ -255,7 +255,7 @@ public final class Core: Sendable {
             }
             if haBackend != nil {
                 // One of several nodes: a standby until it holds the lock (the election then sets the core up).
-                enterStandby()
+                await enterStandby()
                 logger.info("core unsealed")
                 return sealStatus()
             }

@@ -101,17 +101,26 @@ extension CofferResponder {
         }
         let uninitCode = try code("uninitcode", 501)
         let sealedCode = try code("sealedcode", 503)
-        _ = try code("standbycode", 429)
+        let standbyCode = try code("standbycode", 429)
         let activeCode = try code("activecode", 200)
+        _ = try code("performancestandbycode", 473)
+        _ = try code("drsecondarycode", 472)
+        // Go's strconv.ParseBool; a bare `?standbyok` counts as true, as Vault reads it.
+        func flag(_ name: String) -> Bool {
+            guard let v = q[Substring(name)] else { return false }
+            return v.isEmpty || (FieldValue.goBool(String(v)) ?? false)
+        }
         let s = core.sealStatus()
-        // A single node is never a standby, a performance standby or a DR secondary, so `standbyok`,
-        // `perfstandbyok`, `standbycode` (429), `performancestandbycode` (473) and `drsecondarycode` (472) never
-        // select the answer here; they are accepted as Vault accepts them.
+        let standby = s.initialized && !s.sealed && core.haRole == .standby
+        // Coffer's standbys forward every request (none is a performance standby) and there is no DR replication, so
+        // `perfstandbyok`, `performancestandbycode` (473) and `drsecondarycode` (472) never select the answer.
         let code: Int
         if !s.initialized {
             code = uninitCode
         } else if s.sealed {
             code = sealedCode
+        } else if standby {
+            code = flag("standbyok") ? activeCode : standbyCode
         } else {
             code = activeCode
         }
@@ -132,7 +141,7 @@ extension CofferResponder {
         if s.initialized && !s.sealed {
             body["cluster_name"] = .string(s.clusterName)
             body["cluster_id"] = .string(s.clusterID)
-            body["standby"] = false
+            body["standby"] = .bool(standby)
         }
         return Self.json(status: code, bytes: ByteBuffer(bytes: JSONValue.object(body).serializedBytes()))
     }
@@ -145,5 +154,24 @@ extension CofferResponder {
             throw LogicalError.invalidRequest("invalid value for \(name): \(code) is not a status code in 200-599")
         }
         return code
+    }
+
+    /// `sys/leader`: on a single node only `ha_enabled: false` matters to clients (the other fields are Vault's zero
+    /// values); in a cluster, this node's part and where the active node is.
+    func leaderJSON() -> JSONValue {
+        guard core.haEnabled else {
+            return [
+                "ha_enabled": false, "is_self": false, "active_time": "0001-01-01T00:00:00Z", "leader_address": "",
+                "leader_cluster_address": "", "performance_standby": false, "performance_standby_last_remote_wal": 0,
+            ]
+        }
+        let leader = core.haLeader
+        let isSelf = core.haRole == .active
+        return [
+            "ha_enabled": true, "is_self": .bool(isSelf),
+            "active_time": .string(core.activeSince.map { formatVaultTime($0, milliseconds: true) } ?? "0001-01-01T00:00:00Z"),
+            "leader_address": .string(leader?.apiAddress ?? ""), "leader_cluster_address": .string(leader?.clusterAddress ?? ""),
+            "performance_standby": false, "performance_standby_last_remote_wal": 0,
+        ]
     }
 }

@@ -21,6 +21,11 @@ public struct CofferResponder: HTTPResponder {
     /// The `Strict-Transport-Security` value sent with every response, set on HTTPS listeners only (a browser ignores
     /// the header over plain HTTP, RFC 6797 §8.1).
     public var strictTransportSecurity: String? = nil
+    /// On a node of an HA cluster: how a standby sends requests to the active node.
+    public var forwarder: (any RequestForwarder)? = nil
+    /// True on the cluster listener: requests come from other nodes (the client's address is in
+    /// ``forwardedForHeader``), and a standby refuses them instead of forwarding them again.
+    public var isClusterListener = false
 
     /// OpenBao's value: one year, subdomains included.
     public static let defaultStrictTransportSecurity = "max-age=31536000; includeSubDomains"
@@ -39,7 +44,9 @@ public struct CofferResponder: HTTPResponder {
     private func respondWithoutTransportHeaders(to request: Request, context: Context) async throws -> Response {
         let requestID = Self.requestID()
         do {
-            let response = try await route(request, requestID: requestID, remoteAddress: context.remoteAddress?.ipAddress)
+            var remoteAddress = context.remoteAddress?.ipAddress
+            if isClusterListener, let forwarded = request.headers[Self.forwardedForHeader] { remoteAddress = forwarded }
+            let response = try await route(request, requestID: requestID, remoteAddress: remoteAddress)
             logger.trace("request", metadata: ["coffer.request_id": "\(requestID)", "coffer.method": "\(request.method)", "coffer.status": "\(response.status.code)"])
             return response
         } catch let e as LogicalError {
@@ -164,15 +171,21 @@ public struct CofferResponder: HTTPResponder {
             // Uninitialized is sealed here, as in OpenBao: `bao status` reads a sealed answer and still prints the
             // seal status (and exits 2), where any other error makes it print nothing.
             guard core.isInitialized, !core.isSealed else { throw LogicalError.sealed }
-            return Self.json(status: 200, JSONValue.object([
-                "ha_enabled": false, "is_self": false, "active_time": "0001-01-01T00:00:00Z", "leader_address": "",
-                "leader_cluster_address": "", "performance_standby": false, "performance_standby_last_remote_wal": 0,
-            ]).serialized())
+            return Self.json(status: 200, leaderJSON().serialized())
+        case "sys/step-down" where !core.haEnabled:
+            // Nothing to step down from: OpenBao answers 204 before looking at the token.
+            guard method == .put || method == .post else { throw LogicalError(.unsupportedOperation, messages: []) }
+            return Self.noContent()
         default:
             break
         }
 
         guard !core.isSealed else { throw LogicalError.sealed }
+        if core.haEnabled, core.haRole == .standby {
+            // Every other request is the active node's to answer.
+            guard !isClusterListener, let forwarder else { throw Self.noActiveNode }
+            return try await forwarder.forward(request, remoteAddress: remoteAddress)
+        }
 
         var request = request
         let operation: CofferSDK.Operation

@@ -17,6 +17,7 @@ import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 import StorageSQLite
+import StoragePostgres
 import TransitEngine
 import DatabaseEngine
 import UserpassAuth
@@ -142,22 +143,65 @@ public enum CofferServer {
         }
 
         let physical: any PhysicalBackend
+        var haEnabled = false
         switch storageConfig.type {
         case "inmem":
             physical = InMemoryPhysicalBackend()
         case "sqlite":
             let path = storageConfig.path ?? "./coffer-data/coffer.db"
             physical = try await SQLiteBackend(path: path, logger: logger)
+        case "postgresql":
+            var options = storageConfig.options
+            // The URL (with its password) may come from the environment instead of the file.
+            for name in ["COFFER_PG_CONNECTION_URL", "BAO_PG_CONNECTION_URL", "VAULT_PG_CONNECTION_URL"] {
+                if let url = ProcessInfo.processInfo.environment[name], !url.isEmpty {
+                    options["connection_url"] = url
+                    break
+                }
+            }
+            let pgConfig: PostgresBackendConfiguration
+            do {
+                pgConfig = try PostgresBackendConfiguration(options: options)
+            } catch {
+                throw StartupError(description: "error initializing storage of type postgresql: \(error.description)")
+            }
+            haEnabled = pgConfig.haEnabled
+            logger.info("storage: \(pgConfig.description)")
+            do {
+                physical = try await PostgresBackend(configuration: pgConfig, logger: logger)
+            } catch {
+                throw StartupError(description: "error initializing storage of type postgresql: \(error)")
+            }
         default:
-            throw StartupError(description: "unknown storage type \"\(storageConfig.type)\"; supported: inmem, sqlite")
+            throw StartupError(description: "unknown storage type \"\(storageConfig.type)\"; supported: inmem, sqlite, postgresql")
         }
 
+        let apiAddress = config.apiAddr ?? (listener.tlsDisable ? "http://" : "https://") + listener.address
+        var ha: HAConfiguration? = nil
+        var clusterBind: (String, Int)? = nil
+        if haEnabled {
+            // The cluster listener: the listener's `cluster_address`, else its port + 1 (as Vault); advertised as
+            // `cluster_addr` when set.
+            let bind: (String, Int)
+            if let explicit = listener.options["cluster_address"] {
+                bind = try parseAddress(explicit)
+            } else {
+                guard port < 65535 else { throw StartupError(description: "listener \(listener.address): no port above it for the cluster listener; set cluster_address") }
+                bind = (host, port + 1)
+            }
+            clusterBind = bind
+            let advertised = config.clusterAddr ?? "https://\(bind.0 == "0.0.0.0" ? "127.0.0.1" : bind.0):\(bind.1)"
+            ha = HAConfiguration(apiAddress: apiAddress, clusterAddress: advertised)
+        }
+
+        var coreConfiguration = CoreConfiguration(
+            defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, storageType: storageConfig.type,
+            auditDevices: config.auditDevices, prometheusEnabled: config.prometheusEnabled)
+        coreConfiguration.ha = ha
         let core = Core(
-            configuration: CoreConfiguration(
-                defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, storageType: storageConfig.type,
-                auditDevices: config.auditDevices, prometheusEnabled: config.prometheusEnabled),
+            configuration: coreConfiguration,
             physical: physical, engines: engines, authMethods: authMethods, systemTools: systemTools,
-            identity: identity(apiAddress: config.apiAddr ?? (listener.tlsDisable ? "http://" : "https://") + listener.address), logger: logger)
+            identity: identity(apiAddress: apiAddress), logger: logger)
         try await core.loadSealConfig()
 
         // The dev banner (unseal key, root token) is printed only once the listener is bound, as OpenBao does.
@@ -180,6 +224,8 @@ public enum CofferServer {
         let devBanner = banner
 
         var responder = CofferResponder(core: core, logger: logger)
+        let link = ha == nil ? nil : ClusterLink(core: core, logger: logger)
+        responder.forwarder = link
         responder.unauthenticatedMetricsAccess = listener.unauthenticatedMetricsAccess
         if sslContext != nil { responder.strictTransportSecurity = CofferResponder.defaultStrictTransportSecurity }
         let tlsContext = sslContext
@@ -202,10 +248,27 @@ public enum CofferServer {
             },
             logger: logger)
         let sweeper = ExpirySweeper(core: core, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: sweeper), .init(service: HangupHandler(core: core, logger: logger)), .init(service: app),
+        ]
+        if let link, let clusterBind {
+            var clusterAPI = responder
+            clusterAPI.isClusterListener = true
+            clusterAPI.forwarder = nil
+            let clusterResponder = ClusterResponder(api: clusterAPI, core: core)
+            let clusterServer = HTTPServerBuilder { responder in
+                ClusterTLSChannel(baseChannel: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(300))), link: link)
+            }
+            let clusterApp = Application(
+                responder: clusterResponder, server: clusterServer,
+                configuration: ApplicationConfiguration(address: .hostname(clusterBind.0, port: clusterBind.1), serverName: nil),
+                onServerRunning: { _ in logger.info("cluster listener", metadata: ["coffer.address": "\(clusterBind.0):\(clusterBind.1)"]) },
+                logger: logger)
+            services += [.init(service: link), .init(service: clusterApp)]
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: sweeper), .init(service: HangupHandler(core: core, logger: logger)), .init(service: app)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)? = nil
         do {
             try await group.run()

@@ -44,6 +44,8 @@ struct HAState: Sendable {
     /// After a step-down, the node leaves the lock to the others until then.
     var pauseUntil: ContinuousClock.Instant?
     var election: Task<Void, Never>?
+    /// Until when (this node's clock) the held lock is surely still this node's.
+    var validUntil: ContinuousClock.Instant?
     /// Standbys heard from while active, by node id.
     var peers: [String: HAPeer] = [:]
 }
@@ -109,18 +111,31 @@ extension Core {
 
     // MARK: Transitions
 
-    /// After the barrier opened on an HA node: a standby with its writes closed, and the election started.
-    func enterStandby() {
-        guard let backend = haBackend else { return }
+    /// After the barrier opened on an HA node (inside the state lock): a standby with its writes closed, then one
+    /// attempt at the lock right away (so that a lone node, or the first one unsealed, is active when its unseal
+    /// returns), then the election loop.
+    func enterStandby() async {
+        guard let backend = haBackend, let cfg = configuration.ha else { return }
         backend.setWriteFence(.closed(Self.standbyWriteMessage))
         haState.withLock { s in
             s.role = .standby
             s.lock = nil
             s.activeSince = nil
             s.election?.cancel()
-            s.election = Task { [weak self] in await self?.electionLoop() }
+            s.election = nil
         }
         logger.info("entering standby mode")
+        let started = ContinuousClock.now
+        if let acquired = await Self.withDeadline(started + cfg.lockTTL, { [haAdvertisement] in
+            try await backend.acquireLock(identity: cfg.nodeID, value: haAdvertisement, ttl: cfg.lockTTL)
+        }), let lock = acquired {
+            if await !promoteLocked(lock, validUntil: started + cfg.lockTTL - Self.safetyMargin(cfg)) { try? await backend.releaseLock(lock) }
+        } else {
+            await refreshLeader(backend: backend, cfg: cfg)
+        }
+        haState.withLock { s in
+            s.election = Task { [weak self] in await self?.electionLoop() }
+        }
     }
 
     /// Before sealing an HA node (inside the state lock): the election stops and an active node gives the lock up
@@ -179,33 +194,38 @@ extension Core {
         return lock
     }
 
-    /// Standby → active (inside the state lock) once the lock is held: the keyring is read again (the previous
-    /// active node may have rotated it) and everything is loaded from storage, as after an unseal.
-    private func promote(_ lock: HALock) async -> Bool {
-        await stateLock.withLock {
-            guard !barrier.isSealed, haState.withLock({ $0.role }) == .standby else { return false }
-            haBackend?.setWriteFence(.held(lock))
-            do {
-                try await barrier.reloadKeyring()
-                try await postUnseal()
-            } catch {
-                logger.error("could not become the active node", metadata: ["coffer.error": "\(error)"])
-                haBackend?.setWriteFence(.closed(Self.standbyWriteMessage))
-                await teardownActive()
-                barrier.clearCache()
-                return false
-            }
-            haState.withLock { s in
-                s.role = .active
-                s.lock = lock
-                s.activeSince = now()
-                s.leader = nil
-                s.peers = [:]
-            }
-            metrics.haTransition(to: "active")
-            logger.info("acquired the HA lock: this node is now active", metadata: ["coffer.ha_term": "\(lock.term)"])
-            return true
+    /// Standby → active once the lock is held: the keyring is read again (the previous active node may have rotated
+    /// it) and everything is loaded from storage, as after an unseal.
+    private func promote(_ lock: HALock, validUntil: ContinuousClock.Instant) async -> Bool {
+        await stateLock.withLock { await promoteLocked(lock, validUntil: validUntil) }
+    }
+
+    /// ``promote(_:validUntil:)`` inside the state lock.
+    private func promoteLocked(_ lock: HALock, validUntil: ContinuousClock.Instant) async -> Bool {
+        guard !barrier.isSealed, haState.withLock({ $0.role }) == .standby else { return false }
+        haBackend?.setWriteFence(.held(lock))
+        do {
+            try await barrier.reloadKeyring()
+            try await postUnseal()
+        } catch {
+            logger.error("could not become the active node", metadata: ["coffer.error": "\(error)"])
+            haBackend?.setWriteFence(.closed(Self.standbyWriteMessage))
+            await teardownActive()
+            barrier.clearCache()
+            return false
         }
+        haState.withLock { s in
+            s.role = .active
+            s.lock = lock
+            s.validUntil = validUntil
+            s.activeSince = now()
+            s.leader = nil
+            s.peers = [:]
+            s.pauseUntil = nil
+        }
+        metrics.haTransition(to: "active")
+        logger.info("acquired the HA lock: this node is now active", metadata: ["coffer.ha_term": "\(lock.term)"])
+        return true
     }
 
     // MARK: Election
@@ -229,11 +249,7 @@ extension Core {
                         try await backend.acquireLock(identity: cfg.nodeID, value: advertisement, ttl: cfg.lockTTL)
                     }
                     if let got = acquired, let lock = got {
-                        if await promote(lock) {
-                            haState.withLock { $0.pauseUntil = nil }
-                            await holdLock(backend: backend, cfg: cfg, validUntil: started + cfg.lockTTL - Self.safetyMargin(cfg))
-                            continue
-                        }
+                        if await promote(lock, validUntil: started + cfg.lockTTL - Self.safetyMargin(cfg)) { continue }
                         try? await backend.releaseLock(lock)
                     }
                     await refreshLeader(backend: backend, cfg: cfg)
@@ -248,8 +264,8 @@ extension Core {
     static func safetyMargin(_ cfg: HAConfiguration) -> Duration { min(cfg.lockTTL / 4, .seconds(2)) }
 
     /// Renews the lock until it is lost, cannot be renewed in time, or the node steps down or seals.
-    private func holdLock(backend: any HABackend, cfg: HAConfiguration, validUntil initial: ContinuousClock.Instant? = nil) async {
-        var validUntil = initial ?? ContinuousClock.now + cfg.lockTTL - Self.safetyMargin(cfg)
+    private func holdLock(backend: any HABackend, cfg: HAConfiguration) async {
+        var validUntil = haState.withLock { $0.validUntil } ?? ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: cfg.renewInterval)
             guard let lock = haState.withLock({ $0.role == .active ? $0.lock : nil }) else { return }
@@ -258,6 +274,7 @@ extension Core {
             switch renewed {
             case .some(true):
                 validUntil = sent + cfg.lockTTL - Self.safetyMargin(cfg)
+                haState.withLock { if $0.lock == lock { $0.validUntil = validUntil } }
             case .some(false):
                 await stateLock.withLock {
                     if haState.withLock({ $0.lock == lock }) { _ = await demote(reason: "the HA lock was lost") }
@@ -354,5 +371,25 @@ private final class DeadlineRace<T: Sendable>: Sendable {
         if value != nil || timer != nil { timer?.cancel() }
         c.resume(returning: value)
         return true
+    }
+}
+
+extension Core {
+    static let clusterTLSPath = "core/cluster/tls"
+
+    /// The cluster's TLS identity (what `make` returns: certificate and key), kept in the barrier so that only nodes
+    /// that unsealed can read it. The active node creates it when missing; a standby gets nil until then. A standby
+    /// that meets a newer keyring term (rotated on the active node) reads the keyring again.
+    public func clusterIdentity(make: @Sendable () throws -> Data) async throws -> Data? {
+        do {
+            if let d = try await barrier.get(Self.clusterTLSPath) { return d }
+        } catch BarrierError.unknownTerm(_) {
+            try await barrier.reloadKeyring()
+            if let d = try await barrier.get(Self.clusterTLSPath) { return d }
+        }
+        guard haRole == .active else { return nil }
+        let d = try make()
+        try await barrier.put(Self.clusterTLSPath, d)
+        return d
     }
 }

@@ -158,6 +158,8 @@ struct ConfigurationReader {
                             unknown(["listener", type, "telemetry", k])
                         }
                     }
+                case "cluster_address":
+                    listener.options[key] = try string(v, key: "listener.cluster_address")
                 default:
                     listener.options[key] = stringify(v)
                     unknown(["listener", type, key])

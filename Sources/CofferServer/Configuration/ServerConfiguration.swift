@@ -53,9 +53,12 @@ public struct ServerConfiguration: Sendable, Hashable {
     }
 
     /// Storage types this server knows.
-    public static let supportedStorageTypes: Set<String> = ["inmem", "sqlite"]
+    public static let supportedStorageTypes: Set<String> = ["inmem", "sqlite", "postgresql"]
     /// The options each storage type reads; any other key in its block is warned about.
-    static let storageOptions: [String: Set<String>] = ["inmem": [], "sqlite": ["path"]]
+    static let storageOptions: [String: Set<String>] = [
+        "inmem": [], "sqlite": ["path"],
+        "postgresql": ["connection_url", "table", "ha_enabled", "ha_table", "max_parallel", "max_connect_retries", "skip_create_table"],
+    ]
     /// 768h, Vault's default for both lease TTLs.
     public static let defaultLeaseTTLSeconds: Int64 = 2_764_800
 

