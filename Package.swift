@@ -70,6 +70,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libpq connection strings and TLS settings for PostgreSQL, shared by DatabaseEngine and StoragePostgres.
+        .target(
+            name: "CofferPostgres",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: swiftSettings),
         .target(name: "KVEngine", dependencies: ["CofferSDK"], path: "Sources/Engines/KV", swiftSettings: swiftSettings),
         // Declarations of BoringSSL functions swift-crypto does not expose (AES key wrap with padding, RSA-OAEP with
         // SHA-224/384/512), implemented by swift-crypto's own BoringSSL and linked through the Crypto product.
@@ -111,7 +116,7 @@ let package = Package(
         .target(
             name: "DatabaseEngine",
             dependencies: [
-                "CofferSDK", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "CofferSDK", "CofferPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -191,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "DatabaseEngineTests",
             dependencies: [
-                "DatabaseEngine", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "DatabaseEngine", "CofferPostgres", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
