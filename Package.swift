@@ -70,6 +70,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libpq connection strings and TLS settings for PostgreSQL, shared by DatabaseEngine and StoragePostgres.
+        .target(
+            name: "CofferPostgres",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "StoragePostgres",
+            dependencies: [
+                "CofferSDK", "CofferPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .target(name: "KVEngine", dependencies: ["CofferSDK"], path: "Sources/Engines/KV", swiftSettings: swiftSettings),
         // Declarations of BoringSSL functions swift-crypto does not expose (AES key wrap with padding, RSA-OAEP with
         // SHA-224/384/512), implemented by swift-crypto's own BoringSSL and linked through the Crypto product.
@@ -111,7 +124,7 @@ let package = Package(
         .target(
             name: "DatabaseEngine",
             dependencies: [
-                "CofferSDK", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "CofferSDK", "CofferPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -191,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "DatabaseEngineTests",
             dependencies: [
-                "DatabaseEngine", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "DatabaseEngine", "CofferPostgres", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -216,6 +229,13 @@ let package = Package(
         .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore", "CofferAuditChain", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "CofferTesting", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StoragePostgresTests",
+            dependencies: [
+                "StoragePostgres", "CofferPostgres", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KVEngineTests", dependencies: ["KVEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),

@@ -287,23 +287,8 @@ public final class SQLiteBackend: PhysicalBackend {
         return children.filter { seen.insert($0).inserted }.sorted()
     }
 
-    /// The smallest string greater than every string that starts with `s` (in UTF-8 byte order, which is
-    /// Unicode scalar order), or nil if there is none (empty `s`, or `s` made only of U+10FFFF).
-    static func successor(of s: String) -> String? {
-        var scalars = Array(s.unicodeScalars)
-        while let last = scalars.popLast() {
-            var next = last.value + 1
-            if next == 0xD800 { next = 0xE000 }  // skip the surrogate range
-            if let scalar = Unicode.Scalar(next) {
-                scalars.append(scalar)
-                var view = String.UnicodeScalarView()
-                view.append(contentsOf: scalars)
-                return String(view)
-            }
-            // last was U+10FFFF: carry into the previous scalar.
-        }
-        return nil
-    }
+    /// The smallest string greater than every string that starts with `s` (see ``keyPrefixSuccessor(_:)``).
+    static func successor(of s: String) -> String? { keyPrefixSuccessor(s) }
 
     // MARK: - Writes (group commit)
 

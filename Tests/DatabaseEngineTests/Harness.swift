@@ -1,3 +1,4 @@
+import CofferPostgres
 import CofferSDK
 import CofferTesting
 import Foundation

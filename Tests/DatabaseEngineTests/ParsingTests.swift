@@ -1,3 +1,4 @@
+import CofferPostgres
 import Foundation
 import Testing
 

@@ -43,3 +43,23 @@ public func immediateChildren(of prefix: String, in keys: some Sequence<String>)
     }
     return out.sorted()
 }
+
+/// The smallest string greater than every string that starts with `prefix`, in UTF-8 byte order (which is Unicode
+/// scalar order, and the order of a `COLLATE "C"` or SQLite `BINARY` key column), or nil if there is none (empty
+/// `prefix`, or one made only of U+10FFFF). The keys under `prefix` are exactly `prefix <= key < successor`, a range
+/// scan on the key index without `LIKE`.
+public func keyPrefixSuccessor(_ prefix: String) -> String? {
+    var scalars = Array(prefix.unicodeScalars)
+    while let last = scalars.popLast() {
+        var next = last.value + 1
+        if next == 0xD800 { next = 0xE000 }  // skip the surrogate range
+        if let scalar = Unicode.Scalar(next) {
+            scalars.append(scalar)
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars)
+            return String(view)
+        }
+        // last was U+10FFFF: carry into the previous scalar.
+    }
+    return nil
+}

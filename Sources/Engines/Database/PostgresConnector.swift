@@ -1,3 +1,4 @@
+import CofferPostgres
 import CofferSDK
 import Foundation
 import Logging
@@ -24,62 +25,21 @@ struct ConnectionSettings: Sendable, Equatable {
     var connectTimeout: Int { info.connectTimeout ?? Self.defaultConnectTimeout }
     static let defaultConnectTimeout = 10
 
-    func tlsConfiguration() throws -> TLSConfiguration? {
-        switch info.sslMode {
-        case .disable: return nil
-        case .allow, .prefer, .require, .verifyCA, .verifyFull:
-            var tls = TLSConfiguration.makeClientConfiguration()
-            switch info.sslMode {
-            case .verifyFull: tls.certificateVerification = .fullVerification
-            case .verifyCA: tls.certificateVerification = .noHostnameVerification
-            default: tls.certificateVerification = .none
-            }
-            if let root = info.sslRootCert, !root.isEmpty {
-                tls.trustRoots = .file(root)
-            }
-            if let cert = info.sslCert, let key = info.sslKey, !cert.isEmpty, !key.isEmpty {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-            }
-            return tls
-        }
-    }
-
-    var isEnforced: Bool { info.sslMode == .require || info.sslMode == .verifyCA || info.sslMode == .verifyFull }
-
-    /// The server name sent for SNI and checked by verify-full: the host unless it is an IP address.
-    var serverName: String? {
-        let h = info.host
-        if h.contains(":") || h.split(separator: ".").allSatisfy({ Int($0) != nil }) { return nil }
-        return h
-    }
-
     func clientConfiguration() throws -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
-        if let t = try tlsConfiguration() { tls = isEnforced ? .require(t) : .prefer(t) } else { tls = .disable }
+        if let t = try info.tlsConfiguration() { tls = info.isTLSEnforced ? .require(t) : .prefer(t) } else { tls = .disable }
         var c = PostgresClient.Configuration(
             host: info.host, port: info.port, username: info.user, password: info.password, database: info.database, tls: tls)
         c.options.connectTimeout = .seconds(connectTimeout)
         c.options.maximumConnections = max(1, maxOpenConnections)
         c.options.minimumConnections = 0
         if maxConnectionLifetime > 0 { c.options.connectionIdleTimeout = .seconds(maxConnectionLifetime) }
-        c.options.tlsServerName = serverName
+        c.options.tlsServerName = info.tlsServerName
         return c
     }
 
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS
-        if let t = try tlsConfiguration() {
-            let ctx = try NIOSSLContext(configuration: t)
-            tls = isEnforced ? .require(ctx) : .prefer(ctx)
-        } else {
-            tls = .disable
-        }
-        var c = PostgresConnection.Configuration(
-            host: info.host, port: info.port, username: info.user, password: info.password, database: info.database, tls: tls)
-        c.options.connectTimeout = .seconds(Int64(connectTimeout))
-        c.options.tlsServerName = serverName
-        return c
+        info.connectionConfiguration(tls: try info.connectionTLS(), connectTimeout: connectTimeout)
     }
 
     /// pgx's prefix of a connection failure: ``failed to connect to `user=… database=…`: host:port (host): ``.
@@ -183,45 +143,14 @@ final class PostgresConnector: Sendable {
 
     /// The tail pgx would give for a failed connection, from postgres-nio's error.
     static func describeConnectError(_ error: any Error) -> String {
-        if error is DeadlineError || error is CancellationError { return "failed to receive message: timeout" }
-        guard let e = error as? PSQLError else { return "dial error: \(error)" }
-        switch e.code {
-        case .server:
-            let text = serverText(e)
-            return e.serverInfo?[.sqlState] == "28P01" ? "failed SASL auth: \(text)" : "server error: \(text)"
-        case .sslUnsupported: return "tls error: server refused TLS connection"
-        case .failedToAddSSLHandler: return "tls error: \(e.underlying.map { "\($0)" } ?? "failed to start TLS")"
-        case .connectionError:
-            if let u = e.underlying {
-                if u is NIOSSLError || String(describing: type(of: u)).contains("SSL") { return "tls error: \(u)" }
-                return "dial error: \(u)"
-            }
-            return "dial error"
-        case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
-            return "failed SASL auth: \(e.code)"
-        case .serverClosedConnection, .uncleanShutdown:
-            return "failed to receive message: unexpected EOF"
-        default:
-            return "\(e.code)"
-        }
-    }
-
-    /// `SEVERITY: message (SQLSTATE xxxxx)`, as pgx prints a server error.
-    static func serverText(_ e: PSQLError) -> String {
-        let severity = e.serverInfo?[.severity] ?? "ERROR"
-        let message = e.serverInfo?[.message] ?? "unknown error"
-        let state = e.serverInfo?[.sqlState] ?? ""
-        return "\(severity): \(message) (SQLSTATE \(state))"
+        if error is DeadlineError { return "failed to receive message: timeout" }
+        return PostgresErrorText.connectFailure(error)
     }
 
     /// A failed query as pgx prints it (never with the query text).
     static func describeQueryError(_ error: any Error) -> String {
-        if let e = error as? PSQLError {
-            if e.code == .server { return serverText(e) }
-            return describeConnectError(e)
-        }
         if error is DeadlineError { return "timeout waiting for a database connection" }
-        return "\(error)"
+        return PostgresErrorText.queryFailure(error)
     }
 
     // MARK: Statements

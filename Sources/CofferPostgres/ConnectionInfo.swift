@@ -1,38 +1,64 @@
 import Foundation
 
-/// Where and how to connect to PostgreSQL: the parsed `connection_url` (a `postgres://` / `postgresql://` URL or a
-/// libpq `key=value` string) after its `{{username}}`/`{{password}}` placeholders were filled in.
-struct ConnectionInfo: Sendable, Equatable {
-    enum SSLMode: String, Sendable, Equatable {
+/// Where and how to connect to PostgreSQL: a parsed libpq connection string (a `postgres://` / `postgresql://` URL or a
+/// libpq `key=value` string), shared by the database secrets engine and the PostgreSQL storage backend.
+///
+/// Its `description` never shows the password.
+///
+/// ```swift
+/// let info = try ConnectionInfo.parse("postgresql://coffer:pw@db:5432/coffer?sslmode=verify-full&sslrootcert=/ca.pem")
+/// ```
+public struct ConnectionInfo: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// libpq's `sslmode`.
+    public enum SSLMode: String, Sendable, Equatable {
         case disable, allow, prefer, require
         case verifyCA = "verify-ca"
         case verifyFull = "verify-full"
     }
 
-    var host = "localhost"
-    var port = 5432
-    var user = ""
-    var password = ""
-    var database: String?
-    var sslMode = SSLMode.prefer
-    var sslRootCert: String?
-    var sslCert: String?
-    var sslKey: String?
-    /// Seconds; nil: the engine's default.
-    var connectTimeout: Int?
+    public var host = "localhost"
+    public var port = 5432
+    public var user = ""
+    public var password = ""
+    public var database: String?
+    public var sslMode = SSLMode.prefer
+    public var sslRootCert: String?
+    public var sslCert: String?
+    public var sslKey: String?
+    /// Seconds; nil: the caller's default.
+    public var connectTimeout: Int?
 
-    struct ParseError: Error, Equatable, CustomStringConvertible {
-        var message: String
-        var description: String { message }
+    public init() {}
+
+    /// A connection string that could not be parsed. The message never holds the password.
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Everything but the password (shown as `[redacted]` when set).
+    public var description: String {
+        var s = "postgresql://\(user)\(password.isEmpty ? "" : ":[redacted]")@\(host):\(port)/\(database ?? "")?sslmode=\(sslMode.rawValue)"
+        if let sslRootCert { s += "&sslrootcert=\(sslRootCert)" }
+        if let connectTimeout { s += "&connect_timeout=\(connectTimeout)" }
+        return s
+    }
+
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+
+    /// Parses a `postgres://` / `postgresql://` URL or a libpq `key=value` string.
+    public static func parse(_ text: String) throws(ParseError) -> ConnectionInfo {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") ? try parseURL(text) : try parseDSN(text)
     }
 
     /// Fills the placeholders (percent-encoded unless `disableEscaping`) and parses the result.
-    static func make(url template: String, username: String, password: String, disableEscaping: Bool) throws(ParseError) -> ConnectionInfo {
+    public static func make(url template: String, username: String, password: String, disableEscaping: Bool) throws(ParseError) -> ConnectionInfo {
         let isURL = template.hasPrefix("postgres://") || template.hasPrefix("postgresql://")
         func fill(_ v: String) -> String { isURL && !disableEscaping ? percentEncode(v) : v }
         let filled = template.replacingOccurrences(of: "{{username}}", with: fill(username))
             .replacingOccurrences(of: "{{password}}", with: fill(password))
-        var info = try isURL ? parseURL(filled) : parseDSN(filled)
+        var info = try parse(filled)
         // The config's own username/password fill what the URL leaves out.
         if info.user.isEmpty { info.user = username }
         if info.password.isEmpty { info.password = password }
@@ -40,7 +66,7 @@ struct ConnectionInfo: Sendable, Equatable {
     }
 
     /// Every byte but the unreserved ones percent-encoded.
-    static func percentEncode(_ s: String) -> String {
+    public static func percentEncode(_ s: String) -> String {
         var out = ""
         for b in s.utf8 {
             let c = Character(Unicode.Scalar(b))
@@ -70,7 +96,7 @@ struct ConnectionInfo: Sendable, Equatable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func parseURL(_ url: String) throws(ParseError) -> ConnectionInfo {
+    public static func parseURL(_ url: String) throws(ParseError) -> ConnectionInfo {
         var info = ConnectionInfo()
         guard let schemeEnd = url.range(of: "://") else { throw ParseError(message: "invalid connection_url") }
         var rest = url[schemeEnd.upperBound...]
@@ -122,7 +148,7 @@ struct ConnectionInfo: Sendable, Equatable {
     mutating func setPort(_ s: Substring) throws(ParseError) {
         if s.isEmpty { return }
         guard s.count <= 5, let p = Int(s), (1...65535).contains(p) else {
-            throw ParseError(message: "invalid connection_url: invalid port \"\(s)\"")
+            throw ParseError(message: "invalid connection_url: invalid port")
         }
         port = p
     }
@@ -150,7 +176,7 @@ struct ConnectionInfo: Sendable, Equatable {
     }
 
     /// libpq's `key=value` form: values may be single-quoted with `\'` and `\\` escapes.
-    static func parseDSN(_ dsn: String) throws(ParseError) -> ConnectionInfo {
+    public static func parseDSN(_ dsn: String) throws(ParseError) -> ConnectionInfo {
         var info = ConnectionInfo()
         let s = Array(dsn)
         var i = 0
@@ -164,7 +190,7 @@ struct ConnectionInfo: Sendable, Equatable {
                 i += 1
             }
             skipSpace()
-            guard i < s.count, s[i] == "=" else { throw ParseError(message: "invalid connection_url: missing \"=\" after \"\(key)\"") }
+            guard i < s.count, s[i] == "=" else { throw ParseError(message: "invalid connection_url: missing \"=\" after a keyword") }
             i += 1
             skipSpace()
             var value = ""
