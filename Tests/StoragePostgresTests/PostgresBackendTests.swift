@@ -118,7 +118,7 @@ struct PostgresBackendTests {
         try await backend.close()
 
         let otherCA = try ConnectionInfoTestSupport.selfSignedCertificate()
-        defer { try? FileManager.default.removeItem(atPath: otherCA) }
+        defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: otherCA).deletingLastPathComponent()) }
         let bad = "postgresql://\(userinfo)@localhost:\(i.port)/postgres?sslmode=verify-full&sslrootcert=\(otherCA)"
         let error = await #expect(throws: PhysicalError.self) {
             _ = try await PostgresBackend(configuration: TestPG.configuration(table: table, url: bad), logger: TestPG.logger)
