@@ -152,7 +152,8 @@ let package = Package(
             name: "CofferServer",
             dependencies: [
                 "CCofferSystem", "CCofferNIOSSLShim", "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine", "TransitEngine",
-                "DatabaseEngine",
+                "DatabaseEngine", "StoragePostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import CofferSDK
+import Foundation
 
 /// Settings the core needs from the server configuration.
 public struct CoreConfiguration: Sendable {
@@ -42,6 +43,9 @@ public struct HAConfiguration: Sendable {
     public var retryInterval: Duration
     /// After `sys/step-down`, how long the node leaves the lock to the others.
     public var stepDownPause: Duration
+    /// Makes the cluster's TLS identity (``Core/clusterIdentity(make:)``); the first active node stores it before it
+    /// serves, so that standbys can forward to it at once.
+    public var makeClusterIdentity: (@Sendable () throws -> Data)?
 
     public init(
         nodeID: String = RandomID.uuid(), apiAddress: String, clusterAddress: String, lockTTL: Duration = .seconds(6),

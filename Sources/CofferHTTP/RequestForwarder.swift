@@ -13,6 +13,10 @@ extension CofferResponder {
     /// whose peers proved with the cluster certificate that they are nodes of this cluster.
     public static let forwardedForHeader = HTTPField.Name("X-Coffer-Forwarded-For")!
 
+    /// The method a `LIST` request carries inside the server (the listener renames it before HTTP parsing); a
+    /// forwarder sends it on as `LIST`.
+    public static let listMethodInside = HTTPFramingScanner.substituteMethod
+
     /// What a standby answers when it cannot reach an active node (none elected yet, or it just failed).
     static let noActiveNode = LogicalError(.status(503), "local node not active but active cluster node not found")
 }

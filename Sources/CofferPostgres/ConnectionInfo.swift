@@ -27,6 +27,8 @@ public struct ConnectionInfo: Sendable, Equatable, CustomStringConvertible, Cust
     public var sslKey: String?
     /// Seconds; nil: the caller's default.
     public var connectTimeout: Int?
+    /// libpq's `application_name`, shown in `pg_stat_activity`.
+    public var applicationName: String?
 
     public init() {}
 
@@ -171,7 +173,8 @@ public struct ConnectionInfo: Sendable, Equatable, CustomStringConvertible, Cust
         case "user": user = value
         case "password": password = value
         case "dbname", "database": database = value.isEmpty ? nil : value
-        default: break  // other libpq parameters (application_name, ...) are accepted and ignored
+        case "application_name": applicationName = value.isEmpty ? nil : value
+        default: break  // other libpq parameters are accepted and ignored
         }
     }
 

@@ -192,6 +192,7 @@ public enum CofferServer {
             clusterBind = bind
             let advertised = config.clusterAddr ?? "https://\(bind.0 == "0.0.0.0" ? "127.0.0.1" : bind.0):\(bind.1)"
             ha = HAConfiguration(apiAddress: apiAddress, clusterAddress: advertised)
+            ha?.makeClusterIdentity = ClusterLink.makeIdentity
         }
 
         var coreConfiguration = CoreConfiguration(

@@ -55,7 +55,8 @@ public final class PostgresBackend: HABackend {
             throw PhysicalError("postgresql: tls error: \(error)")
         }
         var connection = info.connectionConfiguration(tls: tls, connectTimeout: info.connectTimeout ?? 10)
-        connection.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
+        // The URL's application_name (one per node, say) wins over the configured default.
+        connection.options.additionalStartupParameters = [("application_name", info.applicationName ?? configuration.applicationName)]
         pool = PostgresConnectionPool(
             configuration: connection, target: "\(info.host):\(info.port)", limit: configuration.maxParallel,
             connectRetries: configuration.maxConnectRetries, logger: logger)

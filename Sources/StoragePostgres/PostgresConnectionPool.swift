@@ -188,7 +188,8 @@ final class PostgresConnectionPool: Sendable {
         }
         if case .hand(let continuation, let grant) = action { continuation.resume(returning: grant) }
         if let toClose, !toClose.isClosed {
-            toClose.close().whenComplete { _ in }
+            // The connection must outlive its close: postgres-nio asserts that a connection is closed when it goes.
+            toClose.close().whenComplete { _ in withExtendedLifetime(toClose) {} }
         }
         for waiter in closeWaiters { waiter.resume() }
     }

@@ -77,18 +77,38 @@ disable_mlock = true
         return body if status == 200 else None
 
 
-def database_url(pg, name):
-    rc, _, err = sql(pg, f'CREATE DATABASE "{name}"')
-    assert rc == 0, err
-    return f"postgresql://{pg['user']}:{requests.utils.quote(pg['password'], safe='')}@{pg['host']}:{pg['port']}/{name}?sslmode=disable&application_name=NODE"
+def db_sql(pg, db, statement):
+    """One statement as the superuser in database `db`; returns stdout."""
+    from test_database import psql_bin
+    env = dict(os.environ, PGPASSWORD=pg["password"], PGCONNECT_TIMEOUT="5")
+    r = subprocess.run([psql_bin(), "-h", pg["host"], "-p", str(pg["port"]), "-U", pg["user"], "-d", db, "-tAc", statement],
+                       capture_output=True, text=True, timeout=30, env=env)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
 
 
 @pytest.fixture
 def cluster(pg, tmp_path):
-    """Three nodes on a fresh database, initialized through the first and unsealed; yields (nodes, root token, keys)."""
-    db = "coffer_ha_" + uuid.uuid4().hex[:8]
-    url = database_url(pg, db)
-    nodes = [Node(n, tmp_path, url.replace("NODE", f"coffer-{n}"), "coffer_store") for n in ("n1", "n2", "n3")]
+    """Three nodes on a fresh database, initialized through the first and unsealed; yields (nodes, root token, keys,
+    database). Each node logs in as a role of its own (the first owns the tables, the others are its members), so
+    that one node alone can be cut off from PostgreSQL."""
+    tag = uuid.uuid4().hex[:8]
+    db = "coffer_ha_" + tag
+    rc, _, err = sql(pg, f'CREATE DATABASE "{db}"')
+    assert rc == 0, err
+    names = ("n1", "n2", "n3")
+    roles = {n: f"coffer_{tag}_{n}" for n in names}
+    password = uuid.uuid4().hex
+    for n in names:
+        member = f" IN ROLE {roles['n1']}" if n != "n1" else ""
+        assert sql(pg, f"CREATE ROLE {roles[n]} LOGIN PASSWORD '{password}'{member}")[0] == 0
+    db_sql(pg, db, f"GRANT ALL ON SCHEMA public TO {roles['n1']}")
+    nodes = []
+    for n in names:
+        url = f"postgresql://{roles[n]}:{password}@{pg['host']}:{pg['port']}/{db}?sslmode=disable&application_name=coffer-{n}"
+        node = Node(n, tmp_path, url, "coffer_store")
+        node.role = roles[n]
+        nodes.append(node)
     nodes[0].start()
     body = nodes[0].server.init(shares=3, threshold=2)
     keys, root = body["keys"], body["root_token"]
@@ -102,6 +122,8 @@ def cluster(pg, tmp_path):
         for n in nodes:
             n.server.stop()
         sql(pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        for n in reversed(names):
+            sql(pg, f"DROP ROLE IF EXISTS {roles[n]}")
 
 
 def active_node(nodes):
@@ -134,7 +156,7 @@ def _check_status(nodes):
         assert r.returncode == 0, (n.name, r.returncode, r.stdout, r.stderr)
         s = json.loads(r.stdout)
         assert s["ha_enabled"] is True and s["sealed"] is False, s
-        assert s["is_self"] == (n is active), (n.name, active.name, s)
+        assert s.get("is_self", False) == (n is active), (n.name, active.name, s)  # bao omits a false is_self
         assert s.get("leader_address") == active.addr, (n.name, active.name, s)
 
 
@@ -227,19 +249,13 @@ def test_partitioned_active_node_is_fenced(cluster, pg):
     old = active_node(nodes)
     assert old is not None
     app = f"coffer-{old.name}"
-    dbpg = dict(pg)
 
     def q(statement):
-        env = dict(os.environ, PGPASSWORD=pg["password"], PGCONNECT_TIMEOUT="5")
-        from test_database import psql_bin
-        r = subprocess.run([psql_bin(), "-h", pg["host"], "-p", str(pg["port"]), "-U", pg["user"], "-d", db, "-tAc", statement],
-                           capture_output=True, text=True, timeout=30, env=env)
-        assert r.returncode == 0, r.stderr
-        return r.stdout.strip()
+        return db_sql(pg, db, statement)
 
     # Every change to the store records who made it and the lock's term at that moment.
     q("CREATE TABLE write_log (at timestamptz, app text, term bigint)")
-    q("""CREATE FUNCTION log_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    q("""CREATE FUNCTION log_write() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN
            INSERT INTO write_log VALUES (clock_timestamp(), current_setting('application_name'),
                                          (SELECT term FROM coffer_store_ha WHERE ha_key = 'core'));
            RETURN NULL; END $$""")
@@ -250,12 +266,15 @@ def test_partitioned_active_node_is_fenced(cluster, pg):
     stop = threading.Event()
 
     def cut():
+        # The old active node can neither log in again nor keep a connection.
+        q(f"ALTER ROLE {old.role} NOLOGIN")
         while not stop.is_set():
             try:
-                q(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{app}'")
+                q(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{old.role}'")
             except AssertionError:
                 pass
             time.sleep(0.05)
+        q(f"ALTER ROLE {old.role} LOGIN")
 
     # Writes keep being sent to the old active node during the partition.
     results = []

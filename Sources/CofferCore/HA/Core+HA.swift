@@ -207,6 +207,9 @@ extension Core {
         do {
             try await barrier.reloadKeyring()
             try await postUnseal()
+            if let make = configuration.ha?.makeClusterIdentity, try await barrier.get(Self.clusterTLSPath) == nil {
+                try await barrier.put(Self.clusterTLSPath, try make())
+            }
         } catch {
             logger.error("could not become the active node", metadata: ["coffer.error": "\(error)"])
             haBackend?.setWriteFence(.closed(Self.standbyWriteMessage))

@@ -10,6 +10,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import Synchronization
@@ -99,27 +100,40 @@ final class ClusterLink: RequestForwarder, Service {
 
     // MARK: Service
 
-    /// Keeps the identity loaded while unsealed, and while a standby, echoes to the active node every 2 seconds.
+    /// Keeps the identity loaded while unsealed (looking every 100 ms), and while a standby, echoes to the active node
+    /// every 2 seconds.
     func run() async throws {
         var ticks = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             ticks += 1
             if core.isSealed {
                 await dropMaterial()
-            } else if material.withLock({ $0 == nil }) {
-                do {
-                    if let identity = try await core.clusterIdentity(make: Self.makeIdentity) {
-                        let m = try Self.makeMaterial(identity)
-                        material.withLock { $0 = m }
-                    }
-                } catch {
-                    logger.warning("cannot load the cluster identity", metadata: ["coffer.error": "\(error)"])
-                }
+            } else {
+                _ = await loadMaterial()
             }
-            if ticks % 4 == 0, core.haRole == .standby { await echo() }
-            try? await Task.sleep(for: .milliseconds(500))
+            if ticks % 20 == 0, core.haRole == .standby { await echo() }
+            try? await Task.sleep(for: .milliseconds(100))
         }
         await dropMaterial()
+    }
+
+    /// The material, loaded from the barrier when not loaded yet (nil while no active node created it).
+    private func loadMaterial() async -> Material? {
+        if let m = material.withLock({ $0 }) { return m }
+        do {
+            guard let identity = try await core.clusterIdentity(make: Self.makeIdentity) else { return nil }
+            let m = try Self.makeMaterial(identity)
+            let (kept, extra) = material.withLock { current -> (Material, Material?) in
+                if let current { return (current, m) }
+                current = m
+                return (m, nil)
+            }
+            if let extra { try? await extra.client.shutdown() }
+            return kept
+        } catch {
+            logger.warning("cannot load the cluster identity", metadata: ["coffer.error": "\(error)"])
+            return nil
+        }
     }
 
     private func dropMaterial() async {
@@ -158,11 +172,11 @@ final class ClusterLink: RequestForwarder, Service {
     ]
 
     func forward(_ request: Request, remoteAddress: String?) async throws -> Response {
-        guard let leader = core.haLeader, !leader.clusterAddress.isEmpty, let client = material.withLock({ $0?.client }) else {
+        guard let leader = core.haLeader, !leader.clusterAddress.isEmpty, let client = await loadMaterial()?.client else {
             throw LogicalError(.status(503), "local node not active but active cluster node not found")
         }
         var out = HTTPClientRequest(url: leader.clusterAddress + request.uri.description)
-        let method = request.method.rawValue == ListMethodRewriter.substituteMethod ? "LIST" : request.method.rawValue
+        let method = request.method.rawValue == CofferResponder.listMethodInside ? "LIST" : request.method.rawValue
         out.method = HTTPMethod(rawValue: method)
         for field in request.headers where !Self.notForwarded.contains(field.name.canonicalName) {
             out.headers.add(name: field.name.rawName, value: field.value)
@@ -176,15 +190,30 @@ final class ClusterLink: RequestForwarder, Service {
             throw LogicalError(.payloadTooLarge, "http: request body too large")
         }
         if body.readableBytes > 0 || request.method == .post || request.method == .put { out.body = .bytes(body) }
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
-        do {
-            response = try await client.execute(out, timeout: Self.forwardTimeout)
-            bytes = try await response.body.collect(upTo: Self.maxResponseSize)
-        } catch {
-            logger.warning("forwarding to the active node failed", metadata: ["coffer.error": "\(error)"])
-            throw LogicalError(.status(503), "error forwarding the request to the active node")
+        var response: HTTPClientResponse? = nil
+        var bytes = ByteBuffer()
+        // A connection that could not be made sent nothing, so it is tried again for up to 2 seconds (the active node
+        // may be loading its cluster identity, or have just been elected); a failure after that may have been
+        // applied and is reported.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while response == nil {
+            do {
+                let r = try await client.execute(out, timeout: Self.forwardTimeout)
+                bytes = try await r.body.collect(upTo: Self.maxResponseSize)
+                response = r
+            } catch {
+                if Self.isConnectFailure(error), ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    if let current = core.haLeader, current.clusterAddress != leader.clusterAddress {
+                        out.url = current.clusterAddress + request.uri.description
+                    }
+                    continue
+                }
+                logger.warning("forwarding to the active node failed", metadata: ["coffer.error": "\(error)"])
+                throw LogicalError(.status(503), "error forwarding the request to the active node")
+            }
         }
+        guard let response else { throw LogicalError(.status(503), "error forwarding the request to the active node") }
         var headers = HTTPFields()
         for (name, value) in response.headers where !Self.notForwarded.contains(name.lowercased()) {
             if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) }
@@ -194,6 +223,18 @@ final class ClusterLink: RequestForwarder, Service {
             throw LogicalError(.status(502), "the active node answered with status \(code)")
         }
         return Response(status: HTTPResponse.Status(code: code), headers: headers, body: .init(byteBuffer: bytes))
+    }
+}
+
+extension ClusterLink {
+    /// A failure to open the connection (refused, timed out, or closed during the TLS handshake): nothing was sent.
+    static func isConnectFailure(_ error: any Error) -> Bool {
+        if let e = error as? HTTPClientError, e == .connectTimeout { return true }
+        if error is NIOConnectionError { return true }
+        if let e = error as? ChannelError, case .connectTimeout = e { return true }
+        if let e = error as? IOError, e.errnoCode == ECONNREFUSED { return true }
+        if error is NIOSSLError { return true }
+        return false
     }
 }
 
@@ -230,7 +271,11 @@ struct ClusterTLSChannel<BaseChannel: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            guard let context = link.serverContext else { throw NotReady() }
+            guard let context = link.serverContext else {
+                // Not ready (the identity is not loaded yet): refuse at once rather than leave the peer waiting.
+                channel.close(promise: nil)
+                throw NotReady()
+            }
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
         }.flatMap {
             baseChannel.setup(channel: channel, logger: logger)
