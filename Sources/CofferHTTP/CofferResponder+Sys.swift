@@ -103,24 +103,27 @@ extension CofferResponder {
         let sealedCode = try code("sealedcode", 503)
         let standbyCode = try code("standbycode", 429)
         let activeCode = try code("activecode", 200)
-        _ = try code("performancestandbycode", 473)
-        _ = try code("drsecondarycode", 472)
-        // Go's strconv.ParseBool; a bare `?standbyok` counts as true, as Vault reads it.
-        func flag(_ name: String) -> Bool {
+        // Go's strconv.ParseBool: a value it refuses is OpenBao's 400 with no message; a bare `?standbyok` counts as
+        // true.
+        func flag(_ name: String) throws -> Bool {
             guard let v = q[Substring(name)] else { return false }
-            return v.isEmpty || (FieldValue.goBool(String(v)) ?? false)
+            if v.isEmpty { return true }
+            guard let b = FieldValue.goBool(String(v)) else { throw LogicalError(.invalidRequest, messages: []) }
+            return b
         }
+        let standbyOK = try flag("standbyok")
         let s = core.sealStatus()
         let standby = s.initialized && !s.sealed && core.haRole == .standby
         // Coffer's standbys forward every request (none is a performance standby) and there is no DR replication, so
-        // `perfstandbyok`, `performancestandbycode` (473) and `drsecondarycode` (472) never select the answer.
+        // `perfstandbyok`, `performancestandbycode` and `drsecondarycode` never select the answer (OpenBao ignores the
+        // last two whatever they hold).
         let code: Int
         if !s.initialized {
             code = uninitCode
         } else if s.sealed {
             code = sealedCode
         } else if standby {
-            code = flag("standbyok") ? activeCode : standbyCode
+            code = standbyOK ? activeCode : standbyCode
         } else {
             code = activeCode
         }

@@ -324,3 +324,40 @@ def test_partitioned_active_node_is_fenced(cluster, pg):
         status, body = http(new.addr, "GET", f"secret/data/during-{i}", token=root)
         assert status == 200 and body["data"]["data"]["i"] == i
     print(f"takeover after {takeover:.2f} s; {len(ok)} of {len(results)} writes to the old node acknowledged")
+
+
+def test_health_ha_status_and_step_down(cluster):
+    nodes, root, keys, _ = cluster
+    active = active_node(nodes)
+    standby = next(n for n in nodes if n is not active)
+    # sys/health: 429 on a standby (standbycode), 200 with standbyok, the active node's 200; a bad standbyok is a 400.
+    assert http(standby.addr, "GET", "sys/health")[0] == 429
+    status, body = http(standby.addr, "GET", "sys/health?standbyok=true")
+    assert status == 200 and body["standby"] is True
+    assert http(standby.addr, "GET", "sys/health?standbycode=299")[0] == 299
+    assert http(standby.addr, "GET", "sys/health?standbyok=maybe")[0] == 400
+    status, body = http(active.addr, "GET", "sys/health")
+    assert status == 200 and body["standby"] is False
+    # sys/leader on both.
+    assert standby.leader()["leader_address"] == active.addr and standby.leader()["is_self"] is False
+    assert active.leader()["leader_cluster_address"] == f"https://127.0.0.1:{active.cluster_port}"
+    # sys/ha-status (through a standby: forwarded): the active node and the standbys that echoed to it.
+    def listed():
+        status, body = http(standby.addr, "GET", "sys/ha-status", token=root)
+        assert status == 200, body
+        return body["data"]["nodes"]
+    assert wait_for(lambda: len(listed()) == 3, 10), listed()
+    by_addr = {n["api_address"]: n for n in listed()}
+    assert by_addr[active.addr]["active_node"] is True and by_addr[active.addr]["last_echo"] is None
+    assert by_addr[standby.addr]["active_node"] is False and by_addr[standby.addr]["last_echo"]
+    assert http(standby.addr, "GET", "sys/ha-status")[0] == 403
+    # `bao operator step-down` through a standby: the active node gives up the lock and another takes over.
+    r = subprocess.run([bao_bin(), "operator", "step-down"], capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, BAO_ADDR=standby.addr, VAULT_ADDR=standby.addr, BAO_TOKEN=root, VAULT_TOKEN=root))
+    assert r.returncode == 0, r.stderr
+    assert wait_for(lambda: (new := active_node(nodes)) is not None and new is not active, 10)
+    check_status(nodes)
+    # A token without sudo on sys/step-down is refused.
+    status, body = http(active_node(nodes).addr, "POST", "auth/token/create", {"policies": ["default"]}, token=root)
+    user = body["auth"]["client_token"]
+    assert http(standby.addr, "PUT", "sys/step-down", token=user)[0] == 403
