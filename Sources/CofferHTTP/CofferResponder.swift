@@ -182,6 +182,11 @@ public struct CofferResponder: HTTPResponder {
 
         guard !core.isSealed else { throw LogicalError.sealed }
         if core.haEnabled, core.haRole == .standby {
+            // A standby cannot check the token, and forwarding would seal the active node instead (Vault stopped
+            // doing that after operators were surprised by it): refused, as Vault refuses it.
+            if path == "sys/seal" {
+                throw LogicalError.internalError(Core.multiError("vault cannot seal when in standby mode; please restart instead"))
+            }
             // Every other request is the active node's to answer.
             guard !isClusterListener, let forwarder else { throw Self.noActiveNode }
             return try await forwarder.forward(request, remoteAddress: remoteAddress)

@@ -361,3 +361,15 @@ def test_health_ha_status_and_step_down(cluster):
     status, body = http(active_node(nodes).addr, "POST", "auth/token/create", {"policies": ["default"]}, token=root)
     user = body["auth"]["client_token"]
     assert http(standby.addr, "PUT", "sys/step-down", token=user)[0] == 403
+
+
+def test_a_standby_refuses_to_seal(cluster):
+    nodes, root, keys, _ = cluster
+    active = active_node(nodes)
+    standby = next(n for n in nodes if n is not active)
+    status, body = http(standby.addr, "PUT", "sys/seal", token=root)
+    assert status == 500 and "cannot seal when in standby mode" in body["errors"][0], body
+    assert (active.leader() or {}).get("is_self") and http(active.addr, "GET", "sys/seal-status")[1]["sealed"] is False
+    # Sealing the active node hands the lock to a standby.
+    assert http(active.addr, "PUT", "sys/seal", token=root)[0] == 204
+    assert wait_for(lambda: (new := active_node(nodes)) is not None and new is not active, 10)
