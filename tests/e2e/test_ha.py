@@ -158,6 +158,15 @@ def _check_status(nodes):
         assert s["ha_enabled"] is True and s["sealed"] is False, s
         assert s.get("is_self", False) == (n is active), (n.name, active.name, s)  # bao omits a false is_self
         assert s.get("leader_address") == active.addr, (n.name, active.name, s)
+        # `coffer status` prints the same HA rows as `bao status` (Active Since aside: bao reformats the time).
+        rows = {}
+        for tool in (bao_bin(), coffer_bin()):
+            t = subprocess.run([tool, "status"], capture_output=True, text=True, timeout=20,
+                               env=dict(os.environ, BAO_ADDR=n.addr, VAULT_ADDR=n.addr, COFFER_ADDR=n.addr))
+            assert t.returncode == 0, (tool, t.stdout, t.stderr)
+            rows[tool] = [" ".join(line.split()) for line in t.stdout.splitlines()
+                          if line.startswith(("HA ", "Active Node Address"))]
+        assert rows[bao_bin()] == rows[coffer_bin()], rows
 
 
 def enable_kv(addr, root):

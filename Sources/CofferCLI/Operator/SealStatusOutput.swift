@@ -51,9 +51,16 @@ enum SealStatusOutput {
         let haEnabled = leader?["ha_enabled"]?.boolValue ?? false
         rows.append(["HA Enabled", haEnabled ? "true" : "false"])
         if haEnabled, !sealed, let leader {
-            rows.append(["HA Mode", (leader["is_self"]?.boolValue ?? false) ? "active" : "standby"])
-            if let activeTime = leader["active_time"]?.stringValue, !activeTime.isEmpty, !activeTime.hasPrefix("0001-") {
+            // bao's order: the cluster address, the mode, then Active Since (active) or Active Node Address (standby).
+            let isSelf = leader["is_self"]?.boolValue ?? false
+            rows.append(["HA Cluster", leader["leader_cluster_address"]?.stringValue ?? ""])
+            rows.append(["HA Mode", isSelf ? "active" : "standby"])
+            if isSelf, let activeTime = leader["active_time"]?.stringValue, !activeTime.isEmpty, !activeTime.hasPrefix("0001-") {
                 rows.append(["Active Since", activeTime])
+            }
+            if !isSelf {
+                let address = leader["leader_address"]?.stringValue ?? ""
+                rows.append(["Active Node Address", address.isEmpty ? "<none>" : address])
             }
         }
         return rows
