@@ -123,8 +123,14 @@ public final class Core: Sendable {
         let sealed = barrier.isSealed
         return SealStatus(
             initialized: l.sealConfig != nil, sealed: sealed, threshold: l.sealConfig?.threshold ?? 0, shares: l.sealConfig?.shares ?? 0,
-            progress: sealed ? l.unsealShares.count : 0, nonce: sealed ? l.unsealNonce : "", clusterName: configuration.clusterName,
+            progress: sealed ? l.unsealShares.count : 0, nonce: sealed ? l.unsealNonce : "", clusterName: clusterName(id: l.clusterID),
             clusterID: l.clusterID, storageType: configuration.storageType)
+    }
+
+    /// The configured cluster name, else one derived from the stored cluster id (the same on every node).
+    func clusterName(id: String) -> String {
+        guard !configuration.clusterNameConfigured, id.count >= 8 else { return configuration.clusterName }
+        return "coffer-cluster-" + id.prefix(8).lowercased()
     }
 
     // MARK: Init, unseal, seal

@@ -7,6 +7,9 @@ public struct CoreConfiguration: Sendable {
     public var maxLeaseTTL: Int64
     public var storageType: String
     public var clusterName: String
+    /// False when ``clusterName`` was made up here: the core then names the cluster after its stored id, so that every
+    /// node of a cluster (and every start of one node) shows the same name.
+    public var clusterNameConfigured: Bool
     /// Audit devices declared in the configuration file, enabled at unseal.
     public var auditDevices: [AuditDeviceConfig]
     /// `telemetry { prometheus_retention_time = "0" }` turns the Prometheus format of `sys/metrics` off.
@@ -24,6 +27,7 @@ public struct CoreConfiguration: Sendable {
         self.maxLeaseTTL = maxLeaseTTL
         self.storageType = storageType
         self.clusterName = clusterName ?? "coffer-cluster-\(RandomID.hex(4))"
+        self.clusterNameConfigured = clusterName != nil
     }
 }
 

@@ -12,7 +12,10 @@ import Synchronization
 ///   `skip_create_table`. Every value is a bound parameter; the table names are validated and quoted.
 /// - Every write is **one statement** in autocommit, so one round trip: `put` an upsert, `delete` a delete, and
 ///   `transaction` reduced to its net effect per key (the last operation on each key wins) and applied by one
-///   statement with data-modifying CTEs over arrays, atomic as any single statement is.
+///   statement with data-modifying CTEs over arrays, atomic as any single statement is. Writes that arrive while
+///   others are in flight are **grouped**: their operations, in queue order, become one such statement (up to
+///   `maxWritersInFlight` groups at once), so one commit serves them all; a group the server refuses is sent again
+///   write by write, so one bad write fails only its own caller.
 /// - Under a held lock (``WriteFence/held(_:)``) the same statement starts with a CTE that selects the lock row
 ///   `FOR SHARE` with this node's identity and term, and writes only if it came back; the row stays locked until the
 ///   write commits, so a takeover (which updates it) waits for the write, and a write that comes after the takeover
@@ -38,6 +41,20 @@ public final class PostgresBackend: HABackend {
     let logger: Logger
     private let fence = Mutex(WriteFence.open)
 
+    /// Group commit: writes queued while earlier ones are in flight go to PostgreSQL together, as one statement (their
+    /// net effect, in queue order) in one transaction, so that one commit (one WAL flush) serves many requests.
+    private struct PendingWrite {
+        var operations: [StorageOperation]
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+    private struct WriteQueue {
+        var pending: [PendingWrite] = []
+        var running = 0
+    }
+    private let queue = Mutex(WriteQueue())
+    /// Group statements in flight at once.
+    let maxWritersInFlight: Int
+
     /// Connects (the first connection of the pool) and creates the tables unless `skipCreateTable`, in which case
     /// they must exist.
     ///
@@ -46,6 +63,7 @@ public final class PostgresBackend: HABackend {
     public init(configuration: PostgresBackendConfiguration, logger: Logger) async throws {
         self.configuration = configuration
         self.logger = logger
+        maxWritersInFlight = max(1, min(4, configuration.maxParallel / 2))
         statements = try PostgresStatements(table: configuration.table, haTable: configuration.haTable)
         let info = try configuration.connectionInfo()
         let tls: PostgresConnection.Configuration.TLS
@@ -111,15 +129,71 @@ public final class PostgresBackend: HABackend {
     }
 
     public func put(_ key: String, _ value: Data) async throws {
-        try await write(.put(key, value))
+        try await enqueue([.put(key, value)])
     }
 
     public func delete(_ key: String) async throws {
-        try await write(.delete(key))
+        try await enqueue([.delete(key)])
     }
 
     public func transaction(_ operations: [StorageOperation]) async throws {
-        try await write(Write(operations))
+        guard !operations.isEmpty else { return try checkFence() }
+        try await enqueue(operations)
+    }
+
+    static func physical(_ error: any Error) -> any Error {
+        (error as? StatementRefused).map { PhysicalError($0.description) } ?? error
+    }
+
+    private func checkFence() throws {
+        if case .closed(let reason) = fence.withLock({ $0 }) { throw PhysicalError(reason) }
+    }
+
+    /// Queues a write and waits for the group statement that carries it. Returns once it committed; throws what the
+    /// statement threw (every write of a group shares its outcome: all applied, or none, or unknown).
+    private func enqueue(_ operations: [StorageOperation]) async throws {
+        try checkFence()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let start = queue.withLock { q -> Bool in
+                q.pending.append(PendingWrite(operations: operations, continuation: continuation))
+                guard q.running < maxWritersInFlight else { return false }
+                q.running += 1
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    /// Sends everything queued as one statement, then what was queued meanwhile, until the queue is empty.
+    private func drain() async {
+        while true {
+            let group = queue.withLock { q -> [PendingWrite] in
+                if q.pending.isEmpty {
+                    q.running -= 1
+                    return []
+                }
+                defer { q.pending = [] }
+                return q.pending
+            }
+            if group.isEmpty { return }
+            do {
+                try await write(Write(group.count == 1 ? group[0].operations : group.flatMap(\.operations)))
+                for w in group { w.continuation.resume() }
+            } catch is StatementRefused where group.count > 1 {
+                // The server refused the statement (nothing of it applied): one bad write must not fail the others, so
+                // each is sent alone.
+                for w in group {
+                    do {
+                        try await write(Write(w.operations))
+                        w.continuation.resume()
+                    } catch {
+                        w.continuation.resume(throwing: Self.physical(error))
+                    }
+                }
+            } catch {
+                for w in group { w.continuation.resume(throwing: Self.physical(error)) }
+            }
+        }
     }
 
     public func list(prefix: String) async throws -> [String] {
@@ -215,7 +289,7 @@ public final class PostgresBackend: HABackend {
         }
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         let logger = self.logger
-        try await pool.withConnection(.ifNotSent) { conn in
+        try await pool.withConnection(.ifNotSent, refusalsApart: true) { conn in
             let rows = try await conn.query(query, logger: logger).collect()
             if held != nil, try rows.first?.decode(Int64.self) != 1 {
                 throw PhysicalError(fencedWriteMessage)

@@ -69,7 +69,11 @@ final class PostgresConnectionPool: Sendable {
     /// Runs `body` on a pooled connection. A failure that lost the connection is retried as `retry` allows (on a new
     /// connection) or becomes a ``PhysicalError`` saying so; any other failure is a ``PhysicalError`` with the
     /// server's message.
-    func withConnection<T: Sendable>(_ retry: Retry, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// With `refusalsApart`, a statement the server refused on a healthy connection throws ``StatementRefused``
+    /// instead (group commit then sends the writes of the group one by one).
+    func withConnection<T: Sendable>(
+        _ retry: Retry, refusalsApart: Bool = false, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var lost = 0
         while true {
             let connection = try await lease()
@@ -83,7 +87,11 @@ final class PostgresConnectionPool: Sendable {
             } catch {
                 let connectionLost = connection.isClosed || Self.isConnectionFailure(error)
                 release(connection, reusable: !connectionLost)
-                guard connectionLost else { throw PhysicalError("postgresql: \(PostgresErrorText.queryFailure(error))") }
+                guard connectionLost else {
+                    let text = "postgresql: \(PostgresErrorText.queryFailure(error))"
+                    if refusalsApart { throw StatementRefused(text) }
+                    throw PhysicalError(text)
+                }
                 let safe = retry == .always || Self.wasNotSent(error)
                 if safe, lost < Self.maxLostConnectionRetries {
                     lost += 1
@@ -266,4 +274,11 @@ final class PostgresConnectionPool: Sendable {
             if done { continuation.resume() }
         }
     }
+}
+
+/// The server refused a statement on a healthy connection: the statement's transaction was rolled back, nothing of it
+/// applied. Thrown only to the backend's group commit, which tells it apart; everyone else gets a ``PhysicalError``.
+struct StatementRefused: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

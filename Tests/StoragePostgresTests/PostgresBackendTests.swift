@@ -32,6 +32,42 @@ struct PostgresBackendTests {
         try await TestPG.dropTables(table)
     }
 
+    @Test("group commit: every concurrent writer lands; one refused write among concurrent ones fails only its caller")
+    func groupCommit() async throws {
+        let table = TestPG.unique("kv")
+        let backend = try await TestPG.backend(table: table)
+        // 64 writers, 10 sequential puts each, plus a transaction per writer.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<64 {
+                group.addTask {
+                    for i in 0..<10 { try await backend.put("w\(w)/k\(i)", Data([UInt8(w), UInt8(i)])) }
+                    try await backend.transaction([.put("t/\(w)", Data([1])), .delete("w\(w)/k0")])
+                }
+            }
+            try await group.waitForAll()
+        }
+        for w in 0..<64 {
+            #expect(try await backend.get("w\(w)/k9") == Data([UInt8(w), 9]))
+            #expect(try await backend.get("w\(w)/k0") == nil)
+            #expect(try await backend.get("t/\(w)") == Data([1]))
+        }
+        // A key PostgreSQL refuses (text cannot hold NUL) among good writes sent at the same time.
+        let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group -> [String: Bool] in
+            for i in 0..<20 {
+                let key = i == 7 ? "bad\u{0}key" : "good/\(i)"
+                group.addTask { ((try? await backend.put(key, Data([9]))) != nil ? (key, true) : (key, false)) }
+            }
+            var out: [String: Bool] = [:]
+            for try await (k, ok) in group { out[k] = ok }
+            return out
+        }
+        #expect(outcomes["bad\u{0}key"] == false)
+        #expect(outcomes.filter { $0.key != "bad\u{0}key" }.values.allSatisfy { $0 }, "\(outcomes)")
+        for i in 0..<20 where i != 7 { #expect(try await backend.get("good/\(i)") == Data([9])) }
+        try await backend.close()
+        try await TestPG.dropTables(table)
+    }
+
     @Test("list skips deep subtrees and pages through wide folders")
     func listLarge() async throws {
         let table = TestPG.unique("kv")

@@ -148,6 +148,7 @@ def check_status(nodes, within=5.0):
 def _check_status(nodes):
     active = active_node(nodes)
     assert active is not None
+    clusters = set()
     for n in nodes:
         if not n.alive():
             continue
@@ -157,6 +158,7 @@ def _check_status(nodes):
         s = json.loads(r.stdout)
         assert s["ha_enabled"] is True and s["sealed"] is False, s
         assert s.get("is_self", False) == (n is active), (n.name, active.name, s)  # bao omits a false is_self
+        clusters.add((s["cluster_name"], s["cluster_id"]))
         assert s.get("leader_address") == active.addr, (n.name, active.name, s)
         # `coffer status` prints the same HA rows as `bao status` (Active Since aside: bao reformats the time).
         rows = {}
@@ -167,6 +169,7 @@ def _check_status(nodes):
             rows[tool] = [" ".join(line.split()) for line in t.stdout.splitlines()
                           if line.startswith(("HA ", "Active Node Address"))]
         assert rows[bao_bin()] == rows[coffer_bin()], rows
+    assert len(clusters) == 1, f"the nodes name different clusters: {clusters}"
 
 
 def enable_kv(addr, root):
