@@ -63,7 +63,7 @@ public final class PostgresBackend: HABackend {
     public init(configuration: PostgresBackendConfiguration, logger: Logger) async throws {
         self.configuration = configuration
         self.logger = logger
-        maxWritersInFlight = max(1, min(4, configuration.maxParallel / 2))
+        maxWritersInFlight = max(1, min(2, configuration.maxParallel / 2))
         statements = try PostgresStatements(table: configuration.table, haTable: configuration.haTable)
         let info = try configuration.connectionInfo()
         let tls: PostgresConnection.Configuration.TLS
