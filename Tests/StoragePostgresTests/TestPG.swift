@@ -45,19 +45,30 @@ enum TestPG {
 
     /// Runs `sql` as the superuser on a connection of its own (without TLS).
     @discardableResult
+    /// A catalog race with another suite's DDL (`tuple concurrently updated`, a deadlock) or a refused connection is
+    /// tried again, up to 5 times; the error that ends it carries postgres-nio's full description.
     static func admin(_ query: PostgresQuery) async throws -> [PostgresRow] {
         let i = try info()
         var c = PostgresConnection.Configuration(
             host: i.host, port: i.port, username: i.user, password: i.password, database: i.database ?? "postgres", tls: .disable)
         c.options.connectTimeout = .seconds(5)
-        let conn = try await PostgresConnection.connect(configuration: c, id: 1, logger: logger)
-        do {
-            let rows = try await conn.query(query, logger: logger).collect()
-            try await conn.close()
-            return rows
-        } catch {
-            try? await conn.close()
-            throw error
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let conn = try await PostgresConnection.connect(configuration: c, id: 1, logger: logger)
+                do {
+                    let rows = try await conn.query(query, logger: logger).collect()
+                    try await conn.close()
+                    return rows
+                } catch {
+                    try? await conn.close()
+                    throw error
+                }
+            } catch {
+                guard attempt < 5 else { throw TestPGError(description: "admin query failed: \(String(reflecting: error))") }
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            }
         }
     }
 
@@ -81,4 +92,8 @@ enum TestPG {
         let rows = try await admin("SELECT count(*) FROM pg_stat_activity WHERE application_name = \(applicationName)")
         return try rows.first?.decode(Int64.self) ?? 0
     }
+}
+
+struct TestPGError: Error, CustomStringConvertible {
+    var description: String
 }
