@@ -10,7 +10,7 @@ public final class InMemoryPhysicalBackend: PhysicalBackend, LogicalStorage {
     fileprivate struct State {
         var entries: [String: Data] = [:]
         /// The HA lock of ``node()`` views, kept with the entries so that a fenced write and a takeover never interleave.
-        var lock: (holder: HALockHolder, expires: ContinuousClock.Instant)?
+        var lock: (holder: HALockHolder, expires: ContinuousClock.Instant, released: Bool)?
         /// Folder path (`""` or ending in `/`) → child name (a key's last component, or a folder name ending in
         /// `/`) → number of keys under that child.
         var folders: [String: [String: Int]] = [:]
@@ -142,7 +142,7 @@ public final class InMemoryHANode: HABackend {
             if let l = s.lock, l.expires > now, l.holder.identity != identity { return nil }
             let term: Int64
             if let l = s.lock { term = (l.holder.identity == identity && l.expires > now) ? l.holder.term : l.holder.term + 1 } else { term = 1 }
-            s.lock = (HALockHolder(identity: identity, value: value, term: term, valid: true), now + ttl)
+            s.lock = (HALockHolder(identity: identity, value: value, term: term, valid: true), now + ttl, false)
             return HALock(identity: identity, value: value, term: term)
         }
     }
@@ -150,8 +150,9 @@ public final class InMemoryHANode: HABackend {
     public func renewLock(_ lock: HALock, ttl: Duration) async throws -> Bool {
         let now = ContinuousClock.now
         return store.withState { s in
-            guard let l = s.lock, l.holder.identity == lock.identity, l.holder.term == lock.term else { return false }
-            s.lock = (l.holder, now + ttl)
+            // A released lock stays released: renewing cannot revive it (as on PostgreSQL).
+            guard let l = s.lock, l.holder.identity == lock.identity, l.holder.term == lock.term, !l.released else { return false }
+            s.lock = (l.holder, now + ttl, false)
             return true
         }
     }
@@ -160,7 +161,7 @@ public final class InMemoryHANode: HABackend {
         let now = ContinuousClock.now
         store.withState { s in
             guard let l = s.lock, l.holder.identity == lock.identity, l.holder.term == lock.term else { return }
-            s.lock = (l.holder, now - .seconds(1))
+            s.lock = (l.holder, now - .seconds(1), true)
         }
     }
 
