@@ -363,12 +363,18 @@ def test_health_ha_status_and_step_down(cluster):
     assert by_addr[active.addr]["active_node"] is True and by_addr[active.addr]["last_echo"] is None
     assert by_addr[standby.addr]["active_node"] is False and by_addr[standby.addr]["last_echo"]
     assert http(standby.addr, "GET", "sys/ha-status")[0] == 403
-    # `bao operator step-down` through a standby: the active node gives up the lock and another takes over.
+    # `bao operator step-down` through a standby: the active node gives up the lock and another takes over. Its audit
+    # device records the step-down's response before the node lets go.
+    log = f"/tmp/coffer-ha-audit-{uuid.uuid4().hex[:8]}.log"
+    assert http(standby.addr, "PUT", "sys/audit/file", {"type": "file", "options": {"file_path": log}}, token=root)[0] == 204
     r = subprocess.run([bao_bin(), "operator", "step-down"], capture_output=True, text=True, timeout=30,
                        env=dict(os.environ, BAO_ADDR=standby.addr, VAULT_ADDR=standby.addr, BAO_TOKEN=root, VAULT_TOKEN=root))
     assert r.returncode == 0, r.stderr
     assert wait_for(lambda: (new := active_node(nodes)) is not None and new is not active, 10)
     check_status(nodes)
+    entries = [json.loads(line) for line in open(log) if line.strip()]
+    assert any(e.get("type") == "response" and e["request"]["path"] == "sys/step-down" for e in entries), entries[-3:]
+    os.unlink(log)
     # A token without sudo on sys/step-down is refused.
     status, body = http(active_node(nodes).addr, "POST", "auth/token/create", {"policies": ["default"]}, token=root)
     user = body["auth"]["client_token"]

@@ -198,7 +198,13 @@ enum SystemBackend {
                 synopsis: "Read the barrier key's term and use."),
             Path(
                 "step-down", operations: [.update: sys("Give up the active node's lock to a standby.", noContent: true) { c, _ in
-                    await c.core.stepDown()
+                    // As Vault does, the request only signals the step-down: it happens once this request (and its
+                    // audit entry) is done, since stepping down closes the audit devices and engines it still uses.
+                    let core = c.core
+                    Task {
+                        try? await Task.sleep(for: .milliseconds(50))
+                        await core.stepDown()
+                    }
                     return CoreResponse()
                 }], sudo: true, synopsis: "Make the active node of an HA cluster step down so that a standby takes over."),
             Path(
