@@ -258,7 +258,11 @@ public enum CofferServer {
             clusterAPI.forwarder = nil
             let clusterResponder = ClusterResponder(api: clusterAPI, core: core)
             let clusterServer = HTTPServerBuilder { responder in
-                ClusterTLSChannel(baseChannel: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(300))), link: link)
+                // The same LIST shim as the API listener: a forwarded LIST arrives with Vault's verb.
+                ClusterTLSChannel(
+                    baseChannel: ListMethodChannel(
+                        HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(300))), readHeaderTimeout: readHeaderTimeout),
+                    link: link)
             }
             let clusterApp = Application(
                 responder: clusterResponder, server: clusterServer,

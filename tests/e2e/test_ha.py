@@ -391,3 +391,24 @@ def test_a_standby_refuses_to_seal(cluster):
     # Sealing the active node hands the lock to a standby.
     assert http(active.addr, "PUT", "sys/seal", token=root)[0] == 204
     assert wait_for(lambda: (new := active_node(nodes)) is not None and new is not active, 10)
+
+
+def test_token_expiry_continues_on_the_new_active_node(cluster):
+    nodes, root, keys, _ = cluster
+    active = active_node(nodes)
+    standby = next(n for n in nodes if n is not active)
+    status, body = http(standby.addr, "POST", "auth/token/create", {"ttl": "6s", "policies": ["default"]}, token=root)
+    assert status == 200, body
+    accessor = body["auth"]["accessor"]
+
+    def accessors():
+        status, body = http(standby.addr, "LIST", "auth/token/accessors", token=root)  # Vault's verb, forwarded
+        assert status == 200, body
+        return body["data"]["keys"]
+
+    assert accessor in accessors()
+    active.server.kill()
+    others = [n for n in nodes if n is not active]
+    assert wait_for(lambda: active_node(others) is not None, LOCK_TTL_BOUND + 5)
+    # The new active node's sweeper revokes the token when it expires: its accessor goes from storage.
+    assert wait_for(lambda: accessor not in accessors(), 20), "the token outlived its TTL after a failover"
