@@ -412,3 +412,38 @@ def test_token_expiry_continues_on_the_new_active_node(cluster):
     assert wait_for(lambda: active_node(others) is not None, LOCK_TTL_BOUND + 5)
     # The new active node's sweeper revokes the token when it expires: its accessor goes from storage.
     assert wait_for(lambda: accessor not in accessors(), 20), "the token outlived its TTL after a failover"
+
+
+def test_hvac_through_a_standby(cluster):
+    """Everyday client calls through a standby (each forwarded to the active node), with the verbs and bodies hvac
+    sends: LIST, PUT/POST with JSON, DELETE, logins, wrapping."""
+    nodes, root, keys, _ = cluster
+    active = active_node(nodes)
+    standby = next(n for n in nodes if n is not active)
+    c = hvac.Client(url=standby.addr, token=root, timeout=30)
+    assert c.is_authenticated()
+    c.sys.create_or_update_policy("reader", 'path "kv1/*" { capabilities = ["read", "list"] }')
+    assert "reader" in c.sys.list_policies()["data"]["policies"]
+    c.sys.enable_secrets_engine("kv", path="kv1", options={"version": "1"})
+    c.secrets.kv.v1.create_or_update_secret("a/b", {"v": "1"}, mount_point="kv1")
+    assert c.secrets.kv.v1.list_secrets("a", mount_point="kv1")["data"]["keys"] == ["b"]
+    c.sys.enable_secrets_engine("transit", path="transit")
+    c.secrets.transit.create_key("k", mount_point="transit")
+    ct = c.secrets.transit.encrypt_data("k", "aGVsbG8=", mount_point="transit")["data"]["ciphertext"]
+    assert c.secrets.transit.decrypt_data("k", ct, mount_point="transit")["data"]["plaintext"] == "aGVsbG8="
+    assert c.secrets.transit.list_keys(mount_point="transit")["data"]["keys"] == ["k"]
+    c.sys.enable_auth_method("approle")
+    c.auth.approle.create_or_update_approle("r", token_policies=["reader"])
+    role_id = c.auth.approle.read_role_id("r")["data"]["role_id"]
+    secret_id = c.auth.approle.generate_secret_id("r")["data"]["secret_id"]
+    login = hvac.Client(url=standby.addr, timeout=30)
+    login.auth.approle.login(role_id=role_id, secret_id=secret_id)
+    assert login.secrets.kv.v1.read_secret("a/b", mount_point="kv1")["data"] == {"v": "1"}
+    assert login.lookup_token()["data"]["policies"] == ["default", "reader"]
+    resp = c.adapter.post("/v1/sys/wrapping/wrap", json={"x": "y"}, headers={"X-Vault-Wrap-TTL": "60"})
+    wrap_token = resp["wrap_info"]["token"]
+    assert c.sys.unwrap(wrap_token)["data"] == {"x": "y"}
+    c.secrets.kv.v1.delete_secret("a/b", mount_point="kv1")
+    status, _ = http(standby.addr, "GET", "kv1/a/b", token=root)
+    assert status == 404
+    assert "kv1/" in c.sys.list_mounted_secrets_engines()["data"]
