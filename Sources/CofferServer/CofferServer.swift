@@ -259,10 +259,10 @@ public enum CofferServer {
             let clusterResponder = ClusterResponder(api: clusterAPI, core: core)
             let clusterServer = HTTPServerBuilder { responder in
                 // The same LIST shim as the API listener: a forwarded LIST arrives with Vault's verb.
-                ClusterTLSChannel(
-                    baseChannel: ListMethodChannel(
+                ListenerTLSChannel(
+                    ListMethodChannel(
                         HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(300))), readHeaderTimeout: readHeaderTimeout),
-                    link: link)
+                    makeHandler: { try link.makeServerHandler() })
             }
             let clusterApp = Application(
                 responder: clusterResponder, server: clusterServer,

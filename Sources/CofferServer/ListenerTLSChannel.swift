@@ -6,23 +6,36 @@ import NIOSSL
 
 /// TLS in front of the listener's HTTP channel, like HummingbirdTLS's `TLSChannel`, but on an `NIOSSLContext` built
 /// here so that the server's TLS 1.2 cipher suite order is honoured (`SSL_OP_CIPHER_SERVER_PREFERENCE`, which
-/// swift-nio-ssl does not expose), and with a client certificate requested but not required.
+/// swift-nio-ssl does not expose), and with a client certificate requested but not required. The cluster listener
+/// uses it with a handler made per connection from the cluster identity of the moment.
 struct ListenerTLSChannel<BaseChannel: ServerChildChannel>: ServerChildChannel {
     typealias Value = BaseChannel.Value
 
-    let sslContext: NIOSSLContext
+    /// Makes the TLS handler of each new connection; when it throws, the connection is closed at once.
+    let makeHandler: @Sendable () throws -> NIOSSLServerHandler
     let baseChannel: BaseChannel
 
+    /// The API listener: a client certificate is optional and not used for authorization, so any presented chain is
+    /// accepted.
     init(_ baseChannel: BaseChannel, sslContext: NIOSSLContext) {
+        self.init(baseChannel) {
+            NIOSSLServerHandler(context: sslContext, customVerificationCallback: { _, promise in promise.succeed(.certificateVerified) })
+        }
+    }
+
+    init(_ baseChannel: BaseChannel, makeHandler: @escaping @Sendable () throws -> NIOSSLServerHandler) {
         self.baseChannel = baseChannel
-        self.sslContext = sslContext
+        self.makeHandler = makeHandler
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            // A client certificate is optional and not used for authorization, so any presented chain is accepted.
-            try channel.pipeline.syncOperations.addHandler(
-                NIOSSLServerHandler(context: sslContext, customVerificationCallback: { _, promise in promise.succeed(.certificateVerified) }))
+            do {
+                try channel.pipeline.syncOperations.addHandler(try makeHandler())
+            } catch {
+                channel.close(promise: nil)
+                throw error
+            }
         }.flatMap {
             baseChannel.setup(channel: channel, logger: logger)
         }

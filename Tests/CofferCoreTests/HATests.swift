@@ -9,9 +9,11 @@ import Testing
 /// Several cores on one shared in-memory store (``InMemoryHANode`` views): the election, failover, the keyring read
 /// again on takeover, step-down, and the write fence of a deposed active node.
 @Suite(.timeLimit(.minutes(2))) struct HATests {
+    /// A lease long enough that a loaded machine never lets it lapse between renewals (a lapse hands the lock to the
+    /// other node and swaps the roles a test expects); every takeover here follows a release, not an expiry.
     static func ha(_ id: String) -> HAConfiguration {
         HAConfiguration(
-            nodeID: id, apiAddress: "http://\(id):8200", clusterAddress: "https://\(id):8201", lockTTL: .milliseconds(900),
+            nodeID: id, apiAddress: "http://\(id):8200", clusterAddress: "https://\(id):8201", lockTTL: .seconds(5),
             renewInterval: .milliseconds(200), retryInterval: .milliseconds(100), stepDownPause: .seconds(3))
     }
 
@@ -50,15 +52,20 @@ import Testing
         #expect(!core.isSealed)
     }
 
-    @Test func failoverKeepsEveryWriteAndReadsTheRotatedKeyring() async throws {
+    /// Two nodes on one store, initialized through `a`, `a` active and `b` a standby.
+    static func twoNodes() async throws -> (store: InMemoryPhysicalBackend, a: Core, aView: InMemoryHANode, b: Core, keys: [[UInt8]], root: String) {
         let store = InMemoryPhysicalBackend()
-        let (a, _) = Self.node("a", store)
-        let (b, _) = Self.node("b", store)
+        let (a, aView) = node("a", store)
+        let (b, _) = node("b", store)
         let initResult = try await a.initialize(shares: 3, threshold: 2)
-        let root = initResult.rootToken
-        try await Self.unseal(a, initResult.keys)
-        try await Self.eventually("a is active") { a.haRole == .active }
-        try await Self.unseal(b, initResult.keys)
+        try await unseal(a, initResult.keys)
+        try await eventually("a is active") { a.haRole == .active }
+        try await unseal(b, initResult.keys)
+        return (store, a, aView, b, initResult.keys, initResult.rootToken)
+    }
+
+    @Test func failoverKeepsEveryWriteAndReadsTheRotatedKeyring() async throws {
+        let (_, a, _, b, keys, root) = try await Self.twoNodes()
         #expect(b.haRole == .standby)
         try await Self.eventually("b knows the leader") { b.haLeader?.nodeID == "a" }
         #expect(b.haLeader?.apiAddress == "http://a:8200")
@@ -77,7 +84,7 @@ import Testing
         try await Self.writePolicy(b, root, "on-b")
 
         // a comes back as a standby.
-        try await Self.unseal(a, initResult.keys)
+        try await Self.unseal(a, keys)
         try await Self.eventually("a is a standby that knows b leads") { a.haRole == .standby && a.haLeader?.nodeID == "b" }
         try await b.seal()
         try await Self.eventually("a takes over again") { a.haRole == .active }
@@ -86,14 +93,8 @@ import Testing
     }
 
     @Test func stepDownHandsTheLockToTheStandby() async throws {
-        let store = InMemoryPhysicalBackend()
-        let (a, _) = Self.node("a", store)
-        let (b, _) = Self.node("b", store)
-        let initResult = try await a.initialize(shares: 3, threshold: 2)
-        try await Self.unseal(a, initResult.keys)
-        try await Self.eventually("a is active") { a.haRole == .active }
-        try await Self.unseal(b, initResult.keys)
-        _ = try await a.handle(CoreRequest(id: "t", operation: .update, path: "sys/step-down", token: initResult.rootToken))
+        let (_, a, _, b, _, root) = try await Self.twoNodes()
+        _ = try await a.handle(CoreRequest(id: "t", operation: .update, path: "sys/step-down", token: root))
         try await Self.eventually("b takes over after the step-down") { b.haRole == .active }
         #expect(a.haRole == .standby)
         // The node that stepped down leaves the lock alone for stepDownPause, then stays a standby while b renews.
@@ -104,14 +105,7 @@ import Testing
     }
 
     @Test func aDeposedActiveNodeCannotWrite() async throws {
-        let store = InMemoryPhysicalBackend()
-        let (a, aView) = Self.node("a", store)
-        let (b, _) = Self.node("b", store)
-        let initResult = try await a.initialize(shares: 3, threshold: 2)
-        let root = initResult.rootToken
-        try await Self.unseal(a, initResult.keys)
-        try await Self.eventually("a is active") { a.haRole == .active }
-        try await Self.unseal(b, initResult.keys)
+        let (store, a, aView, b, _, root) = try await Self.twoNodes()
         let lockA = try #require(a.haState.withLock { $0.lock })
 
         // The lock moves to b behind a's back (as when a's lease ran out while it was cut off from storage).

@@ -260,33 +260,13 @@ struct ClusterResponder: HTTPResponder {
     }
 }
 
-/// TLS on the cluster listener with the context of the moment: a connection before the node unsealed (no identity
-/// yet) is closed.
-struct ClusterTLSChannel<BaseChannel: ServerChildChannel>: ServerChildChannel {
-    typealias Value = BaseChannel.Value
-    let baseChannel: BaseChannel
-    let link: ClusterLink
-
+extension ClusterLink {
     struct NotReady: Error {}
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            guard let context = link.serverContext else {
-                // Not ready (the identity is not loaded yet): refuse at once rather than leave the peer waiting.
-                channel.close(promise: nil)
-                throw NotReady()
-            }
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-        }.flatMap {
-            baseChannel.setup(channel: channel, logger: logger)
-        }
+    /// The cluster listener's TLS handler for a new connection, with the cluster identity of the moment; before the
+    /// node unsealed and loaded it there is none, and the connection is refused at once rather than left waiting.
+    func makeServerHandler() throws -> NIOSSLServerHandler {
+        guard let context = serverContext else { throw NotReady() }
+        return NIOSSLServerHandler(context: context)
     }
-
-    func handle(value: Value, logger: Logger) async {
-        await baseChannel.handle(value: value, logger: logger)
-    }
-}
-
-extension ClusterTLSChannel: HTTPChannelHandler where BaseChannel: HTTPChannelHandler {
-    var responder: HTTPChannelHandler.Responder { baseChannel.responder }
 }
