@@ -169,6 +169,11 @@ def _check_status(nodes):
             rows[tool] = [" ".join(line.split()) for line in t.stdout.splitlines()
                           if line.startswith(("HA ", "Active Node Address"))]
         assert rows[bao_bin()] == rows[coffer_bin()], rows
+        c = subprocess.run([coffer_bin(), "status", "-format=json"], capture_output=True, text=True, timeout=20,
+                           env=dict(os.environ, COFFER_ADDR=n.addr, VAULT_ADDR=n.addr))
+        mine = json.loads(c.stdout)
+        for key in ("ha_enabled", "is_self", "active_time", "leader_address", "leader_cluster_address", "cluster_name"):
+            assert mine.get(key) == s.get(key), (n.name, key, mine.get(key), s.get(key))
     assert len(clusters) == 1, f"the nodes name different clusters: {clusters}"
 
 

@@ -87,8 +87,11 @@ enum SealStatusOutput {
         out["build_date"] = s["build_date"] ?? ""
         out["ha_enabled"] = leader?["ha_enabled"] ?? false
         if let leader, leader["ha_enabled"]?.boolValue == true {
+            // bao omits the empty ones: a false is_self, and a standby's zero active_time.
             for key in ["is_self", "active_time", "leader_address", "leader_cluster_address"] {
-                if let value = leader[key], !value.isNull, value != "" { out[key] = value }
+                guard let value = leader[key], !value.isNull, value != "", value != false else { continue }
+                if key == "active_time", value.stringValue?.hasPrefix("0001-") == true { continue }
+                out[key] = value
             }
         }
         return out
