@@ -172,9 +172,19 @@ extension CofferResponder {
         let isSelf = core.haRole == .active
         return [
             "ha_enabled": true, "is_self": .bool(isSelf),
-            "active_time": .string(core.activeSince.map { formatVaultTime($0, milliseconds: true) } ?? "0001-01-01T00:00:00Z"),
+            "active_time": .string(core.activeSince.map { Self.rfc3339Nano($0) } ?? "0001-01-01T00:00:00Z"),
             "leader_address": .string(leader?.apiAddress ?? ""), "leader_cluster_address": .string(leader?.clusterAddress ?? ""),
             "performance_standby": false, "performance_standby_last_remote_wal": 0,
         ]
+    }
+
+    /// Go's `time.RFC3339Nano` of a time known to the millisecond: the fraction without its trailing zeros (none at all
+    /// on a whole second), as Go's JSON encoding of a `time.Time` writes it and `bao status` prints it.
+    static func rfc3339Nano(_ date: Date) -> String {
+        let text = formatVaultTime(date, milliseconds: true)
+        guard text.hasSuffix("Z"), let dot = text.lastIndex(of: ".") else { return text }
+        var fraction = text[text.index(after: dot)..<text.index(before: text.endIndex)]
+        while fraction.last == "0" { fraction = fraction.dropLast() }
+        return String(text[..<dot]) + (fraction.isEmpty ? "" : "." + fraction) + "Z"
     }
 }
