@@ -371,7 +371,7 @@ private final class DeadlineRace<T: Sendable>: Sendable {
             return (s.continuation, s.timer)
         }
         guard let c else { return false }
-        if value != nil || timer != nil { timer?.cancel() }
+        timer?.cancel()
         c.resume(returning: value)
         return true
     }
