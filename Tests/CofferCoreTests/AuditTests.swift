@@ -226,6 +226,177 @@ final class MemorySink: AuditSink {
         #expect(try AuditChain.verify(lines: first.all + second.all, key: key).lines == 4)
     }
 
+    // MARK: Several writers of one file
+
+    static let chainKey = SymmetricKey(data: Array(repeating: UInt8(9), count: 32))
+
+    /// A `file` device writing to `path` through its own sink, as another process (another node of a cluster) would:
+    /// the same table row (so the same chain key), its own open file and its own chain state.
+    static func fileDevice(_ path: String, options: [String: String] = [:]) throws -> AuditDevice {
+        var opts = options
+        opts["file_path"] = path
+        let entry = AuditTableEntry(
+            path: "shared/", type: "file", description: "", options: opts, local: false, salt: Array(repeating: 7, count: 32),
+            chainKey: Array(repeating: 9, count: 32))
+        return AuditDevice(entry: entry, sink: try FileAuditSink(path: path, mode: nil), resume: nil)
+    }
+
+    /// A path in a new temporary directory, and a function that removes the directory.
+    static func temporaryAuditPath() throws -> (path: String, remove: () -> Void) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return (dir.appendingPathComponent("audit.log").path, { try? FileManager.default.removeItem(at: dir) })
+    }
+
+    static func fileLines(_ path: String) throws -> [[UInt8]] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path))).split(separator: UInt8(ascii: "\n")).map(Array.init)
+    }
+
+    /// Two writers of one file, each with its own chain state, interleave their lines: each line continues from the
+    /// line the other wrote last, so the file verifies as one chain. (Before, each continued its own chain: the second
+    /// writer's first checkpoint repeated sequence 1 and the file no longer verified.)
+    @Test func twoWritersOfOneFileKeepOneChain() throws {
+        let (path, remove) = try Self.temporaryAuditPath()
+        defer { remove() }
+        let a = try Self.fileDevice(path)
+        let b = try Self.fileDevice(path)
+        try a.checkpoint(reason: "start", now: Date())
+        try b.checkpoint(reason: "open", now: Date())
+        try a.record(Self.record())
+        try b.record(Self.record())
+        try b.record(Self.record(.response))
+        try a.record(Self.record(.response))
+        try a.reopen(now: Date())  // a checkpoint, after its sink opened the file anew
+        try b.record(Self.record())
+        try a.record(Self.record())
+        try b.checkpoint(reason: "test", now: Date())
+        try a.record(Self.record())
+
+        let lines = try Self.fileLines(path)
+        #expect(lines.count == 11)
+        let summary = try AuditChain.verify(lines: lines, key: Self.chainKey, reference: .init(seq: a.chainState.seq, hmac: a.chainState.previous))
+        #expect(summary.lines == 11 && summary.firstSeq == 1 && summary.lastSeq == 11 && summary.checkpoints == 4)
+        // Each device's state is the chain's at its own last line: the last writer's is the file's end.
+        #expect(a.chainState.seq == 11 && a.chainState.previous == summary.lastHMAC)
+        #expect(b.chainState.seq == 10)
+        // The second writer's first checkpoint names the first writer's line as its previous one.
+        let second = try JSONValue.parse(try #require(AuditChain.split(line: lines[1])).entry)
+        #expect(second["previous_hmac"]?.stringValue == hexEncoded(try #require(AuditChain.split(line: lines[0])).mac))
+    }
+
+    @Test func twoWritersOfOneFileWithAPrefix() throws {
+        let (path, remove) = try Self.temporaryAuditPath()
+        defer { remove() }
+        let a = try Self.fileDevice(path, options: ["prefix": "AUDIT "])
+        let b = try Self.fileDevice(path, options: ["prefix": "AUDIT "])
+        try a.checkpoint(reason: "start", now: Date())
+        try b.checkpoint(reason: "open", now: Date())
+        for i in 0..<6 { try (i % 3 == 0 ? a : b).record(Self.record()) }
+        try a.checkpoint(reason: "test", now: Date())
+        try b.record(Self.record(.response))
+
+        let lines = try Self.fileLines(path)
+        #expect(lines.count == 10)
+        #expect(lines.allSatisfy { $0.starts(with: Array("AUDIT ".utf8)) })
+        let summary = try AuditChain.verify(lines: lines, key: Self.chainKey, prefix: "AUDIT ")
+        #expect(summary.lines == 10 && summary.lastSeq == 10 && summary.checkpoints == 3)
+        #expect(b.chainState.seq == 10)
+    }
+
+    /// The sink reads the file's last line only when the file grew since its own last line (another writer), never on
+    /// the single-writer path.
+    @Test func fileSinkHandsOverTheLastLineOnlyWhenAnotherWriterAppended() throws {
+        let (path, remove) = try Self.temporaryAuditPath()
+        defer { remove() }
+        let a = try FileAuditSink(path: path, mode: nil)
+        let b = try FileAuditSink(path: path, mode: nil)
+        var seen: [[UInt8]?] = []
+        func append(_ sink: FileAuditSink, _ text: String) throws {
+            try sink.appendChained { last in
+                seen.append(last)
+                return Array((text + "\n").utf8)
+            }
+        }
+        try append(a, "a1")  // an empty file: nothing to continue from
+        try append(a, "a2")  // the file ends where a's last line did: not read
+        try append(b, "b1")  // b's first line since it opened: the file's last line
+        try append(b, "b2")
+        try append(a, "a3")  // b appended since a's last line
+        #expect(seen == [nil, nil, Array("a2".utf8), nil, Array("b2".utf8)])
+        #expect(try Self.fileLines(path) == ["a1", "a2", "b1", "b2", "a3"].map { Array($0.utf8) })
+
+        // Something that appends without the lock is seen too, and so is a reopened file (its end is not known).
+        let other = try #require(FileHandle(forWritingAtPath: path))
+        try other.seekToEnd()
+        try other.write(contentsOf: Data("x1\n".utf8))
+        try other.close()
+        try append(a, "a4")
+        try a.reopen()
+        try append(a, "a5")
+        #expect(seen.suffix(2) == [Array("x1".utf8), Array("a4".utf8)])
+    }
+
+    /// A device disabled while a response is due writes that line by opening the file once: it too continues from
+    /// the line another writer wrote last.
+    @Test func aRetiredFileDeviceContinuesTheSharedChain() throws {
+        let (path, remove) = try Self.temporaryAuditPath()
+        defer { remove() }
+        let a = try Self.fileDevice(path)
+        let b = try Self.fileDevice(path)
+        try a.checkpoint(reason: "start", now: Date())
+        try a.record(Self.record())
+        a.sink.close()
+        try b.checkpoint(reason: "open", now: Date())
+        try a.record(Self.record(.response))
+        try b.record(Self.record())
+        let summary = try AuditChain.verify(lines: try Self.fileLines(path), key: Self.chainKey)
+        #expect(summary.lines == 5 && summary.lastSeq == 5)
+        #expect(a.chainState.seq == 4 && b.chainState.seq == 5)
+    }
+
+    /// A last line that is not a chained line (something else wrote to the file) leaves the device's state as it was.
+    @Test func aForeignLastLineKeepsTheDevicesOwnChain() throws {
+        let (path, remove) = try Self.temporaryAuditPath()
+        defer { remove() }
+        let a = try Self.fileDevice(path)
+        try a.checkpoint(reason: "start", now: Date())
+        let other = try #require(FileHandle(forWritingAtPath: path))
+        try other.seekToEnd()
+        try other.write(contentsOf: Data("not an audit line\n".utf8))
+        try other.close()
+        try a.record(Self.record())
+        #expect(a.chainState.seq == 2)
+        var lines = try Self.fileLines(path)
+        #expect(lines.count == 3)
+        lines.remove(at: 1)
+        #expect(try AuditChain.verify(lines: lines, key: Self.chainKey).lastSeq == 2)
+    }
+
+    /// Two devices on one file, written from two threads at once (500 records each, and checkpoints): one chain.
+    @Test func twoWritersOfOneFileConcurrently() throws {
+        let (path, remove) = try Self.temporaryAuditPath()
+        defer { remove() }
+        let devices = [try Self.fileDevice(path), try Self.fileDevice(path)]
+        for d in devices { try d.checkpoint(reason: "start", now: Date()) }
+        let failures = Atomic<Int>(0)
+        let record = Self.record()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            for n in 1...500 {
+                do {
+                    try devices[i].record(record)
+                    if n % 100 == 0 { try devices[i].checkpoint(reason: "test", now: Date()) }
+                } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        let lines = try Self.fileLines(path)
+        let summary = try AuditChain.verify(lines: lines, key: Self.chainKey)
+        #expect(summary.lines == 1012 && summary.firstSeq == 1 && summary.lastSeq == 1012 && summary.checkpoints == 12)
+        #expect(max(devices[0].chainState.seq, devices[1].chainState.seq) == 1012)
+    }
+
     @Test func brokerNeedsOneDeviceToRecord() async throws {
         let broker = AuditBroker()
         let good = MemorySink(blocking: true)

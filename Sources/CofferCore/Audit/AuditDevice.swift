@@ -15,7 +15,8 @@ final class AuditDevice: Sendable {
     let logRaw: Bool
     let prefix: [UInt8]
     let elideListResponses: Bool
-    /// Lines are written in chain order; the lock also covers the write itself.
+    /// Lines are written in chain order; the lock also covers the write itself (and, for a file shared with other
+    /// writers, the file's own lock, taken inside it).
     let chain: Mutex<(seq: UInt64, previous: [UInt8])>
     let queue: DispatchQueue
     let pending = Atomic<Int>(0)
@@ -51,32 +52,56 @@ final class AuditDevice: Sendable {
 
     /// Writes a checkpoint line: the start of a chain, or of a target opened anew.
     func checkpoint(reason: String, now: Date) throws {
+        let time = formatVaultTime(now)
         try chain.withLock { state in
-            let entry: JSONValue = [
-                "type": "checkpoint", "time": .string(formatVaultTime(now)), "device": .string(self.entry.path),
-                "reason": .string(reason), "previous_hmac": .string(hexEncoded(state.previous)),
-            ]
-            try append(Array(entry.serialized().utf8), state: &state)
+            // Built once the previous HMAC is certain: another writer of a shared file may have moved the chain on.
+            try append(state: &state) { previous in
+                let entry: JSONValue = [
+                    "type": "checkpoint", "time": .string(time), "device": .string(self.entry.path),
+                    "reason": .string(reason), "previous_hmac": .string(hexEncoded(previous)),
+                ]
+                return Array(entry.serialized().utf8)
+            }
         }
     }
 
-    private func append(_ entryBytes: [UInt8], state: inout (seq: UInt64, previous: [UInt8])) throws {
-        let seq = state.seq + 1
-        let (line, mac) = AuditChain.seal(entry: entryBytes, key: chainKey, previous: state.previous, seq: seq)
-        var out = prefix
-        out.reserveCapacity(prefix.count + line.count + 1)
-        out.append(contentsOf: line)
-        out.append(UInt8(ascii: "\n"))
-        try sink.write(out)
+    /// Seals the entry `entryBytes` makes (given the previous HMAC) as the chain's next line and writes it. When the
+    /// sink reports that another writer appended to the target since this device's last line, the chain continues
+    /// from that writer's last line instead of this device's own state, so a shared file stays one chain; a last
+    /// line that is not a chained line (not an audit line) leaves the device's state as it is.
+    private func append(
+        state: inout (seq: UInt64, previous: [UInt8]), _ entryBytes: (_ previous: [UInt8]) throws -> [UInt8]
+    ) throws {
+        var written: (seq: UInt64, previous: [UInt8])? = nil
+        try sink.appendChained { resumeFrom in
+            var base = state
+            if let last = resumeFrom, let resumed = resumePoint(last) { base = resumed }
+            let (seq, overflow) = base.seq.addingReportingOverflow(1)
+            if overflow { throw AuditSinkError("audit chain sequence exhausted") }
+            let (line, mac) = AuditChain.seal(entry: try entryBytes(base.previous), key: chainKey, previous: base.previous, seq: seq)
+            var out = prefix
+            out.reserveCapacity(prefix.count + line.count + 1)
+            out.append(contentsOf: line)
+            out.append(UInt8(ascii: "\n"))
+            written = (seq, mac)
+            return out
+        }
         // The chain advances only once the line is out.
-        state.seq = seq
-        state.previous = mac
+        if let written { state = written }
+    }
+
+    /// The chain position (sequence number and HMAC) of a line found at the target, with the device's prefix
+    /// stripped as `Core.stripPrefix` does; nil when it is not a chained line.
+    private func resumePoint(_ line: [UInt8]) -> (seq: UInt64, previous: [UInt8])? {
+        let bare = line.starts(with: prefix) ? Array(line.dropFirst(prefix.count)) : line
+        guard let (_, seq, mac) = AuditChain.split(line: bare) else { return nil }
+        return (seq, mac)
     }
 
     /// Formats and writes one record now, on the caller's thread.
     func record(_ r: AuditRecord) throws {
         let bytes = Array(r.render(for: self).serialized().utf8)
-        try chain.withLock { try append(bytes, state: &$0) }
+        try chain.withLock { try append(state: &$0) { _ in bytes } }
     }
 
     /// Formats and writes one record on the device's own queue; `done` gets whether it was written.

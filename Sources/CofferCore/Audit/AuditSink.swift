@@ -22,6 +22,15 @@ protocol AuditSink: AnyObject, Sendable {
     /// True when a write can wait on something outside this process (a socket, syslog): such devices are written
     /// from their own queue so that a slow one never holds up a request that another device already recorded.
     var mayBlock: Bool { get }
+    /// Writes one line of the hash chain. `build` makes the line; it gets nil, or the last line already at the target
+    /// (as written, with any prefix) when another writer may have appended since this sink's own last line, so that
+    /// the chain continues from that line and the target stays one chain. A target that other processes can share
+    /// (a file) serializes the whole call with them; the default builds from the caller's own state and writes.
+    func appendChained(_ build: (_ resumeFrom: [UInt8]?) throws -> [UInt8]) throws
+}
+
+extension AuditSink {
+    func appendChained(_ build: (_ resumeFrom: [UInt8]?) throws -> [UInt8]) throws { try write(build(nil)) }
 }
 
 /// Writes every byte of `bytes` to `fd`, retrying short writes and EINTR.

@@ -214,7 +214,9 @@ extension Core {
             let entry = AuditTableEntry(
                 path: path, type: type, description: d["description"]?.stringValue ?? "", options: options,
                 local: d["local"]?.boolValue ?? false, salt: Self.randomBytes(32), chainKey: Self.randomBytes(32))
-            // A file that already holds lines (of an earlier device) gets a new chain that starts at a checkpoint.
+            // A file that already holds lines (of an earlier device) gets a new chain that starts at a checkpoint; on a
+            // file whose last line is chained, the checkpoint continues that line's sequence, as every writer of a
+            // shared file does.
             let device = AuditDevice(entry: entry, sink: sink, resume: nil)
             do {
                 try device.checkpoint(reason: "start", now: now())

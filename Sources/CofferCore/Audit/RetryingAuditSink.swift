@@ -28,6 +28,7 @@ final class RetryingAuditSink: AuditSink {
     }
 
     func write(_ line: [UInt8]) throws { try current().write(line) }
+    func appendChained(_ build: (_ resumeFrom: [UInt8]?) throws -> [UInt8]) throws { try current().appendChained(build) }
     func reopen() throws { try current().reopen() }
     func close() { inner.withLock { $0?.close() } }
     func lastLine() -> [UInt8]? { nil }
