@@ -31,6 +31,8 @@ extension Core {
     /// for it and refused when no device could record it; the response is recorded before it is returned.
     public func handle(_ req: CoreRequest) async throws -> CoreResponse {
         try Self.checkPath(req)
+        // A standby answers only what ``handleOnStandby(_:)`` lets through; everything else is the active node's.
+        if haBackend != nil, StandbyReadScope.current == nil, haRole == .standby { throw Self.standbyRefusal }
         requestCounter.add(1, ordering: .relaxed)
         let start = DispatchTime.now().uptimeNanoseconds
         let devices = audit.all
@@ -140,6 +142,11 @@ extension Core {
                 if let max = decision.maxWrappingTTL, let w = req.wrapTTL, w > max { throw denied }
             }
             if audit != nil { audit!.operation = operation }
+            if entry.numUses > 0, let scope = StandbyReadScope.current {
+                // Each use is a write: the active node counts it.
+                scope.markMustForward()
+                throw LogicalError.internalError(StandbyReadScope.message)
+            }
             try await auditRequest(&audit)
             if entry.numUses > 0 {
                 // One winner per use: a concurrent request that lost the last use is refused.

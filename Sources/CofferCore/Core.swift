@@ -45,6 +45,8 @@ public final class Core: Sendable {
     /// The shared storage's election, when the configuration enables HA on a backend that supports it.
     let haBackend: (any HABackend)?
     let haState = Mutex(HAState())
+    /// A standby's read path (``handleOnStandby(_:)``).
+    let standbyReads = StandbyReads()
 
     /// Builds the identity store over its storage view; it gets a way to list auth mounts by accessor.
     public typealias IdentityFactory = @Sendable (

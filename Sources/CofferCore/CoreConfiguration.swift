@@ -50,6 +50,9 @@ public struct HAConfiguration: Sendable {
     /// Makes the cluster's TLS identity (``Core/clusterIdentity(make:)``); the first active node stores it before it
     /// serves, so that standbys can forward to it at once.
     public var makeClusterIdentity: (@Sendable () throws -> Data)?
+    /// Whether a standby serves reads itself (`disable_standby_reads = false`, the default), keeping its caches
+    /// right through the backend's change feed; otherwise it forwards every request.
+    public var standbyReads: Bool = true
 
     public init(
         nodeID: String = RandomID.uuid(), apiAddress: String, clusterAddress: String, lockTTL: Duration = .seconds(6),

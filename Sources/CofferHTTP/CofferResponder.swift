@@ -181,18 +181,28 @@ public struct CofferResponder: HTTPResponder {
         }
 
         guard !core.isSealed else { throw LogicalError.sealed }
+        var request = request
+        var standby = false
         if core.haEnabled, core.haRole == .standby {
             // A standby cannot check the token, and forwarding would seal the active node instead (Vault stopped
             // doing that after operators were surprised by it): refused, as Vault refuses it.
             if path == "sys/seal" {
                 throw LogicalError.internalError(Core.multiError("vault cannot seal when in standby mode; please restart instead"))
             }
-            // Every other request is the active node's to answer.
             guard !isClusterListener, let forwarder else { throw Self.noActiveNode }
-            return try await forwarder.forward(request, remoteAddress: remoteAddress)
+            // Reads it can serve itself (the rest, and a read that turns out to write, are the active node's).
+            guard core.servesStandbyReads, request.headers[Self.wrapTTLHeader] == nil, request.uri.queryParameters["help"] == nil,
+                let op = Self.standbyOperation(method)
+            else {
+                return try await forwarder.forward(request, remoteAddress: remoteAddress)
+            }
+            let target = op == .list && !path.hasSuffix("/") ? path + "/" : path
+            guard core.standbyMayServe(path: target, operation: op) else {
+                return try await forwarder.forward(request, remoteAddress: remoteAddress)
+            }
+            standby = true
         }
 
-        var request = request
         let operation: CofferSDK.Operation
         var data: [String: JSONValue] = [:]
         switch method {
@@ -235,8 +245,26 @@ public struct CofferResponder: HTTPResponder {
         let coreRequest = CoreRequest(
             id: requestID, operation: operation, path: path, data: data, token: token(request),
             contentType: request.headers[.contentType], wrapTTL: try wrapTTL(request), remoteAddress: remoteAddress)
+        if standby {
+            if let resp = try await core.handleOnStandby(coreRequest) { return envelope(resp, requestID: requestID) }
+            // It writes, or the standby could not catch up: the active node answers (this node, if it just became it).
+            if core.haRole == .standby {
+                guard let forwarder else { throw Self.noActiveNode }
+                return try await forwarder.forward(request, remoteAddress: remoteAddress)
+            }
+        }
         let resp = try await core.handle(coreRequest)
         return envelope(resp, requestID: requestID)
+    }
+
+    /// The operation of a request a standby may serve itself, by method alone (GET with `list=true` is a list).
+    static func standbyOperation(_ method: HTTPRequest.Method) -> CofferSDK.Operation? {
+        switch method {
+        case .get: return .read
+        case .post, .put: return .update
+        default:
+            return method.rawValue == "LIST" || method.rawValue == ListMethodRewriter.substituteMethod ? .list : nil
+        }
     }
 
     /// `X-Vault-Wrap-TTL`, parsed before authentication as OpenBao does: whole seconds or a Go duration; 0 means no

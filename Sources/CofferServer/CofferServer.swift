@@ -193,6 +193,7 @@ public enum CofferServer {
             let advertised = config.clusterAddr ?? "https://\(bind.0 == "0.0.0.0" ? "127.0.0.1" : bind.0):\(bind.1)"
             ha = HAConfiguration(apiAddress: apiAddress, clusterAddress: advertised)
             ha?.makeClusterIdentity = ClusterLink.makeIdentity
+            ha?.standbyReads = !config.disableStandbyReads
         }
 
         var coreConfiguration = CoreConfiguration(

@@ -24,6 +24,37 @@ extension PostgresBackend {
         return HALockHolder(identity: identity, value: value, term: term, valid: valid)
     }
 
+    public func changeFeedPosition() async throws -> ChangeFeedPosition {
+        let rows = try await haQuery(statements.feedPosition)
+        guard let text = try rows.first?.decode(String.self), let v = UInt64(text) else {
+            throw PhysicalError("postgresql: no transaction horizon")
+        }
+        return ChangeFeedPosition(v)
+    }
+
+    /// More changed keys than this since the last read, and the reader drops everything instead.
+    static let changesLimit = 10_000
+
+    public func changes(since position: ChangeFeedPosition) async throws -> ChangeFeedBatch {
+        let rows = try await haQuery(statements.changes(limit: Self.changesLimit + 1), String(position.value))
+        var next: UInt64? = nil
+        var keys: [String] = []
+        for row in rows {
+            let (horizon, key) = try row.decode((String, String?).self)
+            next = next ?? UInt64(horizon)
+            if let key { keys.append(key) }
+        }
+        guard let next else { throw PhysicalError("postgresql: no transaction horizon") }
+        // The horizon never goes back; keep the reader's when the server's reads lower (it cannot, but a reader must
+        // never move backwards).
+        return ChangeFeedBatch(
+            keys: keys, next: ChangeFeedPosition(max(next, position.value)), complete: keys.count <= Self.changesLimit)
+    }
+
+    public func pruneChanges(olderThan age: Duration) async throws {
+        _ = try await haQuery(statements.pruneChanges, Self.microseconds(age))
+    }
+
     /// Runs one HA statement (each is idempotent for its caller, so it runs again after a lost connection).
     private func haQuery(_ sql: String, _ values: any PostgresDynamicTypeEncodable...) async throws -> [PostgresRow] {
         guard configuration.haEnabled else { throw PhysicalError("postgresql: HA is not enabled (ha_enabled)") }

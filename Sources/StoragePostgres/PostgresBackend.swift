@@ -64,7 +64,7 @@ public final class PostgresBackend: HABackend {
         self.configuration = configuration
         self.logger = logger
         maxWritersInFlight = max(1, min(2, configuration.maxParallel / 2))
-        statements = try PostgresStatements(table: configuration.table, haTable: configuration.haTable)
+        statements = try PostgresStatements(table: configuration.table, haTable: configuration.haTable, changeFeed: configuration.haEnabled)
         let info = try configuration.connectionInfo()
         let tls: PostgresConnection.Configuration.TLS
         do {
@@ -88,7 +88,11 @@ public final class PostgresBackend: HABackend {
 
     private func prepareSchema() async throws {
         var tables = [(statements.table, statements.tableName, statements.createTable)]
-        if configuration.haEnabled { tables.append((statements.haTable, statements.haTableName, statements.createHATable)) }
+        if configuration.haEnabled {
+            tables.append((statements.haTable, statements.haTableName, statements.createHATable))
+            tables.append((statements.changesTable, statements.changesTableName, statements.createChangesTable))
+        }
+        let extra = configuration.haEnabled ? [statements.createChangesIndex] : []
         let skip = configuration.skipCreateTable
         let logger = self.logger
         try await pool.withConnection(.always) { conn in
@@ -105,7 +109,7 @@ public final class PostgresBackend: HABackend {
             try await conn.query("BEGIN", logger: logger)
             do {
                 try await conn.query("SELECT pg_advisory_xact_lock(1129268806, 2)", logger: logger)
-                for (_, _, create) in tables { try await conn.query(PostgresQuery(unsafeSQL: create), logger: logger) }
+                for create in tables.map(\.2) + extra { try await conn.query(PostgresQuery(unsafeSQL: create), logger: logger) }
                 try await conn.query("COMMIT", logger: logger)
             } catch {
                 _ = try? await conn.query("ROLLBACK", logger: logger)

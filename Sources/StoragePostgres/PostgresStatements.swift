@@ -8,12 +8,29 @@ struct PostgresStatements: Sendable {
     let tableName: String
     let haTable: String
     let haTableName: String
+    /// The change feed of an HA cluster: `<table>_changes`, and its index.
+    let changesTable: String
+    let changesTableName: String
+    let changesIndex: String
 
-    init(table: String, haTable: String) throws(PhysicalError) {
+    /// `changeFeed`: an HA cluster's (the feed table's name is then checked too).
+    init(table: String, haTable: String, changeFeed: Bool = true) throws(PhysicalError) {
         self.table = try Self.quote(table)
         self.tableName = table
         self.haTable = try Self.quote(haTable)
         self.haTableName = haTable
+        changesTableName = table + "_changes"
+        if let quoted = try? Self.quote(changesTableName),
+            let index = try? Self.quote(String(changesTableName.split(separator: ".").last ?? "") + "_xid")
+        {
+            changesTable = quoted
+            changesIndex = index
+        } else if changeFeed {
+            throw PhysicalError("postgresql: table name \"\(table)\" is too long for its change feed table \"\(changesTableName)\" (at most 63 bytes)")
+        } else {
+            changesTable = ""
+            changesIndex = ""
+        }
     }
 
     /// `name` or `schema.name`, each part an identifier of letters, digits and underscores (not starting with a digit,
@@ -46,6 +63,35 @@ struct PostgresStatements: Sendable {
         valid_until TIMESTAMPTZ NOT NULL, term BIGINT NOT NULL)
         """
     }
+
+    /// One row per key a write committed under the HA lock changed, tagged with its transaction's id: standbys read
+    /// the keys committed since the last transaction horizon they saw.
+    var createChangesTable: String {
+        """
+        CREATE TABLE IF NOT EXISTS \(changesTable) (xid xid8 NOT NULL DEFAULT pg_current_xact_id(), key TEXT COLLATE "C" NOT NULL, \
+        at TIMESTAMPTZ NOT NULL DEFAULT now())
+        """
+    }
+
+    var createChangesIndex: String { "CREATE INDEX IF NOT EXISTS \(changesIndex) ON \(changesTable) (xid)" }
+
+    // MARK: Change feed
+
+    /// The horizon below which every transaction has ended (committed or not).
+    var feedPosition: String { "SELECT pg_snapshot_xmin(pg_current_snapshot())::text" }
+
+    /// `$1` the horizon last seen (text): the current horizon and the keys changed by transactions at or above it,
+    /// at most `limit` of them (one row with a NULL key when none), from one snapshot: a transaction below the new
+    /// horizon has ended, so its rows are in this answer or were in an earlier one.
+    func changes(limit: Int) -> String {
+        """
+        SELECT pg_snapshot_xmin(pg_current_snapshot())::text, k.key FROM (SELECT 1) AS one
+        LEFT JOIN LATERAL (SELECT DISTINCT c.key FROM \(changesTable) c WHERE c.xid >= $1::text::xid8 LIMIT \(limit)) AS k ON true
+        """
+    }
+
+    /// `$1` age in microseconds.
+    var pruneChanges: String { "DELETE FROM \(changesTable) WHERE at < now() - $1::bigint * interval '1 microsecond'" }
 
     // MARK: Reads
 
@@ -90,7 +136,8 @@ struct PostgresStatements: Sendable {
         guard fenced else { return "INSERT INTO \(table) (key, value) VALUES ($1, $2) \(upsertTail)" }
         return """
             WITH \(fence(identity: 3, term: 4)),
-            w AS (INSERT INTO \(table) (key, value) SELECT $1::text, $2::bytea FROM f WHERE true \(upsertTail))
+            w AS (INSERT INTO \(table) (key, value) SELECT $1::text, $2::bytea FROM f WHERE true \(upsertTail)),
+            c AS (INSERT INTO \(changesTable) (key) SELECT $1::text FROM f)
             SELECT count(*) FROM f
             """
     }
@@ -100,7 +147,8 @@ struct PostgresStatements: Sendable {
         guard fenced else { return "DELETE FROM \(table) WHERE key = $1" }
         return """
             WITH \(fence(identity: 2, term: 3)),
-            w AS (DELETE FROM \(table) WHERE key = $1 AND EXISTS (SELECT 1 FROM f))
+            w AS (DELETE FROM \(table) WHERE key = $1 AND EXISTS (SELECT 1 FROM f)),
+            c AS (INSERT INTO \(changesTable) (key) SELECT $1::text FROM f)
             SELECT count(*) FROM f
             """
     }
@@ -115,7 +163,11 @@ struct PostgresStatements: Sendable {
             WHERE true\(guardClause) \(upsertTail)
             """
         guard fenced else { return "WITH \(deletes) \(upserts)" }
-        return "WITH \(fence(identity: 4, term: 5)), \(deletes), w AS (\(upserts)) SELECT count(*) FROM f"
+        let changes = """
+            c AS (INSERT INTO \(changesTable) (key) SELECT x.k FROM (SELECT unnest($1::text[]) UNION ALL SELECT unnest($2::text[])) AS x(k) \
+            WHERE EXISTS (SELECT 1 FROM f))
+            """
+        return "WITH \(fence(identity: 4, term: 5)), \(deletes), w AS (\(upserts)), \(changes) SELECT count(*) FROM f"
     }
 
     // MARK: HA

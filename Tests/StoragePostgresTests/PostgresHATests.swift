@@ -1,5 +1,6 @@
 import CofferSDK
 import Foundation
+import PostgresNIO
 import StoragePostgres
 import Synchronization
 import Testing
@@ -27,7 +28,7 @@ private struct Pair: Sendable {
     func close() async throws {
         try await a.close()
         try await b.close()
-        try await TestPG.dropTables(table, haTable)
+        try await TestPG.dropTables(table, haTable, table + "_changes")
     }
 }
 
@@ -180,6 +181,50 @@ struct PostgresHATests {
         #expect(!acknowledged.isEmpty)
         #expect(acknowledged.isSubset(of: Set(snapshot)), "writes acknowledged after the takeover: \(acknowledged.subtracting(snapshot).sorted())")
         #expect(Set(try await p.b.list(prefix: "race/")) == acknowledged)
+        try await p.close()
+    }
+
+    @Test("the change feed: fenced writes record their keys; a transaction open during a read is reported by a later one")
+    func changeFeed() async throws {
+        let p = try await Pair()
+        try await p.makeAActive(ttl: .seconds(30))
+        let start = try await p.b.changeFeedPosition()
+        try await p.a.put("k/one", Data([1]))
+        try await p.a.delete("k/one")
+        try await p.a.transaction([.put("k/two", Data([2])), .put("k/three", Data([3])), .delete("k/four")])
+        let first = try await p.b.changes(since: start)
+        #expect(first.complete)
+        #expect(Set(first.keys) == ["k/one", "k/two", "k/three", "k/four"])
+        #expect(first.next >= start)
+
+        // A commit that lands out of order: a transaction that began before the next read and commits after it is
+        // not in that read, and the position does not move past it, so the read after reports it.
+        let slow = try await TestPG.connect()
+        try await slow.query("BEGIN", logger: TestPG.logger)
+        try await slow.query(PostgresQuery(unsafeSQL: "INSERT INTO \"\(p.table)_changes\" (key) VALUES ('k/slow')"), logger: TestPG.logger)
+        try await p.a.put("k/fast", Data([4]))
+        let second = try await p.b.changes(since: first.next)
+        #expect(second.keys.contains("k/fast"))
+        #expect(!second.keys.contains("k/slow"))
+        try await slow.query("COMMIT", logger: TestPG.logger)
+        try await slow.close()
+        let third = try await p.b.changes(since: second.next)
+        #expect(third.keys.contains("k/slow"), "a transaction still open at the last read is reported once it commits")
+
+        // Nothing new: nothing reported (the position may repeat the last keys only while older transactions run).
+        let later = try await p.b.changes(since: third.next)
+        #expect(!later.keys.contains("k/one"))
+
+        // Writes outside the lock (a single node, initialization) are not recorded.
+        let single = try await TestPG.backend(table: p.table, haTable: p.haTable)
+        let before = try await p.b.changeFeedPosition()
+        try await single.put("k/unfenced", Data([5]))
+        #expect(try await p.b.changes(since: before).keys.isEmpty)
+        try await single.close()
+
+        // Pruning drops old entries.
+        try await p.a.pruneChanges(olderThan: .zero)
+        #expect(try await p.b.changes(since: start).keys.isEmpty)
         try await p.close()
     }
 

@@ -72,6 +72,14 @@ enum TestPG {
         }
     }
 
+    /// A superuser connection of its own (without TLS), for tests that hold a transaction open.
+    static func connect() async throws -> PostgresConnection {
+        let i = try info()
+        let c = PostgresConnection.Configuration(
+            host: i.host, port: i.port, username: i.user, password: i.password, database: i.database ?? "postgres", tls: .disable)
+        return try await PostgresConnection.connect(configuration: c, id: 2, logger: logger)
+    }
+
     static func dropTables(_ names: String...) async throws {
         for name in names { try await admin(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \"\(name)\"")) }
     }

@@ -55,6 +55,8 @@ extension Core {
     /// Records a request that ended in an error: its request line if that was not written yet, then the response.
     func auditFailure(_ ctx: AuditContext, error: any Error) async {
         guard !ctx.requestLogFailed else { return }
+        // A standby's request that goes to the active node before anything was recorded: the active node audits it.
+        if !ctx.requestLogged, StandbyReadScope.current?.mustForward == true { return }
         let text: String
         if let e = error as? LogicalError {
             text = e.messages.count == 1 ? e.messages[0] : e.messages.joined(separator: "; ")
@@ -68,7 +70,9 @@ extension Core {
 
     // MARK: Table
 
-    func loadAudit() async throws {
+    /// `save`: false on a standby, which uses the table as stored (the active node saves what the configuration
+    /// adds).
+    func loadAudit(save: Bool = true) async throws {
         let stored = try await barrier.getJSON(Self.auditTablePath)?.arrayValue?.map { try AuditTableEntry(storage: $0) } ?? []
         var table = stored
         // Devices declared in the configuration are added on first unseal and follow the file's options after.
@@ -86,7 +90,7 @@ extension Core {
                         salt: Self.randomBytes(32), chainKey: Self.randomBytes(32)))
             }
         }
-        if table != stored { try await saveAuditTable(table) }
+        if save, table != stored { try await saveAuditTable(table) }
         var devices: [AuditDevice] = []
         for e in table { devices.append(await openDevice(e)) }
         audit.set(devices)

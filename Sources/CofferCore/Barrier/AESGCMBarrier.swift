@@ -136,6 +136,14 @@ public final class AESGCMBarrier: LogicalStorage {
         clearCache()
     }
 
+    /// Forgets the decrypted entries of `keys` (another node wrote them); a read under way does not cache what it read.
+    func invalidate(_ keys: [String]) {
+        cache.withLock { c in
+            c.writes &+= 1
+            for k in keys { if let old = c.entries.removeValue(forKey: k) { c.bytes -= old.cost } }
+        }
+    }
+
     /// Forgets every decrypted entry (another node may have written any of them).
     func clearCache() {
         cache.withLock { $0 = ReadCache(entries: [:], bytes: 0, writes: $0.writes &+ 1) }
@@ -180,6 +188,7 @@ public final class AESGCMBarrier: LogicalStorage {
 
     /// Installs a new active term; entries written under older terms stay readable.
     func rotate(now: Date) async throws -> KeyTerm {
+        try StandbyReadScope.refuseWrite()
         guard let ring = keyring.withLock({ $0 }) else { throw BarrierError.sealed }
         let next = ring.rotated(now: now)
         let sealedRing = try Self.encrypt(next.serialized(), path: Self.keyringPath, term: 0, key: next.rootKey)
@@ -243,6 +252,7 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     public func put(_ key: String, _ value: Data) async throws {
+        try StandbyReadScope.refuseWrite()
         let ring = try currentRing()
         let sealed = try seal(value, path: key, ring: ring)
         beginWrite([key])
@@ -256,6 +266,7 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     public func delete(_ key: String) async throws {
+        try StandbyReadScope.refuseWrite()
         _ = try currentRing()
         beginWrite([key])
         defer { endWrite([(key, nil)]) }
@@ -272,6 +283,7 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     public func transaction(_ operations: [StorageOperation], decoded: [String: any Sendable]) async throws {
+        try StandbyReadScope.refuseWrite()
         let ring = try currentRing()
         let sealed = try operations.map { op -> StorageOperation in
             switch op {

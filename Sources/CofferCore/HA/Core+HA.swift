@@ -136,6 +136,27 @@ extension Core {
         haState.withLock { s in
             s.election = Task { [weak self] in await self?.electionLoop() }
         }
+        scheduleStandbyReads()
+    }
+
+    /// Sets up the standby's read path in the background (it reads the mount tables and more from storage, which must
+    /// not hold up an unseal or a demotion), unless it is set up or being set up.
+    func scheduleStandbyReads() {
+        guard standbyReadsEnabled else { return }
+        let start = standbyReads.state.withLock { s -> Bool in
+            guard !s.ready, !s.preparing else { return false }
+            // After a failed attempt, the next one waits a little.
+            if let last = s.lastAttempt, ContinuousClock.now - last < .seconds(5) { return false }
+            s.preparing = true
+            s.lastAttempt = ContinuousClock.now
+            return true
+        }
+        guard start else { return }
+        Task { [weak self] in
+            guard let self else { return }
+            await self.stateLock.withLock { await self.prepareStandbyReads() }
+            self.standbyReads.state.withLock { $0.preparing = false }
+        }
     }
 
     /// Before sealing an HA node (inside the state lock): the election stops and an active node gives the lock up
@@ -154,6 +175,7 @@ extension Core {
             return (s.election, s.lock, s.role == .active)
         }
         task?.cancel()
+        await stopStandbyReads()
         if wasActive { await saveAuditChains() }
         backend.setWriteFence(.closed("Vault is sealed"))
         if let lock { try? await backend.releaseLock(lock) }
@@ -191,6 +213,7 @@ extension Core {
         barrier.clearCache()
         metrics.haTransition(to: "standby")
         logger.warning("leaving active mode", metadata: ["coffer.reason": "\(reason)"])
+        scheduleStandbyReads()
         return lock
     }
 
@@ -203,6 +226,7 @@ extension Core {
     /// ``promote(_:validUntil:)`` inside the state lock.
     private func promoteLocked(_ lock: HALock, validUntil: ContinuousClock.Instant) async -> Bool {
         guard !barrier.isSealed, haState.withLock({ $0.role }) == .standby else { return false }
+        await stopStandbyReads()
         haBackend?.setWriteFence(.held(lock))
         do {
             try await barrier.reloadKeyring()
@@ -215,6 +239,7 @@ extension Core {
             haBackend?.setWriteFence(.closed(Self.standbyWriteMessage))
             await teardownActive()
             barrier.clearCache()
+            scheduleStandbyReads()
             return false
         }
         haState.withLock { s in
@@ -244,6 +269,7 @@ extension Core {
             case .active:
                 await holdLock(backend: backend, cfg: cfg)
             case .standby:
+                scheduleStandbyReads()
                 if pauseUntil.map({ ContinuousClock.now < $0 }) ?? false {
                     await refreshLeader(backend: backend, cfg: cfg)
                 } else {
@@ -269,8 +295,18 @@ extension Core {
     /// Renews the lock until it is lost, cannot be renewed in time, or the node steps down or seals.
     private func holdLock(backend: any HABackend, cfg: HAConfiguration) async {
         var validUntil = haState.withLock { $0.validUntil } ?? ContinuousClock.now
+        var lastPrune = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: cfg.renewInterval)
+            if ContinuousClock.now - lastPrune > .seconds(60) {
+                // The change feed keeps what standbys may still need; older entries go.
+                lastPrune = ContinuousClock.now
+                Task { [logger] in
+                    do { try await backend.pruneChanges(olderThan: StandbyReads.retention) } catch {
+                        logger.warning("could not prune the change feed", metadata: ["coffer.error": "\(error)"])
+                    }
+                }
+            }
             guard let lock = haState.withLock({ $0.role == .active ? $0.lock : nil }) else { return }
             let sent = ContinuousClock.now
             let renewed = await Self.withDeadline(validUntil) { try await backend.renewLock(lock, ttl: cfg.lockTTL) }

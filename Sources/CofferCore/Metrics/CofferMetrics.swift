@@ -21,6 +21,7 @@ public final class CofferMetrics: Sendable {
         "coffer_audit_write_failures_total", "coffer_storage_operation_duration_seconds", "coffer_barrier_key_term",
         "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_build_info", "coffer_lease_revocations_total",
         "coffer_leases_irrevocable", "coffer_rotations_total", "coffer_ha_active", "coffer_ha_transitions_total",
+        "coffer_ha_standby_requests_total",
     ]
 
     public init() {
@@ -101,6 +102,11 @@ public final class CofferMetrics: Sendable {
         gauge("coffer_ha_active").record(role == "active" ? 1 : 0)
     }
 
+    /// A request a read-serving standby received: `served` itself, or `forwarded` to the active node.
+    func standbyRequest(_ outcome: String) {
+        counter("coffer_ha_standby_requests_total", [("outcome", outcome)]).increment()
+    }
+
     func auditFailure(deviceType: String, kind: String) {
         counter("coffer_audit_write_failures_total", [("device_type", deviceType), ("kind", kind)]).increment()
     }
@@ -127,6 +133,8 @@ public final class CofferMetrics: Sendable {
         _ = counter("coffer_rotations_total", [("result", "failure")])
         _ = counter("coffer_ha_transitions_total", [("to", "active")])
         _ = counter("coffer_ha_transitions_total", [("to", "standby")])
+        _ = counter("coffer_ha_standby_requests_total", [("outcome", "served")])
+        _ = counter("coffer_ha_standby_requests_total", [("outcome", "forwarded")])
         for g in ["coffer_tokens", "coffer_leases", "coffer_core_unsealed", "coffer_barrier_key_term", "coffer_barrier_encryptions", "coffer_audit_devices", "coffer_leases_irrevocable", "coffer_ha_active"] {
             _ = gauge(g)
         }

@@ -90,6 +90,25 @@ public final class TokenStore: Sendable {
         try await storage.list(prefix: Self.idPrefix).filter { !$0.hasSuffix("/") }.count
     }
 
+    /// On a standby that serves reads: the salt and batch-token key the active node created, read without writing
+    /// anything, and no expiry index (the active node revokes what expires).
+    func setupForStandby() async throws {
+        guard let s = try await storage.get(Self.saltPath), let k = try await storage.get(Self.batchKeyPath), k.count == 32 else {
+            throw LogicalError.internalError("the token store is not set up yet")
+        }
+        salt.withLock { $0 = HMAC<SHA256>(key: SymmetricKey(data: s)) }
+        batchCodec.withLock { $0 = BatchTokenCodec(key: SymmetricKey(data: k)) }
+        cache.withLock { $0.removeAll() }
+        expiries.withLock { $0.removeAll() }
+    }
+
+    /// Another node changed the token stored under `hash` (or, nil, any token).
+    func invalidate(hash: String?) {
+        cache.withLock { c in
+            if let hash { c.removeValue(forKey: hash) } else { c.removeAll() }
+        }
+    }
+
     func teardown() {
         salt.withLock { $0 = nil }
         batchCodec.withLock { $0 = nil }

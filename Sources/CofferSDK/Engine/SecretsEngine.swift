@@ -30,6 +30,10 @@ public protocol SecretsEngine: Sendable {
     /// Answers false when the engine has no batch revocation for them; throws when it failed (the core then revokes
     /// them one by one).
     func revokeSecrets(_ requests: [LogicalRequest]) async throws -> Bool
+    /// On a standby that serves reads: another node changed `key` (relative to the engine's storage). An engine that
+    /// keeps anything read from storage in memory drops what it derived from that key. Called while no request of
+    /// this node runs.
+    func invalidate(key: String)
 }
 
 extension SecretsEngine {
@@ -39,6 +43,7 @@ extension SecretsEngine {
     public func periodic(storage: any LogicalStorage) async throws {}
     public func shutdown() async {}
     public func revokeSecrets(_ requests: [LogicalRequest]) async throws -> Bool { false }
+    public func invalidate(key: String) {}
 }
 
 public typealias EngineFactory = @Sendable (EngineConfiguration) async throws -> any SecretsEngine

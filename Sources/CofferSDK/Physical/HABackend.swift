@@ -28,6 +28,42 @@ public protocol HABackend: PhysicalBackend {
     func lockHolder() async throws -> HALockHolder?
     /// Which writes may commit from now on (see ``WriteFence``).
     func setWriteFence(_ fence: WriteFence)
+
+    // MARK: Change feed
+
+    /// Every write committed under a held lock (``WriteFence/held(_:)``) also records the keys it changed in a change
+    /// feed, so that standbys that serve reads themselves can drop what they cached of those keys.
+    ///
+    /// The position where a reader starts: changes committed after this call are reported by
+    /// ``changes(since:)`` from it (those committed before may be reported too).
+    func changeFeedPosition() async throws -> ChangeFeedPosition
+    /// The keys changed by writes committed since `position` (a key may come twice, or again in a later call) and the
+    /// position to ask from next time. Every write that committed before this call began is in the answer or in an
+    /// earlier one. `complete` is false when the feed no longer reaches back to `position` (pruned), or when more
+    /// changed than is worth listing: the reader must then drop everything it cached.
+    func changes(since position: ChangeFeedPosition) async throws -> ChangeFeedBatch
+    /// Deletes feed entries older than `age` (the active node calls it from time to time).
+    func pruneChanges(olderThan age: Duration) async throws
+}
+
+/// A position in an ``HABackend``'s change feed (on PostgreSQL, a transaction id horizon).
+public struct ChangeFeedPosition: Sendable, Hashable, Comparable {
+    public var value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public static func < (a: Self, b: Self) -> Bool { a.value < b.value }
+}
+
+/// What ``HABackend/changes(since:)`` found.
+public struct ChangeFeedBatch: Sendable, Hashable {
+    public var keys: [String]
+    public var next: ChangeFeedPosition
+    /// False when `keys` is not the whole story: the reader drops everything.
+    public var complete: Bool
+    public init(keys: [String], next: ChangeFeedPosition, complete: Bool) {
+        self.keys = keys
+        self.next = next
+        self.complete = complete
+    }
 }
 
 /// A held HA lock.

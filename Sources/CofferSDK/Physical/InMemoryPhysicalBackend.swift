@@ -11,6 +11,11 @@ public final class InMemoryPhysicalBackend: PhysicalBackend, LogicalStorage {
         var entries: [String: Data] = [:]
         /// The HA lock of ``node()`` views, kept with the entries so that a fenced write and a takeover never interleave.
         var lock: (holder: HALockHolder, expires: ContinuousClock.Instant, released: Bool)?
+        /// The change feed of fenced writes: (position, key), oldest first, and the first position not yet used.
+        var changes: [(position: UInt64, key: String, at: ContinuousClock.Instant)] = []
+        var nextChange: UInt64 = 1
+        /// Positions below this were pruned.
+        var prunedBelow: UInt64 = 0
         /// Folder path (`""` or ending in `/`) → child name (a key's last component, or a folder name ending in
         /// `/`) → number of keys under that child.
         var folders: [String: [String: Int]] = [:]
@@ -102,12 +107,24 @@ public final class InMemoryPhysicalBackend: PhysicalBackend, LogicalStorage {
     fileprivate func fencedTransaction(_ operations: [StorageOperation], fence: WriteFence) throws {
         try state.withLock { s in
             try Self.check(fence, s)
+            let held: Bool
+            if case .held = fence { held = true } else { held = false }
+            let now = ContinuousClock.now
             for op in operations {
+                let key: String
                 switch op {
-                case .put(let k, let v): s.put(k, v)
-                case .delete(let k): s.delete(k)
+                case .put(let k, let v):
+                    s.put(k, v)
+                    key = k
+                case .delete(let k):
+                    s.delete(k)
+                    key = k
+                }
+                if held {
+                    s.changes.append((s.nextChange, key, now))
                 }
             }
+            if held { s.nextChange += 1 }
         }
     }
 
@@ -172,6 +189,29 @@ public final class InMemoryHANode: HABackend {
             var h = l.holder
             h.valid = l.expires > now
             return h
+        }
+    }
+
+    public func changeFeedPosition() async throws -> ChangeFeedPosition {
+        store.withState { ChangeFeedPosition($0.nextChange) }
+    }
+
+    public func changes(since position: ChangeFeedPosition) async throws -> ChangeFeedBatch {
+        store.withState { s in
+            let next = ChangeFeedPosition(s.nextChange)
+            guard position.value >= s.prunedBelow else { return ChangeFeedBatch(keys: [], next: next, complete: false) }
+            let keys = s.changes.filter { $0.position >= position.value }.map(\.key)
+            return ChangeFeedBatch(keys: keys, next: next, complete: true)
+        }
+    }
+
+    public func pruneChanges(olderThan age: Duration) async throws {
+        let cutoff = ContinuousClock.now - age
+        store.withState { s in
+            while let first = s.changes.first, first.at < cutoff {
+                s.prunedBelow = first.position + 1
+                s.changes.removeFirst()
+            }
         }
     }
 }

@@ -69,6 +69,7 @@ struct ConfigurationReader {
             case "pid_file": config.pidFile = try string(value, key: key)
             case "ui": config.ui = try bool(value, key: key)
             case "disable_mlock": config.disableMlock = try bool(value, key: key)
+            case "disable_standby_reads": config.disableStandbyReads = try bool(value, key: key)
             case "log_format": config.logFormat = try string(value, key: key)
             case "audit": config.auditDevices = try readAudit(value)
             case "telemetry":

@@ -72,6 +72,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var clusterAddr: String?
     public var ui: Bool = false
     public var disableMlock: Bool = false
+    /// OpenBao's `disable_standby_reads`: standbys of an HA cluster forward every request instead of serving reads.
+    public var disableStandbyReads: Bool = false
     public var logLevel: String?
     /// `standard` or `json`.
     public var logFormat: String?

@@ -43,6 +43,12 @@ public final class IdentityStore: FrameworkEngine, IdentityResolver {
 
     // MARK: State
 
+    /// Another node changed the store: the whole state is read again on next use.
+    public func invalidate(key: String) {
+        cache.withLock { $0 = nil }
+        oidcDefaultKeyReady.withLock { $0 = false }
+    }
+
     /// A consistent snapshot of the store, loading it on first use.
     func snapshot() async throws -> IdentityState {
         if let s = cache.withLock({ $0 }) { return s }

@@ -35,6 +35,12 @@ final class KeyCache: Sendable {
 }
 
 extension TransitEngine {
+    /// Another node wrote `policy/<name>`: that key's parsed material is dropped. (The import wrapping key, the
+    /// other thing kept in memory, never changes once made.)
+    func invalidate(key: String) {
+        if key.hasPrefix("policy/") { cache.remove(String(key.dropFirst(7))) }
+    }
+
     /// The key, from the cache or storage (then cached). Nil when it does not exist.
     func loadKey(_ storage: any LogicalStorage, _ name: String) async throws -> LoadedKey? {
         if let cached = cache.get(name) { return cached }
