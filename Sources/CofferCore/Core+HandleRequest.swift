@@ -144,7 +144,7 @@ extension Core {
             if audit != nil { audit!.operation = operation }
             if entry.numUses > 0, let scope = StandbyReadScope.current {
                 // Each use is a write: the active node counts it.
-                scope.markMustForward()
+                scope.markMustForward("a use-limited token")
                 throw LogicalError.internalError(StandbyReadScope.message)
             }
             try await auditRequest(&audit)

@@ -12,6 +12,7 @@ PostgreSQL comes from COFFER_TEST_PG (`.ci/run` starts a private cluster with sc
 """
 import json
 import os
+import signal
 import shutil
 import subprocess
 import threading
@@ -56,6 +57,7 @@ listener "tcp" {{
 api_addr      = "{self.addr}"
 cluster_addr  = "https://127.0.0.1:{self.cluster_port}"
 disable_mlock = true
+log_level     = "debug"
 ''')
         self.server = Server(["server", f"-config={self.config}"], self.addr, tmp / f"{name}.log")
 
@@ -452,3 +454,122 @@ def test_hvac_through_a_standby(cluster):
     status, _ = http(standby.addr, "GET", "kv1/a/b", token=root)
     assert status == 404
     assert "kv1/" in c.sys.list_mounted_secrets_engines()["data"]
+
+
+def test_standbys_serve_reads_themselves(cluster, tmp_path):
+    """Standbys answer reads from PostgreSQL with their own caches, kept right by the change feed: every write the
+    active node acknowledged is read back at once through either standby, and so are a policy change, a token
+    revocation, a keyring rotation and a transit key rotation; reads go on while the active node is frozen (SIGSTOP),
+    which forwarding could not do; a use-limited token's read is forwarded and spends a use; the standbys audit what
+    they serve in the shared file, which stays one chain that `coffer audit verify` accepts."""
+    nodes, root, keys, _ = cluster
+    active = active_node(nodes)
+    standbys = [n for n in nodes if n is not active]
+    enable_kv(active.addr, root)
+    log = tmp_path / "audit.log"
+    assert http(active.addr, "PUT", "sys/audit/file", {"type": "file", "options": {"file_path": str(log)}}, token=root)[0] == 204
+
+    # Read-your-writes through either standby, without any hint from the client.
+    rounds = 600
+    for i in range(rounds):
+        assert http(active.addr, "POST", "secret/data/rw", {"data": {"n": i}}, token=root)[0] == 200
+        standby = standbys[i % 2]
+        status, body = http(standby.addr, "GET", "secret/data/rw", token=root)
+        assert status == 200 and body["data"]["data"]["n"] == i, (i, standby.name, status, body)
+
+    # A policy change and a token revocation apply on the standbys at once.
+    c = hvac.Client(url=active.addr, token=root, timeout=30)
+    c.sys.create_or_update_policy("reader", 'path "secret/data/*" { capabilities = ["read"] }')
+    user = c.auth.token.create(policies=["reader"])["auth"]["client_token"]
+    for s in standbys:
+        assert http(s.addr, "GET", "secret/data/rw", token=user)[0] == 200
+    c.sys.create_or_update_policy("reader", 'path "secret/data/*" { capabilities = ["deny"] }')
+    for s in standbys:
+        assert http(s.addr, "GET", "secret/data/rw", token=user)[0] == 403, s.name
+    c.sys.create_or_update_policy("reader", 'path "secret/data/*" { capabilities = ["read"] }')
+    for s in standbys:
+        assert http(s.addr, "GET", "secret/data/rw", token=user)[0] == 200, s.name
+    c.auth.token.revoke(user)
+    for s in standbys:
+        assert http(s.addr, "GET", "secret/data/rw", token=user)[0] == 403, s.name
+
+    # A keyring rotation: what the active node writes under the new term reads on the standbys.
+    assert http(active.addr, "PUT", "sys/rotate", token=root)[0] == 204
+    assert http(active.addr, "POST", "secret/data/after-rotation", {"data": {"term": "new"}}, token=root)[0] == 200
+    for s in standbys:
+        status, body = http(s.addr, "GET", "secret/data/after-rotation", token=root)
+        assert status == 200 and body["data"]["data"] == {"term": "new"}, (s.name, body)
+
+    # Transit on the standbys: decrypt what the active node encrypted; after a key rotation, encrypt with version 2.
+    c.sys.enable_secrets_engine("transit", path="transit")
+    c.secrets.transit.create_key("k", mount_point="transit")
+    ct = c.secrets.transit.encrypt_data("k", "aGVsbG8=", mount_point="transit")["data"]["ciphertext"]
+    for s in standbys:
+        sc = hvac.Client(url=s.addr, token=root, timeout=30)
+        assert sc.secrets.transit.decrypt_data("k", ct, mount_point="transit")["data"]["plaintext"] == "aGVsbG8="
+    c.secrets.transit.rotate_key("k", mount_point="transit")
+    for s in standbys:
+        sc = hvac.Client(url=s.addr, token=root, timeout=30)
+        assert sc.secrets.transit.encrypt_data("k", "aGVsbG8=", mount_point="transit")["data"]["ciphertext"].startswith("vault:v2:")
+
+    # A token with a use limit: its read through a standby is forwarded, so the use is counted once, on the active node.
+    limited = c.auth.token.create(policies=["root"], num_uses=3)["auth"]["client_token"]
+    assert http(standbys[0].addr, "GET", "secret/data/rw", token=limited)[0] == 200
+    assert c.auth.token.lookup(limited)["data"]["num_uses"] == 2
+
+    # The active node frozen: the standbys still answer reads (a forwarded request would wait for it).
+    os.kill(active.server.proc.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        for s in standbys:
+            status, body = http(s.addr, "GET", "secret/data/rw", token=root, timeout=3)
+            assert status == 200 and body["data"]["data"]["n"] == rounds - 1, (s.name, body)
+            sc = hvac.Client(url=s.addr, token=root, timeout=3)
+            assert sc.secrets.transit.decrypt_data("k", ct, mount_point="transit")["data"]["plaintext"] == "aGVsbG8="
+        frozen_for = time.monotonic() - started
+    finally:
+        os.kill(active.server.proc.pid, signal.SIGCONT)
+    assert frozen_for < 3, f"standby reads took {frozen_for:.1f} s with the active node frozen"
+
+    # The standbys audited what they served, in the same file: one chain, verified against the active node's device.
+    assert wait_for(lambda: active_node(nodes) is not None, 15)
+    now_active = active_node(nodes)
+    assert http(now_active.addr, "GET", "secret/data/rw", token=root)[0] == 200
+    entries = [json.loads(line) for line in open(log) if line.strip()]
+    reads = [e for e in entries if e.get("type") == "response" and e["request"]["path"] == "secret/data/rw"
+             and e["request"]["operation"] == "read"]
+    assert len(reads) >= rounds + 4, len(reads)
+    r = subprocess.run([coffer_bin(), "audit", "verify", str(log)], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, VAULT_ADDR=now_active.addr, VAULT_TOKEN=root))
+    assert r.returncode == 0, (r.stdout, r.stderr)
+
+
+def test_disable_standby_reads_forwards_everything(pg, tmp_path):
+    """With `disable_standby_reads = true` a standby forwards reads too: frozen active node, no answer."""
+    tag = uuid.uuid4().hex[:8]
+    db = "coffer_ha_" + tag
+    assert sql(pg, f'CREATE DATABASE "{db}"')[0] == 0
+    url = f"postgresql://{pg['user']}:{pg['password']}@{pg['host']}:{pg['port']}/{db}?sslmode=disable"
+    a = Node("a", tmp_path, url, "coffer_store")
+    b = Node("b", tmp_path, url, "coffer_store")
+    b.config.write_text(b.config.read_text() + "disable_standby_reads = true\n")
+    try:
+        a.start()
+        body = a.server.init(shares=1, threshold=1)
+        keys, root = body["keys"], body["root_token"]
+        a.server.unseal()
+        b.start(keys)
+        assert wait_for(lambda: active_node([a, b]) is a, 15)
+        enable_kv(a.addr, root)
+        assert http(a.addr, "POST", "secret/data/x", {"data": {"v": 1}}, token=root)[0] == 200
+        assert http(b.addr, "GET", "secret/data/x", token=root)[0] == 200
+        os.kill(a.server.proc.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(OSError):
+                http(b.addr, "GET", "secret/data/x", token=root, timeout=2)
+        finally:
+            os.kill(a.server.proc.pid, signal.SIGCONT)
+    finally:
+        a.server.stop()
+        b.server.stop()
+        sql(pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')

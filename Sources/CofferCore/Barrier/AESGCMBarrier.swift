@@ -188,7 +188,7 @@ public final class AESGCMBarrier: LogicalStorage {
 
     /// Installs a new active term; entries written under older terms stay readable.
     func rotate(now: Date) async throws -> KeyTerm {
-        try StandbyReadScope.refuseWrite()
+        try StandbyReadScope.refuseWrite(Self.keyringPath)
         guard let ring = keyring.withLock({ $0 }) else { throw BarrierError.sealed }
         let next = ring.rotated(now: now)
         let sealedRing = try Self.encrypt(next.serialized(), path: Self.keyringPath, term: 0, key: next.rootKey)
@@ -252,7 +252,7 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     public func put(_ key: String, _ value: Data) async throws {
-        try StandbyReadScope.refuseWrite()
+        try StandbyReadScope.refuseWrite(key)
         let ring = try currentRing()
         let sealed = try seal(value, path: key, ring: ring)
         beginWrite([key])
@@ -266,7 +266,7 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     public func delete(_ key: String) async throws {
-        try StandbyReadScope.refuseWrite()
+        try StandbyReadScope.refuseWrite(key)
         _ = try currentRing()
         beginWrite([key])
         defer { endWrite([(key, nil)]) }
@@ -283,7 +283,7 @@ public final class AESGCMBarrier: LogicalStorage {
     }
 
     public func transaction(_ operations: [StorageOperation], decoded: [String: any Sendable]) async throws {
-        try StandbyReadScope.refuseWrite()
+        try StandbyReadScope.refuseWrite(operations.first?.key ?? "")
         let ring = try currentRing()
         let sealed = try operations.map { op -> StorageOperation in
             switch op {

@@ -10,19 +10,22 @@ import Synchronization
 final class StandbyReadScope: Sendable {
     @TaskLocal static var current: StandbyReadScope?
 
-    private let attempted = Atomic<Bool>(false)
+    private let reason = Mutex<String?>(nil)
 
     /// True once the request tried to write (or needs the active node for another reason).
-    var mustForward: Bool { attempted.load(ordering: .relaxed) }
+    var mustForward: Bool { reason.withLock { $0 != nil } }
 
-    func markMustForward() { attempted.store(true, ordering: .relaxed) }
+    /// Why, for the debug log: the storage key it tried to write, or what else it needs.
+    var forwardReason: String { reason.withLock { $0 ?? "" } }
+
+    func markMustForward(_ why: String) { reason.withLock { if $0 == nil { $0 = why } } }
 
     static let message = "this request writes: it goes to the active node"
 
     /// Called by every barrier write: inside a standby's own request, marks it and fails.
-    static func refuseWrite() throws {
+    static func refuseWrite(_ key: @autoclosure () -> String) throws {
         guard let scope = current else { return }
-        scope.markMustForward()
+        scope.markMustForward("writes " + key())
         throw LogicalError.internalError(message)
     }
 }
@@ -106,18 +109,26 @@ extension Core {
 
     /// Whether a standby tries a request itself rather than forwarding it: reads of KV secrets, transit's
     /// cryptographic operations on existing keys and key reads, and a token's look-up of itself. Anything else is
-    /// forwarded, and so is any of these that turns out to write.
+    /// forwarded, and so is any of these that turns out to write. This answer may come from a mount table older than
+    /// the active node's: a path on a mount this node does not know yet is tried (``handleOnStandby(_:)`` decides
+    /// again once its caches caught up).
     public func standbyMayServe(path: String, operation: CofferSDK.Operation) -> Bool {
         guard servesStandbyReads else { return false }
+        return standbyEligible(path: path, operation: operation, unknownMount: true)
+    }
+
+    /// `unknownMount`: the answer for a path under no mount this node knows.
+    func standbyEligible(path: String, operation: CofferSDK.Operation, unknownMount: Bool) -> Bool {
         if path == "auth/token/lookup-self" { return operation == .read }
-        if path.hasPrefix("sys/") || path.hasPrefix("auth/") { return false }
-        guard let m = router.withLock({ $0?.route(path) }), !m.isAuth else { return false }
+        if path.hasPrefix("sys/") || path.hasPrefix("auth/") || path == "sys" || path == "auth" { return false }
+        guard operation == .read || operation == .list || operation == .update else { return false }
+        guard let m = router.withLock({ $0?.route(path) }) else { return unknownMount }
+        if m.isAuth { return false }
         switch m.entry.type {
         case "kv", "generic":
             return operation == .read || operation == .list
         case "transit":
             if operation == .read || operation == .list { return true }
-            guard operation == .update else { return false }
             let sub = path.dropFirst(m.routePath.count)
             let head = sub.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
             return Self.transitReadOperations.contains(head)
@@ -146,13 +157,21 @@ extension Core {
     private func serveOnStandby(_ req: CoreRequest) async throws -> CoreResponse? {
         guard await enterStandbyRead() else { return nil }
         defer { standbyReads.leave() }
-        guard haRole == .standby else { return nil }
+        // Decided again now that the mount table is as recent as the request.
+        guard haRole == .standby, standbyEligible(path: req.path, operation: req.operation, unknownMount: false) else { return nil }
         let scope = StandbyReadScope()
         do {
             let resp = try await StandbyReadScope.$current.withValue(scope) { try await handle(req) }
-            return scope.mustForward ? nil : resp
+            if scope.mustForward {
+                logger.debug("standby: forwarding a request", metadata: ["coffer.reason": "\(scope.forwardReason)"])
+                return nil
+            }
+            return resp
         } catch {
-            if scope.mustForward { return nil }
+            if scope.mustForward {
+                logger.debug("standby: forwarding a request", metadata: ["coffer.reason": "\(scope.forwardReason)"])
+                return nil
+            }
             throw error
         }
     }
