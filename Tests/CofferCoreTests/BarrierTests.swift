@@ -42,6 +42,27 @@ import Testing
         }
     }
 
+    @Test func aBarrierReadsAnEntryUnderATermAnotherNodeRotatedTo() async throws {
+        let physical = InMemoryPhysicalBackend()
+        let a = AESGCMBarrier(physical: physical)
+        let b = AESGCMBarrier(physical: physical)
+        let unsealKey = SymmetricKey(size: .bits256)
+        try await a.initialize(rootKey: SymmetricKey(size: .bits256), unsealKey: unsealKey, now: Date())
+        try await a.unseal(unsealKey: unsealKey)
+        try await b.unseal(unsealKey: unsealKey)
+        _ = try await a.rotate(now: Date())
+        try await a.put("written-after-rotation", Data("v".utf8))
+        // b still holds the keyring of term 1: it reads the keyring again rather than failing.
+        #expect(try b.activeTerm().term == 1)
+        #expect(try await b.get("written-after-rotation") == Data("v".utf8))
+        #expect(try b.activeTerm().term == 2)
+        // A term that no keyring has stays an error.
+        var forged = try #require(try await physical.get("written-after-rotation"))
+        forged[forged.startIndex + 4] = 9
+        physical.rawSet("forged", forged)
+        await #expect(throws: BarrierError.self) { try await b.get("forged") }
+    }
+
     @Test func sealedBarrierRefusesAndRotationKeepsOldEntriesReadable() async throws {
         let physical = InMemoryPhysicalBackend()
         let barrier = AESGCMBarrier(physical: physical)

@@ -232,11 +232,17 @@ public final class AESGCMBarrier: LogicalStorage {
     /// The cached entry for `key`, or its value read from storage and decrypted (and cached when no write ran
     /// meanwhile).
     private func cachedEntry(_ key: String) async throws -> CachedEntry? {
-        let ring = try currentRing()
+        var ring = try currentRing()
         let (hit, writesBefore) = cache.withLock { ($0.entries[key], $0.writes) }
         if let hit { return hit }
         guard let blob = try await physical.get(key) else { return nil }
         guard let term = Self.term(of: blob) else { throw BarrierError.corrupt("entry at \"\(key)\" has an invalid header") }
+        if ring.terms[term] == nil, term > ring.activeTerm {
+            // Another node of the cluster rotated the keyring and wrote this entry after this node last read it (a
+            // standby serving reads): the keyring is read again.
+            try await reloadKeyring()
+            ring = try currentRing()
+        }
         guard let k = ring.terms[term] else { throw BarrierError.unknownTerm(term) }
         let entry = CachedEntry(data: try Self.decrypt(blob, path: key, key: k.key))
         cache.withLock { c in
