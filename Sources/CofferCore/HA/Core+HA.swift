@@ -270,6 +270,7 @@ extension Core {
                 await holdLock(backend: backend, cfg: cfg)
             case .standby:
                 scheduleStandbyReads()
+                await keepStandbyReadsFresh()
                 if pauseUntil.map({ ContinuousClock.now < $0 }) ?? false {
                     await refreshLeader(backend: backend, cfg: cfg)
                 } else {

@@ -176,6 +176,13 @@ extension Core {
         }
     }
 
+    /// An idle standby still follows the feed (a round every 30 s without requests), so that its first read after a
+    /// quiet spell does not find the feed pruned past its position and reload everything.
+    func keepStandbyReadsFresh() async {
+        guard standbyReads.state.withLock({ $0.ready && ContinuousClock.now - $0.lastRound > .seconds(30) }) else { return }
+        if await enterStandbyRead() { standbyReads.leave() }
+    }
+
     /// Waits for a round of the change feed that began after this call. False: forward the request.
     private func enterStandbyRead() async -> Bool {
         let gate = standbyReads
