@@ -95,6 +95,13 @@ let package = Package(
             ],
             path: "Sources/Engines/Transit", swiftSettings: swiftSettings),
         .target(
+            name: "PKIEngine",
+            dependencies: [
+                "CofferSDK", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Sources/Engines/PKI", swiftSettings: swiftSettings),
+        .target(
             name: "IdentityEngine",
             dependencies: [
                 "CofferSDK", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -152,7 +159,7 @@ let package = Package(
             name: "CofferServer",
             dependencies: [
                 "CCofferSystem", "CCofferNIOSSLShim", "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine", "TransitEngine",
-                "DatabaseEngine", "StoragePostgres",
+                "DatabaseEngine", "StoragePostgres", "PKIEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import CofferSDK
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -36,7 +37,7 @@ extension CofferResponder {
     /// metrics, certificates). Anything else, such as `text/html` stored in a cubbyhole, is served as `text/plain`.
     static let rawContentTypes: Set<String> = [
         "application/json", "application/jwk-set+json", "application/jwt", "application/pkix-cert", "application/pkix-crl",
-        "application/pem-file", "application/x-pem-file", "application/octet-stream", "text/plain",
+        "application/pem-file", "application/x-pem-file", "application/pem-certificate-chain", "application/octet-stream", "text/plain",
     ]
 
     /// The `Content-Type` to send for a raw response's declared one.
@@ -65,6 +66,10 @@ extension CofferResponder {
         headers[.contentType] = safeRawContentType(data["http_content_type"]?.stringValue)
         headers[.xContentTypeOptions] = "nosniff"
         headers[.contentSecurityPolicy] = "sandbox"
+        // A binary body (DER) comes base64 in `http_raw_body_base64`.
+        if let b64 = data["http_raw_body_base64"]?.stringValue, let bytes = Data(base64Encoded: b64) {
+            return response(status: status, headers: headers, body: ByteBuffer(bytes: bytes))
+        }
         let body = data["http_raw_body"]?.stringValue ?? ""
         return response(status: status, headers: headers, body: ByteBuffer(string: body))
     }

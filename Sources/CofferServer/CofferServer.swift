@@ -19,6 +19,7 @@ import UnixSignals
 import StorageSQLite
 import StoragePostgres
 import TransitEngine
+import PKIEngine
 import DatabaseEngine
 import UserpassAuth
 
@@ -30,6 +31,7 @@ public enum CofferServer {
         "cubbyhole": makeCubbyholeEngine,
         "transit": makeTransitEngine,
         "database": makeDatabaseEngine,
+        "pki": makePKIEngine,
     ]
 
     /// `sys/tools/random` and `sys/tools/hash`, served by the transit engine's implementation.
