@@ -80,14 +80,7 @@ extension PKIEngine {
             warnings.append("TTL \"\(GoDurationText.format(ttl))\" is longer than permitted maxTTL \"\(GoDurationText.format(Self.defaultTTL))\", so maxTTL is being used")
             ttl = Self.defaultTTL
         }
-        var notAfter = now.addingTimeInterval(TimeInterval(ttl))
-        let na = try f.string("not_after")
-        if !na.isEmpty {
-            guard let d = ISO8601DateFormatter().date(from: na) else {
-                throw LogicalError.invalidRequest("unable to parse not_after: use the YYYY-MM-ddTHH:MM:SSZ format")
-            }
-            notAfter = d
-        }
+        var notAfter = try Self.notAfter(f, default: now.addingTimeInterval(TimeInterval(ttl)))
         if let p = parentNotAfter, notAfter > p {
             // An intermediate is cut to its issuer's expiry unless enforce_leaf_not_after_behavior asks for the
             // issuer's leaf_not_after_behavior (then refused, as `err` does).

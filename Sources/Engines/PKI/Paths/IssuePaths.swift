@@ -161,14 +161,7 @@ extension PKIEngine {
             warnings.append("TTL \"\(GoDurationText.format(ttl))\" is longer than permitted maxTTL \"\(GoDurationText.format(maxTTL))\", so maxTTL is being used")
             ttl = maxTTL
         }
-        var notAfter = now.addingTimeInterval(TimeInterval(ttl))
-        let notAfterText = try f.string("not_after")
-        if !notAfterText.isEmpty {
-            guard let d = ISO8601DateFormatter().date(from: notAfterText) else {
-                throw LogicalError.invalidRequest("unable to parse not_after: use the YYYY-MM-ddTHH:MM:SSZ format")
-            }
-            notAfter = d
-        }
+        var notAfter = try Self.notAfter(f, default: now.addingTimeInterval(TimeInterval(ttl)))
         if notAfter > signer.cert.notValidAfter {
             switch issuer.leafNotAfterBehavior {
             case "truncate", "permit":
@@ -239,6 +232,16 @@ extension PKIEngine {
     }
 
     static func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
+
+    /// `not_after` (YYYY-MM-ddTHH:MM:SSZ) when given, else `fallback`.
+    static func notAfter(_ f: FieldData, default fallback: Date) throws -> Date {
+        let text = try f.string("not_after")
+        if text.isEmpty { return fallback }
+        guard let d = ISO8601DateFormatter().date(from: text) else {
+            throw LogicalError.invalidRequest("unable to parse not_after: use the YYYY-MM-ddTHH:MM:SSZ format")
+        }
+        return d
+    }
 
     static func isSelfSigned(_ pem: String) throws -> Bool {
         let c = try PKIFormat.parseCertificate(pem)
