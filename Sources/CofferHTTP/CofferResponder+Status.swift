@@ -37,7 +37,8 @@ extension CofferResponder {
     /// metrics, certificates). Anything else, such as `text/html` stored in a cubbyhole, is served as `text/plain`.
     static let rawContentTypes: Set<String> = [
         "application/json", "application/jwk-set+json", "application/jwt", "application/pkix-cert", "application/pkix-crl",
-        "application/pem-file", "application/x-pem-file", "application/pem-certificate-chain", "application/octet-stream", "text/plain",
+        "application/pem-file", "application/x-pem-file", "application/pem-certificate-chain", "application/ocsp-response",
+        "application/octet-stream", "text/plain",
     ]
 
     /// The `Content-Type` to send for a raw response's declared one.

@@ -301,6 +301,10 @@ public struct CofferResponder: HTTPResponder {
         }
         guard buffer.readableBytes > 0 else { return [:] }
         let bytes = buffer.readableBytesView
+        // A binary request body (an OCSP request) is handed to the engine as it came, base64 inside the data.
+        if let type = request.headers[.contentType], Self.binaryRequestTypes.contains(type.lowercased().split(separator: ";").first.map(String.init) ?? "") {
+            return [Self.binaryBodyKey: .string(Data(bytes).base64EncodedString())]
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(bytes)
@@ -314,6 +318,10 @@ public struct CofferResponder: HTTPResponder {
             throw LogicalError.invalidRequest("failed to decode JSON input: json: cannot unmarshal non-object into Go value of type map[string]interface {}")
         }
     }
+
+    /// Request bodies passed on raw (base64 under ``binaryBodyKey``) instead of parsed as JSON.
+    static let binaryRequestTypes: Set<String> = ["application/ocsp-request"]
+    public static let binaryBodyKey = "http_request_body_base64"
 
     func envelope(_ r: CoreResponse, requestID: String) -> Response {
         if r.isEmpty { return Self.noContent() }

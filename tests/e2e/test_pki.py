@@ -126,6 +126,39 @@ def test_revocation_shows_in_the_crl(dev, chain):
     assert rc == 0, out
 
 
+def test_openssl_ocsp_says_revoked_and_good(dev, chain):
+    c, tmp = chain
+    keep = c.secrets.pki.generate_certificate("web", "keep.example.test", mount_point="pki-int")["data"]
+    gone = c.secrets.pki.generate_certificate("web", "gone.example.test", mount_point="pki-int")["data"]
+    c.secrets.pki.revoke_certificate(gone["serial_number"], mount_point="pki-int")
+    (tmp / "gone.pem").write_text(gone["certificate"])
+    (tmp / "keep.pem").write_text(keep["certificate"])
+    (tmp / "trust.pem").write_text((tmp / "root.pem").read_text() + "\n" + (tmp / "int.pem").read_text() + "\n")
+    url = f"{dev.addr}/v1/pki-int/ocsp"
+    # POST (openssl's default), with a nonce that the response echoes; the response verifies against the chain.
+    rc, out = openssl("ocsp", "-issuer", str(tmp / "int.pem"), "-cert", str(tmp / "gone.pem"), "-cert", str(tmp / "keep.pem"),
+                      "-url", url, "-CAfile", str(tmp / "trust.pem"))
+    assert rc == 0 and "Response verify OK" in out, out
+    assert f"{tmp / 'gone.pem'}: revoked" in out and f"{tmp / 'keep.pem'}: good" in out, out
+    # A serial this mount never issued: unknown.
+    rc, out = openssl("ocsp", "-issuer", str(tmp / "int.pem"), "-serial", "0x1234", "-url", url, "-CAfile", str(tmp / "trust.pem"))
+    assert rc == 0 and "0x1234: unknown" in out, out
+    # GET with the request in the path (base64, URL-encoded), as RFC 6960 appendix A allows.
+    rc, out = openssl("ocsp", "-issuer", str(tmp / "int.pem"), "-cert", str(tmp / "gone.pem"), "-reqout", str(tmp / "req.der"), "-no_nonce")
+    import base64, urllib.parse, urllib.request
+    req = urllib.parse.quote(base64.b64encode((tmp / "req.der").read_bytes()).decode(), safe="")
+    body = urllib.request.urlopen(f"{url}/{req}").read()
+    (tmp / "resp.der").write_bytes(body)
+    rc, out = openssl("ocsp", "-respin", str(tmp / "resp.der"), "-issuer", str(tmp / "int.pem"), "-cert", str(tmp / "gone.pem"),
+                      "-CAfile", str(tmp / "trust.pem"), "-no_nonce")
+    assert rc == 0 and "revoked" in out, out
+    # A request from another CA: unauthorized; garbage: malformed.
+    import urllib.error
+    r = urllib.request.Request(url, data=b"not der", headers={"Content-Type": "application/ocsp-request"})
+    body = urllib.request.urlopen(r).read()
+    assert body == bytes([0x30, 0x03, 0x0A, 0x01, 0x01]), body
+
+
 def test_openbao_errors_for_bad_input(dev, chain):
     c, tmp = chain
     status, body = http(dev.addr, "POST", "pki-int/issue/web", {"common_name": "evil.other.test"}, token="root")

@@ -103,6 +103,14 @@ extension PKIEngine {
                     .delete: .init("Delete a key.", noContent: true, method: PKIEngine.deleteKey),
                 ],
                 synopsis: "A key."),
+            EnginePath(
+                "ocsp", fields: [Field("http_request_body_base64", .string, "The DER OCSP request (sent as application/ocsp-request).")],
+                operations: [.update: .init("Answer an OCSP request (POST).", method: PKIEngine.ocsp)], unauthenticated: true,
+                synopsis: "OCSP responder (RFC 6960), POST."),
+            EnginePath(
+                "ocsp/{req+}", fields: [Field("req", .string, "The DER OCSP request, base64 (URL-encoded).")],
+                operations: [.read: .init("Answer an OCSP request (GET).", method: PKIEngine.ocsp)], unauthenticated: true,
+                synopsis: "OCSP responder (RFC 6960), GET."),
             EnginePath("tidy", fields: tidyFields, operations: [.update: .init("Remove expired certificates.", method: PKIEngine.tidy)], synopsis: "Tidy the certificate store."),
             EnginePath("tidy-status", operations: [.read: .init("The last tidy.", method: PKIEngine.tidyStatus)], synopsis: "Status of the last tidy."),
         ],
