@@ -137,12 +137,13 @@ extension Core {
     }
 
     /// Extends a token's life by `increment` (or its original TTL), bounded by explicit max TTL and the system max.
-    func renew(_ entry: TokenEntry, increment: Int64) async throws -> TokenEntry {
+    /// `tls` is the renewing request's connection, shown to the auth method that issued the token.
+    func renew(_ entry: TokenEntry, increment: Int64, tls: TLSConnectionState? = nil) async throws -> TokenEntry {
         guard entry.renewable, entry.expireTime != nil else { throw LogicalError.invalidRequest("lease is not renewable") }
         let now = self.now()
         var e = entry
         var authTTL: Int64? = nil
-        switch try await renewWithAuthMethod(entry) {
+        switch try await renewWithAuthMethod(entry, tls: tls) {
         case .notApplicable: break
         case .declined: return entry
         case .renewed(let renewed):
