@@ -64,7 +64,7 @@ extension Core {
                 return try await renewLease(id, increment: increment, incrementText: data["increment"]?.stringValue)
             }
             guard let e = try await tokenForLease(id) else { throw LogicalError.invalidRequest("lease not found") }
-            let renewed = try await renew(e, increment: increment, tls: tls)
+            guard let renewed = try await renew(e, increment: increment, tls: tls) else { return CoreResponse() }
             let ttl = renewed.expireTime.map { max(0, Int64($0.timeIntervalSince(now()).rounded())) } ?? 0
             return CoreResponse(leaseID: id, leaseDuration: ttl, renewable: renewed.renewable)
         case "revoke":
