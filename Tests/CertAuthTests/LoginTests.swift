@@ -174,6 +174,20 @@ import X509
                 == ["nonCA certificates should have TLS client authentication set as an extended key usage"])
     }
 
+    @Test func ocspEnabledFailsClosedUnlessFailOpen() async throws {
+        let h = Harness()
+        let ca = try Fixture.Authority()
+        try await h.addRole("web", try Fixture.pem(ca.certificate), ["ocsp_enabled": true])
+        let e = await h.loginError(try ca.issue())
+        #expect(
+            e?.messages == [
+                "no chain matching all constraints could be found for this login certificate; additionally got errors during verification: "
+                    + "1 error occurred:\n\t* OCSP checking is not supported by this server\n\n"
+            ])
+        try await h.send(.update, "certs/web", ["ocsp_fail_open": true])
+        #expect(try await h.login(try ca.issue()) != nil)
+    }
+
     @Test func withoutTLSOrCertificate() async throws {
         let h = Harness()
         #expect(await h.error(.update, "login", [:], certificates: nil)?.messages == ["tls connection not found"])

@@ -10,6 +10,14 @@ enum CertErrors {
     static let invalidCertificate = LogicalError.invalidRequest("invalid certificate or no client certificate supplied")
     /// A chain was found, but no role it leads to accepts the certificate (400).
     static let noMatchingChain = LogicalError.invalidRequest("no chain matching all constraints could be found for this login certificate")
+    /// A login refusal with the errors met while matching (OCSP), in go-multierror's text.
+    static func withVerificationErrors(_ refusal: LogicalError, _ errors: [String]) -> LogicalError {
+        let text =
+            errors.count == 1
+            ? LogicalError.multiErrorText(errors[0])
+            : "\(errors.count) errors occurred:\n" + errors.map { "\t* \($0)\n" }.joined() + "\n"
+        return .invalidRequest(refusal.description + "; additionally got errors during verification: " + text)
+    }
     static let failedToParseCertificate = LogicalError.invalidRequest("failed to parse certificate")
     static let nonCAWithoutClientAuth = LogicalError.invalidRequest(
         "nonCA certificates should have TLS client authentication set as an extended key usage")

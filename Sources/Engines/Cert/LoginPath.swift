@@ -119,13 +119,12 @@ extension CertAuth {
         let intermediates = CertificateStore(tls.peerCertificates.dropFirst().compactMap { try? Certificate(derEncoded: $0) })
         let now = self.now()
         // Go checks the client's own validity before looking for a chain.
+        let invalid = "x509: certificate has expired or is not yet valid: current time \(Self.rfc3339(now))"
         if now < leaf.certificate.notValidBefore {
-            throw CertErrors.verifyFailed(
-                "x509: certificate has expired or is not yet valid: current time \(Self.rfc3339(now)) is before \(Self.rfc3339(leaf.certificate.notValidBefore))")
+            throw CertErrors.verifyFailed(invalid + " is before \(Self.rfc3339(leaf.certificate.notValidBefore))")
         }
         if now > leaf.certificate.notValidAfter {
-            throw CertErrors.verifyFailed(
-                "x509: certificate has expired or is not yet valid: current time \(Self.rfc3339(now)) is after \(Self.rfc3339(leaf.certificate.notValidAfter))")
+            throw CertErrors.verifyFailed(invalid + " is after \(Self.rfc3339(leaf.certificate.notValidAfter))")
         }
 
         let (caRoles, nonCARoles) = try await trustedRoles(request.storage, certName: certName)
@@ -155,13 +154,13 @@ extension CertAuth {
         }
         if chains.isEmpty {
             if errors.isEmpty { throw CertErrors.invalidCertificate }
-            throw LogicalError.invalidRequest(CertErrors.invalidCertificate.description + "; additionally got errors during verification: " + Self.multiError(errors))
+            throw CertErrors.withVerificationErrors(CertErrors.invalidCertificate, errors)
         }
-        for (role, chain) in chains where matchesConstraints(leaf, chain: chain, role: role.entry, revoked: revoked, errors: &errors) {
-            return Match(role: role, leaf: leaf)
+        for (role, chain) in chains {
+            if matchesConstraints(leaf, chain: chain, role: role.entry, revoked: revoked, errors: &errors) { return Match(role: role, leaf: leaf) }
         }
         if errors.isEmpty { throw CertErrors.noMatchingChain }
-        throw LogicalError.invalidRequest(CertErrors.noMatchingChain.description + "; additionally got errors during verification: " + Self.multiError(errors))
+        throw CertErrors.withVerificationErrors(CertErrors.noMatchingChain, errors)
     }
 
     /// A role's checks on a client certificate and the chain that leads to the role: no certificate of the chain
@@ -212,12 +211,6 @@ extension CertAuth {
             out[oid.replacingOccurrences(of: ".", with: "-")] = value
         }
         return out
-    }
-
-    /// go-multierror's text for the errors met while matching.
-    static func multiError(_ errors: [String]) -> String {
-        if errors.count == 1 { return LogicalError.multiErrorText(errors[0]) }
-        return "\(errors.count) errors occurred:\n" + errors.map { "\t* \($0)\n" }.joined() + "\n"
     }
 
     /// Go's `time.RFC3339` in UTC, as `x509.CertificateInvalidError` prints times.
