@@ -117,6 +117,14 @@ let package = Package(
         .target(
             name: "AppRoleAuth", dependencies: ["CofferSDK", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Engines/AppRole", swiftSettings: swiftSettings),
+        // TLS client-certificate logins (`cert`): swift-certificates verifies the chains, SwiftASN1 reads CRLs.
+        .target(
+            name: "CertAuth",
+            dependencies: [
+                "CofferSDK", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Engines/Cert", swiftSettings: swiftSettings),
         .target(
             name: "JWTAuth",
             dependencies: [
@@ -158,13 +166,14 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CCofferSystem", "CCofferNIOSSLShim", "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "JWTAuth", "IdentityEngine", "TransitEngine",
+                "CCofferSystem", "CCofferNIOSSLShim", "CofferCore", "CofferSDK", "CofferHCL", "CofferHTTP", "StorageSQLite", "KVEngine", "UserpassAuth", "AppRoleAuth", "CertAuth", "JWTAuth", "IdentityEngine", "TransitEngine",
                 "DatabaseEngine", "StoragePostgres", "PKIEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -219,6 +228,13 @@ let package = Package(
         .testTarget(name: "UserpassAuthTests", dependencies: ["UserpassAuth", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleAuthTests", dependencies: ["AppRoleAuth", "CofferSDK", "CofferTesting"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "CertAuthTests",
+            dependencies: [
+                "CertAuth", "CofferSDK", "CofferTesting", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "JWTAuthTests",
             dependencies: ["JWTAuth", "CofferSDK", "CofferTesting", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
@@ -252,6 +268,8 @@ let package = Package(
             dependencies: [
                 "CofferServer", "CofferHTTP", "CofferCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -121,7 +121,8 @@ extension Core {
                     let lreq = makeLogicalRequest(req, mount: m, sub: sub, token: entry, operation: .update)
                     if let exists = try await m.engine.existenceCheck(lreq), !exists { operation = .create }
                 case .token(let sub):
-                    let lreq = LogicalRequest(id: req.id, operation: .update, path: sub, data: req.data, storage: barrier, remoteAddress: req.remoteAddress)
+                    let lreq = LogicalRequest(
+                        id: req.id, operation: .update, path: sub, data: req.data, storage: barrier, remoteAddress: req.remoteAddress, tls: req.tls)
                     if let exists = try await TokenBackend.router.existenceCheck(TokenCall(core: self, request: req, caller: entry), lreq), !exists {
                         operation = .create
                     }
@@ -175,7 +176,8 @@ extension Core {
             }
         case .token(let sub):
             guard let caller = tokenEntry else { throw LogicalError.permissionDenied }
-            let lr = LogicalRequest(id: req.id, operation: operation, path: sub, data: req.data, storage: barrier, remoteAddress: req.remoteAddress)
+            let lr = LogicalRequest(
+                id: req.id, operation: operation, path: sub, data: req.data, storage: barrier, remoteAddress: req.remoteAddress, tls: req.tls)
             do {
                 return try await TokenBackend.router.handle(TokenCall(core: self, request: req, caller: caller), lr)
             } catch let e as LogicalError where e.isGoError {
@@ -241,7 +243,7 @@ extension Core {
             id: req.id, operation: operation, path: sub, data: req.data, contentType: req.contentType, storage: storage,
             mountPoint: m.routePath, mountType: m.entry.type, mountAccessor: m.entry.accessor, mountOptions: m.entry.options ?? [:],
             clientTokenAccessor: token?.accessor, displayName: token?.displayName ?? "", isRoot: token?.isRoot ?? false,
-            remoteAddress: req.remoteAddress)
+            remoteAddress: req.remoteAddress, tls: req.tls)
         lreq.entityID = token?.entityID ?? ""
         return lreq
     }

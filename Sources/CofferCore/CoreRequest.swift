@@ -13,9 +13,15 @@ public struct CoreRequest: Sendable {
     public var wrapTTL: Int64?
     /// The client's IP address.
     public var remoteAddress: String?
+    /// The TLS connection the request came on (nil over plain HTTP), with the client's certificates.
+    public var tls: TLSConnectionState?
 
-    public init(id: String, operation: CofferSDK.Operation, path: String, data: [String: JSONValue] = [:], token: String? = nil, contentType: String? = nil, wrapTTL: Int64? = nil, remoteAddress: String? = nil) {
+    public init(
+        id: String, operation: CofferSDK.Operation, path: String, data: [String: JSONValue] = [:], token: String? = nil, contentType: String? = nil,
+        wrapTTL: Int64? = nil, remoteAddress: String? = nil, tls: TLSConnectionState? = nil
+    ) {
         self.remoteAddress = remoteAddress
+        self.tls = tls
         self.id = id
         self.operation = operation
         self.path = path

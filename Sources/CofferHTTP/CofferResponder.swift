@@ -45,8 +45,14 @@ public struct CofferResponder: HTTPResponder {
         let requestID = Self.requestID()
         do {
             var remoteAddress = context.remoteAddress?.ipAddress
-            if isClusterListener, let forwarded = request.headers[Self.forwardedForHeader] { remoteAddress = forwarded }
-            let response = try await route(request, requestID: requestID, remoteAddress: remoteAddress)
+            var tls = context.tls
+            if isClusterListener {
+                // The node that forwarded the request says how the client connected; the cluster connection's own
+                // certificate is the node's, never the client's.
+                if let forwarded = request.headers[Self.forwardedForHeader] { remoteAddress = forwarded }
+                tls = Self.forwardedTLS(request.headers[Self.forwardedClientCertificatesHeader])
+            }
+            let response = try await route(request, requestID: requestID, remoteAddress: remoteAddress, tls: tls)
             logger.trace("request", metadata: ["coffer.request_id": "\(requestID)", "coffer.method": "\(request.method)", "coffer.status": "\(response.status.code)"])
             return response
         } catch let e as LogicalError {
@@ -125,7 +131,7 @@ public struct CofferResponder: HTTPResponder {
 
     // MARK: Routing
 
-    func route(_ request: Request, requestID: String, remoteAddress: String?) async throws -> Response {
+    func route(_ request: Request, requestID: String, remoteAddress: String?, tls: TLSConnectionState?) async throws -> Response {
         let rawPath = request.uri.path
         guard rawPath.hasPrefix("/v1/") else {
             throw LogicalError(.unsupportedPath, messages: [])
@@ -194,11 +200,11 @@ public struct CofferResponder: HTTPResponder {
             guard core.servesStandbyReads, request.headers[Self.wrapTTLHeader] == nil, request.uri.queryParameters["help"] == nil,
                 let op = Self.standbyOperation(method)
             else {
-                return try await forwarder.forward(request, remoteAddress: remoteAddress)
+                return try await forwarder.forward(request, remoteAddress: remoteAddress, tls: tls)
             }
             let target = op == .list && !path.hasSuffix("/") ? path + "/" : path
             guard core.standbyMayServe(path: target, operation: op) else {
-                return try await forwarder.forward(request, remoteAddress: remoteAddress)
+                return try await forwarder.forward(request, remoteAddress: remoteAddress, tls: tls)
             }
             standby = true
         }
@@ -237,20 +243,20 @@ public struct CofferResponder: HTTPResponder {
         // Path-help: any non-empty `help` query value, on any method; the answer is the help document itself.
         if let h = request.uri.queryParameters["help"], !h.isEmpty {
             let coreRequest = CoreRequest(
-                id: requestID, operation: .help, path: path, data: [:], token: token(request), remoteAddress: remoteAddress)
+                id: requestID, operation: .help, path: path, data: [:], token: token(request), remoteAddress: remoteAddress, tls: tls)
             let resp = try await core.handle(coreRequest)
             return Self.json(status: 200, JSONValue.object(resp.data ?? [:]).serialized())
         }
 
         let coreRequest = CoreRequest(
             id: requestID, operation: operation, path: path, data: data, token: token(request),
-            contentType: request.headers[.contentType], wrapTTL: try wrapTTL(request), remoteAddress: remoteAddress)
+            contentType: request.headers[.contentType], wrapTTL: try wrapTTL(request), remoteAddress: remoteAddress, tls: tls)
         if standby {
             if let resp = try await core.handleOnStandby(coreRequest) { return envelope(resp, requestID: requestID) }
             // It writes, or the standby could not catch up: the active node answers (this node, if it just became it).
             if core.haRole == .standby {
                 guard let forwarder else { throw Self.noActiveNode }
-                return try await forwarder.forward(request, remoteAddress: remoteAddress)
+                return try await forwarder.forward(request, remoteAddress: remoteAddress, tls: tls)
             }
         }
         let resp = try await core.handle(coreRequest)

@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import AppRoleAuth
+import CertAuth
 import IdentityEngine
 import JWTAuth
 import KVEngine
@@ -44,6 +45,7 @@ public enum CofferServer {
     public static let authMethods: [String: EngineFactory] = [
         "userpass": makeUserpassAuth,
         "approle": makeAppRoleAuth,
+        "cert": makeCertAuth,
         "jwt": makeJWTAuth,
         "oidc": makeJWTAuth,
     ]

@@ -6,7 +6,7 @@ import Synchronization
 extension Core {
     /// Routes a `sys/` request through ``SystemBackend``'s declared paths.
     func handleSystem(_ req: CoreRequest, sub: String, operation op: Operation, token: TokenEntry?) async throws -> CoreResponse {
-        let lr = LogicalRequest(id: req.id, operation: op, path: sub, data: req.data, storage: barrier, remoteAddress: req.remoteAddress)
+        let lr = LogicalRequest(id: req.id, operation: op, path: sub, data: req.data, storage: barrier, remoteAddress: req.remoteAddress, tls: req.tls)
         return try await SystemBackend.router.handle(SystemCall(core: self, request: req, token: token), lr)
     }
 

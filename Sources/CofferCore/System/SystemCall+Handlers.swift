@@ -175,7 +175,7 @@ extension SystemCall {
     /// The lease paths, by action; the lease id or prefix of the path comes in as `url_lease_id` or `prefix`.
     func leases(_ r: PathRequest, _ action: String) async throws -> CoreResponse {
         let fromPath = try r.fields.stringIfSet("url_lease_id") ?? r.fields.stringIfSet("prefix") ?? ""
-        return try await core.handleLeases(r.operation, action: action, rest: fromPath, data: data)
+        return try await core.handleLeases(r.operation, action: action, rest: fromPath, data: data, tls: request.tls)
     }
 
     func tool(_ r: PathRequest, _ name: String, rest: String) throws -> CoreResponse {

@@ -138,8 +138,9 @@ extension Core {
         case declined
     }
 
-    /// Asks the auth method that issued a token whether it may be renewed.
-    func renewWithAuthMethod(_ entry: TokenEntry) async throws -> AuthRenewal {
+    /// Asks the auth method that issued a token whether it may be renewed. `tls` is the connection of the request
+    /// that renews it (the `cert` method checks that the client still presents a matching certificate).
+    func renewWithAuthMethod(_ entry: TokenEntry, tls: TLSConnectionState? = nil) async throws -> AuthRenewal {
         guard entry.path.hasPrefix("auth/"), !entry.path.hasPrefix("auth/token/") else { return .notApplicable }
         let snapshot = try currentRouter()
         guard let m = snapshot.route(entry.path), m.isAuth else {
@@ -153,10 +154,13 @@ extension Core {
             boundCIDRs: entry.boundCIDRs, internalData: entry.authData)
         let req = LogicalRequest(
             operation: .renew, path: sub, storage: m.storage, mountPoint: m.routePath, mountType: m.entry.type,
-            mountAccessor: m.entry.accessor, mountOptions: m.entry.options ?? [:], auth: auth)
+            mountAccessor: m.entry.accessor, mountOptions: m.entry.options ?? [:], tls: tls, auth: auth)
         let resp: LogicalResponse?
         do {
             resp = try await m.engine.handle(req)
+        } catch let e as LogicalError where e.isRenewalErrorResponse {
+            // An error response, as opposed to a failure: the client gets it as it is (OpenBao's `resp.IsError()`).
+            throw LogicalError(e.code, messages: e.messages)
         } catch let e as LogicalError {
             throw LogicalError(.internal, Self.multiError("failed to renew entry: " + e.messages.joined(separator: "; ")))
         }

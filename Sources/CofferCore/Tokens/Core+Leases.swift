@@ -18,7 +18,9 @@ extension Core {
     }
 
     /// One lease action (routed by ``SystemBackend``); `rest` is the lease id or prefix given in the path.
-    func handleLeases(_ op: Operation, action: String, rest: String, data: [String: JSONValue]) async throws -> CoreResponse {
+    func handleLeases(
+        _ op: Operation, action: String, rest: String, data: [String: JSONValue], tls: TLSConnectionState? = nil
+    ) async throws -> CoreResponse {
         func leaseIDParam() throws -> String {
             if let l = data["lease_id"]?.stringValue, !l.isEmpty { return l }
             if !rest.isEmpty { return rest }
@@ -62,7 +64,7 @@ extension Core {
                 return try await renewLease(id, increment: increment, incrementText: data["increment"]?.stringValue)
             }
             guard let e = try await tokenForLease(id) else { throw LogicalError.invalidRequest("lease not found") }
-            let renewed = try await renew(e, increment: increment)
+            guard let renewed = try await renew(e, increment: increment, tls: tls) else { return CoreResponse() }
             let ttl = renewed.expireTime.map { max(0, Int64($0.timeIntervalSince(now()).rounded())) } ?? 0
             return CoreResponse(leaseID: id, leaseDuration: ttl, renewable: renewed.renewable)
         case "revoke":

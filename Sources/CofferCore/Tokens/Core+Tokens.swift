@@ -137,14 +137,16 @@ extension Core {
     }
 
     /// Extends a token's life by `increment` (or its original TTL), bounded by explicit max TTL and the system max.
-    func renew(_ entry: TokenEntry, increment: Int64) async throws -> TokenEntry {
+    /// `tls` is the renewing request's connection, shown to the auth method that issued the token. Nil when that
+    /// method declines (its user or role is gone): the token is left as it is, and OpenBao answers 204.
+    func renew(_ entry: TokenEntry, increment: Int64, tls: TLSConnectionState? = nil) async throws -> TokenEntry? {
         guard entry.renewable, entry.expireTime != nil else { throw LogicalError.invalidRequest("lease is not renewable") }
         let now = self.now()
         var e = entry
         var authTTL: Int64? = nil
-        switch try await renewWithAuthMethod(entry) {
+        switch try await renewWithAuthMethod(entry, tls: tls) {
         case .notApplicable: break
-        case .declined: return entry
+        case .declined: return nil
         case .renewed(let renewed):
             authTTL = renewed.ttl
             if let m = renewed.maxTTL, m > 0 { e.maxTTL = m }

@@ -62,7 +62,7 @@ extension TokenCall {
             throw LogicalError.invalidRequest(
                 "Field validation failed: error converting input for field \"increment\": cannot provide negative value '\(increment)'")
         }
-        let renewed = try await core.renew(entry, increment: increment)
+        guard let renewed = try await core.renew(entry, increment: increment, tls: request.tls) else { return CoreResponse() }
         let ttl = renewed.expireTime.map { max(0, Int64($0.timeIntervalSince(now).rounded())) } ?? 0
         var block = core.authBlock(token: tokenValue, entry: renewed, leaseDuration: ttl)
         if target == .accessor, case .object(var o) = block {

@@ -41,6 +41,9 @@ public struct LogicalError: Error, Sendable, CustomStringConvertible {
     /// it in go-multierror's text (`1 error occurred:\n\t* …\n\n`) on authenticated requests, once, for every
     /// backend; login requests show it bare.
     public var isGoError: Bool = false
+    /// An error response an auth method's renew handler answered (OpenBao's `logical.ErrorResponse`), which the
+    /// token store passes to the client as it is instead of as a failed renewal (`failed to renew entry: …`, 500).
+    public var isRenewalErrorResponse: Bool = false
 
     public init(_ code: Code, _ message: String) {
         self.code = code
@@ -51,6 +54,13 @@ public struct LogicalError: Error, Sendable, CustomStringConvertible {
     public static func goError(_ code: Code, _ message: String) -> LogicalError {
         var e = LogicalError(code, message)
         e.isGoError = true
+        return e
+    }
+
+    /// A renew handler's error response (see ``isRenewalErrorResponse``): a 400 with this text.
+    public static func renewalErrorResponse(_ message: String) -> LogicalError {
+        var e = LogicalError(.invalidRequest, message)
+        e.isRenewalErrorResponse = true
         return e
     }
 

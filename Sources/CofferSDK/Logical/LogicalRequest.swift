@@ -25,6 +25,9 @@ public struct LogicalRequest: Sendable {
     public var isRoot: Bool
     /// The client's IP address (for CIDR bindings such as `secret_id_bound_cidrs`).
     public var remoteAddress: String?
+    /// The TLS connection the request came on, nil over plain HTTP (OpenBao's `Connection.ConnState`): the `cert`
+    /// auth method reads the client's certificates from it.
+    public var tls: TLSConnectionState?
     /// The identity entity of the calling token ("" when it has none).
     public var entityID: String = ""
     /// For `.renew` requests: the auth being renewed, as the engine returned it at login (with `internalData`).
@@ -47,6 +50,7 @@ public struct LogicalRequest: Sendable {
         displayName: String = "",
         isRoot: Bool = false,
         remoteAddress: String? = nil,
+        tls: TLSConnectionState? = nil,
         auth: AuthInfo? = nil
     ) {
         self.id = id
@@ -63,6 +67,7 @@ public struct LogicalRequest: Sendable {
         self.displayName = displayName
         self.isRoot = isRoot
         self.remoteAddress = remoteAddress
+        self.tls = tls
         self.auth = auth
     }
 }

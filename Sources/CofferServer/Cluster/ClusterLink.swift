@@ -171,7 +171,7 @@ final class ClusterLink: RequestForwarder, Service {
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
     ]
 
-    func forward(_ request: Request, remoteAddress: String?) async throws -> Response {
+    func forward(_ request: Request, remoteAddress: String?, tls: TLSConnectionState?) async throws -> Response {
         guard let leader = core.haLeader, !leader.clusterAddress.isEmpty, let client = await loadMaterial()?.client else {
             throw LogicalError(.status(503), "local node not active but active cluster node not found")
         }
@@ -182,6 +182,11 @@ final class ClusterLink: RequestForwarder, Service {
             out.headers.add(name: field.name.rawName, value: field.value)
         }
         out.headers.replaceOrAdd(name: CofferResponder.forwardedForHeader.rawName, value: remoteAddress ?? "")
+        // Set here only: a client's own header of that name is never passed on.
+        out.headers.remove(name: CofferResponder.forwardedClientCertificatesHeader.rawName)
+        if let certificates = CofferResponder.forwardedClientCertificatesValue(tls) {
+            out.headers.add(name: CofferResponder.forwardedClientCertificatesHeader.rawName, value: certificates)
+        }
         var request = request
         let body: ByteBuffer
         do {

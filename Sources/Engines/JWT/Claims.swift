@@ -124,23 +124,7 @@ enum Claims {
     }
 
     /// `ryanuber/go-glob`: `*` matches any run of characters; no other wildcards.
-    static func glob(_ pattern: String, _ subj: String) -> Bool {
-        if pattern.isEmpty { return subj == pattern }
-        if pattern == "*" { return true }
-        let parts = pattern.components(separatedBy: "*")
-        if parts.count == 1 { return subj == pattern }
-        let leadingGlob = pattern.hasPrefix("*")
-        let trailingGlob = pattern.hasSuffix("*")
-        let end = parts.count - 1
-        var rest = Substring(subj)
-        for i in 0..<end {
-            if parts[i].isEmpty { continue }  // strings.Index(s, "") == 0
-            guard let r = rest.range(of: parts[i]) else { return false }
-            if i == 0 && !leadingGlob && r.lowerBound != rest.startIndex { return false }
-            rest = rest[r.upperBound...]
-        }
-        return trailingGlob || rest.hasSuffix(parts[end])
-    }
+    static func glob(_ pattern: String, _ subj: String) -> Bool { GoGlob.matches(pattern, subj) }
 
     /// `extractMetadata`: mapped claims, which must be strings.
     static func metadata(_ claims: [String: JSONValue], mappings: [String: String]?) throws(ValidationFailure) -> [String: String] {
