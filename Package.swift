@@ -215,6 +215,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "PKIEngineTests",
+            dependencies: [
+                "PKIEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "TransitEngineTests",
             dependencies: ["TransitEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
