@@ -25,6 +25,7 @@ struct PKIKey: Sendable {
         switch type {
         case "rsa":
             let b = bits == 0 ? 2048 : Int(bits)
+            if b < 2048 { throw LogicalError.invalidRequest("RSA keys < 2048 bits are unsafe and not supported: got \(bits)") }
             guard [2048, 3072, 4096, 8192].contains(b) else { throw LogicalError.invalidRequest("unsupported bit length for RSA key: \(bits)") }
             return (.rsa, b)
         case "ec":

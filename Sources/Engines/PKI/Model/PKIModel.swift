@@ -107,6 +107,8 @@ struct URLsConfig: Codable, Sendable {
         case enableTemplating = "enable_templating"
     }
 
+    var isEmpty: Bool { issuingCertificates.isEmpty && crlDistributionPoints.isEmpty && ocspServers.isEmpty }
+
     var json: [String: JSONValue] {
         [
             "issuing_certificates": .array(issuingCertificates.map { .string($0) }),

@@ -19,6 +19,9 @@ extension PKIEngine {
         .bool("exported"), .string("pem_bundle"), .bool("enforce_leaf_not_after_behavior"),
     ]
 
+    static let aiaWarning =
+        "This mount hasn't configured any authority information access (AIA) fields; this may make it harder for systems to find missing certificates in the chain or to validate revocation status of certificates. Consider updating /config/urls or the newly generated issuer with this information."
+
     /// `root/generate/(internal|exported|existing|kms)`.
     func generateRoot(_ r: PathRequest) async throws -> LogicalResponse? {
         let f = r.fields
@@ -34,9 +37,7 @@ extension PKIEngine {
             let cert = try CertificateBuilder.build(t, publicKey: key.key.publicKey, issuer: nil, selfKey: key.key, signatureBits: try f.int("signature_bits"))
             let keyID = try await storeKey(r.storage, key.key, name: try f.string("key_name"))
             let stored = try await storeIssuer(r.storage, cert, name: try f.string("issuer_name"))
-            if t.urls.issuingCertificates.isEmpty && t.urls.crlDistributionPoints.isEmpty && t.urls.ocspServers.isEmpty {
-                warnings.append("This mount hasn't configured any authority information access (AIA) fields; this may make it harder for systems to find missing certificates in the chain or to validate revocation status of certificates. Consider updating /config/urls or the newly generated issuer with this information.")
-            }
+            if t.urls.isEmpty { warnings.append(Self.aiaWarning) }
             let pem = try PKIFormat.pem(cert)
             var data: [String: JSONValue] = [
                 "certificate": .string(pem), "issuing_ca": .string(pem), "serial_number": .string(PKIFormat.serial(cert.serialNumber)),
@@ -80,15 +81,16 @@ extension PKIEngine {
             warnings.append("TTL \"\(GoDurationText.format(ttl))\" is longer than permitted maxTTL \"\(GoDurationText.format(Self.defaultTTL))\", so maxTTL is being used")
             ttl = Self.defaultTTL
         }
-        var notAfter = try Self.notAfter(f, default: now.addingTimeInterval(TimeInterval(ttl)))
+        let notAfter = try Self.notAfter(f, default: now.addingTimeInterval(TimeInterval(ttl)))
         if let p = parentNotAfter, notAfter > p {
-            // An intermediate is cut to its issuer's expiry unless enforce_leaf_not_after_behavior asks for the
-            // issuer's leaf_not_after_behavior (then refused, as `err` does).
+            // An intermediate may outlive its issuer (OpenBao warns) unless enforce_leaf_not_after_behavior asks for
+            // the issuer's leaf_not_after_behavior (then refused, as `err` does).
             if try f.bool("enforce_leaf_not_after_behavior") {
                 throw LogicalError.invalidRequest(
                     "cannot satisfy request, as TTL would result in notAfter of \(formatVaultTime(notAfter)) that is beyond the expiration of the CA certificate at \(formatVaultTime(p))")
             }
-            notAfter = p
+            warnings.append(
+                "The expiration time for the signed certificate is after the CA's expiration time. If the new certificate is not treated as a root, validation paths with the certificate past the issuing CA's expiration time will fail.")
         }
         return (now.addingTimeInterval(-TimeInterval(try f.int("not_before_duration"))), notAfter)
     }
@@ -148,7 +150,11 @@ extension PKIEngine {
         if try f.string("format") == "der" {
             data["csr"] = .string(Data(try csr.serializeAsPEM().derBytes).base64EncodedString())
         }
-        return LogicalResponse(data: data)
+        var warnings: [String] = []
+        if try await urls(r.storage).isEmpty {
+            warnings.append(Self.aiaWarning + " Since this certificate is an intermediate, it might be useful to regenerate this certificate after fixing this problem for the root mount.")
+        }
+        return LogicalResponse(data: data, warnings: warnings)
     }
 
     /// `root/sign-intermediate` (and `issuer/:ref/sign-intermediate`): a CA certificate for a CSR.
@@ -170,6 +176,7 @@ extension PKIEngine {
             }
         }
         t.urls = try await urls(r.storage, for: issuer)
+        if t.urls.isEmpty { warnings.append(Self.aiaWarning) }
         let cert = try CertificateBuilder.build(t, publicKey: csr.publicKey, issuer: (signer.cert, signer.key), signatureBits: try f.int("signature_bits"))
         let pem = try PKIFormat.pem(cert)
         let serial = PKIFormat.serial(cert.serialNumber)
@@ -212,6 +219,9 @@ extension PKIEngine {
     func importCA(_ r: PathRequest) async throws -> LogicalResponse? {
         let text = try r.fields.string("pem_bundle")
         guard !text.isEmpty else { throw LogicalError.invalidRequest("'pem_bundle' was empty") }
+        guard text.utf8.count >= 75 else {
+            throw LogicalError.invalidRequest("provided data for import was too short; perhaps a path was passed to the API rather than the contents of a PEM file")
+        }
         let docs: [PEMDocument]
         do {
             docs = try PEMDocument.parseMultiple(pemString: text)
@@ -265,6 +275,8 @@ extension PKIEngine {
             try await r.storage.delete(PKIStore.keysConfig)
             for id in try await r.storage.list(prefix: "crl/") { try await r.storage.delete("crl/" + id) }
         }
-        return nil
+        return LogicalResponse(warnings: [
+            "DELETE /root deletes all keys and issuers; prefer the new DELETE /key/:key_ref and DELETE /issuer/:issuer_ref for finer granularity, unless removal of all keys and issuers is desired."
+        ])
     }
 }

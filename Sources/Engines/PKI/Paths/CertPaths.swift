@@ -86,7 +86,7 @@ extension PKIEngine {
             break
         }
         let serial = PKIFormat.normalizeSerial(given)
-        guard let pem = try await certificatePEM(r.storage, serial) else { return nil }
+        guard let pem = try await certificatePEM(r.storage, serial) else { throw LogicalError.notFound }
         let revoked = try await PKIStore.load(CertRecord.self, r.storage, PKIStore.revoked(serial))
         if r.pattern.hasSuffix("/raw") {
             return Self.rawBinary(try PEMDocument(pemString: pem.pem).derBytes, contentType: "application/pkix-cert")

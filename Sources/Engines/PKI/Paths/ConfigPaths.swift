@@ -38,7 +38,9 @@ extension PKIEngine {
         let f = r.fields
         func duration(_ name: String) throws -> String? {
             guard let v = try f.stringIfSet(name) else { return nil }
-            guard parseDurationSeconds(v) != nil else { throw LogicalError.invalidRequest("given \(name) could not be decoded: \(v)") }
+            guard parseDurationSeconds(v) != nil else {
+                throw LogicalError.invalidRequest("given \(name) could not be decoded: time: invalid duration \"\(v)\"")
+            }
             return v
         }
         if let v = try duration("expiry") { c.expiry = v }

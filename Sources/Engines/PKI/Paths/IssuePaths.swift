@@ -107,7 +107,10 @@ extension PKIEngine {
         var emails: [String] = []
         var ips: [[UInt8]] = []
         var uris: [String] = []
-        if let csr, cn.isEmpty, verbatim || role["use_csr_common_name"]?.boolValue == true {
+        if let csr, verbatim || role["use_csr_common_name"]?.boolValue == true {
+            if !verbatim, !cn.isEmpty {
+                warnings.append("the common_name field was provided but the role is set with \"use_csr_common_name\" set to true")
+            }
             cn = CertificateBuilder.commonName(csr.subject)
         }
         if let csr, verbatim || role["use_csr_sans"]?.boolValue == true {
@@ -272,7 +275,7 @@ extension PKIEngine {
                 data["private_key"] = .string(Data(doc.derBytes).base64EncodedString())
             }
         default:
-            throw LogicalError.invalidRequest("unknown format \"\(format)\": use pem, der or pem_bundle")
+            throw LogicalError.invalidRequest("the \"format\" path parameter must be \"pem\", \"der\", or \"pem_bundle\"")
         }
     }
 
