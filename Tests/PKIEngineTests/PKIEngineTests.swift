@@ -125,6 +125,25 @@ import X509
         #expect(Data(base64Encoded: bad["http_raw_body_base64"]?.stringValue ?? "") == Data([0x30, 0x03, 0x0A, 0x01, 0x01]))
     }
 
+    @Test func deltaCRLsCarryRevocationsUntilTheCompleteCRLIsRebuilt() async throws {
+        _ = try await root()
+        try await send(.update, "roles/r", ["allow_any_name": true, "ttl": "1h"])
+        #expect(await error(.update, "config/crl", ["enable_delta": true])?.messages.first?.hasPrefix("Delta CRLs cannot be enabled") == true)
+        try await send(.update, "config/crl", ["enable_delta": true, "auto_rebuild": true])
+        let gone = try #require(try await data(.update, "issue/r", ["common_name": "gone.test"])["serial_number"]?.stringValue)
+        try await send(.update, "revoke", ["serial_number": .string(gone)])
+        func listed(_ path: String) async throws -> [String] {
+            let pem = try #require(try await send(.read, path)?.data?["http_raw_body"]?.stringValue)
+            return try #require(CRLBuilder.serials(in: try PEMDocument(pemString: pem).derBytes)).map { PKIFormat.hexColon($0) }
+        }
+        // auto_rebuild: the complete CRL waits for its schedule; the delta CRL has the revocation at once.
+        #expect(try await listed("crl/delta/pem") == [gone])
+        #expect(try await listed("crl/pem") == [])
+        try await send(.read, "crl/rotate")
+        #expect(try await listed("crl/pem") == [gone])
+        #expect(try await listed("crl/delta/pem") == [])
+    }
+
     @Test func issuersAndKeysByReference() async throws {
         _ = try await root()
         let list = try await data(.list, "issuers/")

@@ -126,6 +126,23 @@ def test_revocation_shows_in_the_crl(dev, chain):
     assert rc == 0, out
 
 
+def test_delta_crl_with_auto_rebuild(dev, chain):
+    c, tmp = chain
+    c.secrets.pki.set_crl_configuration(extra_params={"auto_rebuild": True, "enable_delta": True}, mount_point="pki-int")
+    gone = c.secrets.pki.generate_certificate("web", "d.example.test", mount_point="pki-int")["data"]
+    c.secrets.pki.revoke_certificate(gone["serial_number"], mount_point="pki-int")
+    import urllib.request
+    (tmp / "delta.pem").write_text(urllib.request.urlopen(f"{dev.addr}/v1/pki-int/crl/delta/pem").read().decode())
+    (tmp / "full.pem").write_text(urllib.request.urlopen(f"{dev.addr}/v1/pki-int/crl/pem").read().decode())
+    rc, delta = openssl("crl", "-in", str(tmp / "delta.pem"), "-noout", "-text", "-CAfile", str(tmp / "int.pem"))
+    rc2, full = openssl("crl", "-in", str(tmp / "full.pem"), "-noout", "-text")
+    assert rc == 0 and "verify OK" in delta and "Delta CRL Indicator: critical" in delta, delta
+    serial = gone["serial_number"].replace(":", "").upper().lstrip("0")
+    assert serial in delta.replace(":", "").upper() and serial not in full.replace(":", "").upper()
+    base = full.split("CRL Number:")[1].split()[0]
+    assert delta.split("Delta CRL Indicator: critical")[1].split()[0] == base, (delta, full)
+
+
 def test_openssl_ocsp_says_revoked_and_good(dev, chain):
     c, tmp = chain
     keep = c.secrets.pki.generate_certificate("web", "keep.example.test", mount_point="pki-int")["data"]

@@ -11,7 +11,10 @@ enum CRLBuilder {
         var revoked: Date
     }
 
-    static func build(issuer: Certificate, key: PKIKey, entries: [Entry], number: Int64, thisUpdate: Date, nextUpdate: Date) throws -> [UInt8] {
+    /// `deltaBase`: the number of the complete CRL a delta CRL extends (its Delta CRL Indicator, RFC 5280 5.2.4).
+    static func build(
+        issuer: Certificate, key: PKIKey, entries: [Entry], number: Int64, thisUpdate: Date, nextUpdate: Date, deltaBase: Int64? = nil
+    ) throws -> [UInt8] {
         let algorithm = try key.signatureAlgorithm()
         var tbs = DER.Serializer()
         try tbs.appendConstructedNode(identifier: .sequence) { c in
@@ -38,6 +41,11 @@ enum CRLBuilder {
                     var number8 = DER.Serializer()
                     try number8.serialize(number)
                     try exts.serialize(Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: number8.serializedBytes[...]))
+                    if let deltaBase {
+                        var base = DER.Serializer()
+                        try base.serialize(deltaBase)
+                        try exts.serialize(Certificate.Extension(oid: [2, 5, 29, 27], critical: true, value: base.serializedBytes[...]))
+                    }
                 }
             }
         }

@@ -14,6 +14,7 @@ enum PKIStore {
     static func revoked(_ serial: String) -> String { "revoked/" + serial.replacingOccurrences(of: ":", with: "-") }
     static func role(_ name: String) -> String { "role/" + name }
     static func crl(_ issuer: String) -> String { "crl/" + issuer }
+    static func deltaCRL(_ issuer: String) -> String { "crl-delta/" + issuer }
     static let issuersConfig = "config/issuers"
     static let keysConfig = "config/keys"
     static let urlsConfig = "config/urls"

@@ -273,7 +273,9 @@ extension PKIEngine {
             for id in try await keyIDs(r.storage) { try await r.storage.delete(PKIStore.key(id)) }
             try await r.storage.delete(PKIStore.issuersConfig)
             try await r.storage.delete(PKIStore.keysConfig)
-            for id in try await r.storage.list(prefix: "crl/") { try await r.storage.delete("crl/" + id) }
+            for prefix in ["crl/", "crl-delta/"] {
+                for id in try await r.storage.list(prefix: prefix) where !id.hasSuffix("/") { try await r.storage.delete(prefix + id) }
+            }
         }
         return LogicalResponse(warnings: [
             "DELETE /root deletes all keys and issuers; prefer the new DELETE /key/:key_ref and DELETE /issuer/:issuer_ref for finer granularity, unless removal of all keys and issuers is desired."

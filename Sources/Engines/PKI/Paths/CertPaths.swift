@@ -77,7 +77,7 @@ extension PKIEngine {
             return try await readCA(copy)
         case "crl", "delta-crl":
             let issuer = try await resolveIssuer(r.storage, "default")
-            let der = try await currentCRL(r.storage, issuer)
+            let der = given == "crl" ? try await currentCRL(r.storage, issuer) : try await currentDeltaCRL(r.storage, issuer)
             return LogicalResponse(data: [
                 "certificate": .string(PEMDocument(type: "X509 CRL", derBytes: der).pemString), "revocation_time": 0,
                 "revocation_time_rfc3339": "",
@@ -156,7 +156,7 @@ extension PKIEngine {
             try await PKIStore.save(record, storage, PKIStore.revoked(serial))
             try await PKIStore.save(record, storage, PKIStore.cert(serial))
             if let issuer = try? await PKIStore.load(IssuerEntry.self, storage, PKIStore.issuer(record.issuerID)) {
-                _ = try await rebuildCRL(storage, issuer)
+                try await crlsAfterRevocation(storage, issuer)
             }
             return LogicalResponse(data: Self.revocationData(record.revocationTime))
         }
@@ -179,42 +179,117 @@ extension PKIEngine {
 
     // MARK: CRL
 
-    /// The issuer's current CRL (built when missing or past its next update).
+    /// The issuer's current complete CRL: built when missing, when past its next update, and (with `auto_rebuild`)
+    /// once inside `auto_rebuild_grace_period` of it.
     func currentCRL(_ storage: any LogicalStorage, _ issuer: IssuerEntry) async throws -> [UInt8] {
-        if let rec = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(issuer.id)) {
-            let cfg = try await PKIStore.load(CRLConfig.self, storage, PKIStore.crlConfig) ?? CRLConfig()
-            let expiry = TimeInterval(parseDurationSeconds(cfg.expiry) ?? 259_200)
-            if Date().timeIntervalSince1970 < rec.thisUpdate + expiry - 60 { return Array(rec.der) }
+        if let rec = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(issuer.id)),
+            !(try await Self.crlDue(rec, try await crlConfig(storage)))
+        {
+            return Array(rec.der)
         }
         return try await lock.withLock { try await rebuildCRL(storage, issuer) }
     }
 
-    /// Builds and stores the issuer's CRL: every revoked certificate it issued that has not expired. Call with the
-    /// lock held.
+    /// The issuer's delta CRL (revocations since its complete CRL), built when missing.
+    func currentDeltaCRL(_ storage: any LogicalStorage, _ issuer: IssuerEntry) async throws -> [UInt8] {
+        guard try await crlConfig(storage).enableDelta else { throw LogicalError.invalidRequest("delta CRLs are not enabled (config/crl enable_delta)") }
+        if let rec = try await PKIStore.load(CRLRecord.self, storage, PKIStore.deltaCRL(issuer.id)) { return Array(rec.der) }
+        return try await lock.withLock { try await rebuildDeltaCRL(storage, issuer) }
+    }
+
+    func crlConfig(_ storage: any LogicalStorage) async throws -> CRLConfig {
+        try await PKIStore.load(CRLConfig.self, storage, PKIStore.crlConfig) ?? CRLConfig()
+    }
+
+    /// Whether a complete CRL must be built again now.
+    static func crlDue(_ rec: CRLRecord, _ cfg: CRLConfig) async throws -> Bool {
+        let expiry = TimeInterval(parseDurationSeconds(cfg.expiry) ?? 259_200)
+        let grace = cfg.autoRebuild ? TimeInterval(parseDurationSeconds(cfg.autoRebuildGracePeriod) ?? 43_200) : 60
+        return Date().timeIntervalSince1970 >= rec.thisUpdate + expiry - min(grace, expiry / 2)
+    }
+
+    /// The issuer's revoked certificates.
+    func revokedEntries(_ storage: any LogicalStorage, _ issuer: IssuerEntry) async throws -> [CRLBuilder.Entry] {
+        var entries: [CRLBuilder.Entry] = []
+        for key in try await storage.list(prefix: "revoked/") where !key.hasSuffix("/") {
+            guard let rec = try await PKIStore.load(CertRecord.self, storage, "revoked/" + key), rec.issuerID == issuer.id,
+                let c = try? PKIFormat.parseCertificate(rec.certificate)
+            else { continue }
+            entries.append(.init(serial: Array(c.serialNumber.bytes), revoked: Date(timeIntervalSince1970: TimeInterval(rec.revocationTime))))
+        }
+        return entries.sorted { $0.serial.lexicographicallyPrecedes($1.serial) }
+    }
+
+    /// The next number of the issuer's CRL sequence (complete and delta CRLs share it, RFC 5280 5.2.3).
+    func nextCRLNumber(_ storage: any LogicalStorage, _ issuer: IssuerEntry) async throws -> Int64 {
+        let full = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(issuer.id))?.number ?? 0
+        let delta = try await PKIStore.load(CRLRecord.self, storage, PKIStore.deltaCRL(issuer.id))?.number ?? 0
+        return max(full, delta) + 1
+    }
+
+    /// Builds and stores the issuer's complete CRL: every revoked certificate it issued (none when `disable`), and a
+    /// fresh, empty delta CRL on top of it when deltas are enabled. Call with the lock held.
     func rebuildCRL(_ storage: any LogicalStorage, _ issuer: IssuerEntry) async throws -> [UInt8] {
         let signer = try await signer(storage, issuer)
-        let cfg = try await PKIStore.load(CRLConfig.self, storage, PKIStore.crlConfig) ?? CRLConfig()
-        var entries: [CRLBuilder.Entry] = []
-        if !cfg.disable {
-            for key in try await storage.list(prefix: "revoked/") where !key.hasSuffix("/") {
-                guard let rec = try await PKIStore.load(CertRecord.self, storage, "revoked/" + key), rec.issuerID == issuer.id,
-                    let c = try? PKIFormat.parseCertificate(rec.certificate)
-                else { continue }
-                entries.append(.init(serial: Array(c.serialNumber.bytes), revoked: Date(timeIntervalSince1970: TimeInterval(rec.revocationTime))))
-            }
-        }
-        let previous = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(issuer.id))
-        let number = (previous?.number ?? 0) + 1
+        let cfg = try await crlConfig(storage)
+        let entries = cfg.disable ? [] : try await revokedEntries(storage, issuer)
+        let number = try await nextCRLNumber(storage, issuer)
         let now = Date()
         let expiry = TimeInterval(parseDurationSeconds(cfg.expiry) ?? 259_200)
         let der = try CRLBuilder.build(
-            issuer: signer.cert, key: signer.key, entries: entries.sorted { $0.serial.lexicographicallyPrecedes($1.serial) }, number: number,
-            thisUpdate: now, nextUpdate: now.addingTimeInterval(expiry))
+            issuer: signer.cert, key: signer.key, entries: entries, number: number, thisUpdate: now, nextUpdate: now.addingTimeInterval(expiry))
         try await PKIStore.save(CRLRecord(number: number, der: Data(der), thisUpdate: now.timeIntervalSince1970), storage, PKIStore.crl(issuer.id))
+        if cfg.enableDelta { _ = try await rebuildDeltaCRL(storage, issuer) } else { try await storage.delete(PKIStore.deltaCRL(issuer.id)) }
         return der
     }
 
-    /// `crl`, `crl/pem`, `issuer/:ref/crl(/pem|/der)`.
+    /// Builds and stores the issuer's delta CRL: the revocations since its complete CRL, with the Delta CRL Indicator
+    /// naming that CRL's number. Call with the lock held.
+    func rebuildDeltaCRL(_ storage: any LogicalStorage, _ issuer: IssuerEntry) async throws -> [UInt8] {
+        guard let base = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(issuer.id)) else {
+            _ = try await rebuildCRL(storage, issuer)
+            return Array(try await PKIStore.load(CRLRecord.self, storage, PKIStore.deltaCRL(issuer.id))?.der ?? Data())
+        }
+        let signer = try await signer(storage, issuer)
+        let cfg = try await crlConfig(storage)
+        // What the complete CRL does not list yet.
+        let inBase = Set(CRLBuilder.serials(in: Array(base.der)) ?? [])
+        let entries = cfg.disable ? [] : try await revokedEntries(storage, issuer).filter { !inBase.contains($0.serial) }
+        let number = try await nextCRLNumber(storage, issuer)
+        let now = Date()
+        let interval = TimeInterval(parseDurationSeconds(cfg.deltaRebuildInterval) ?? 900)
+        let der = try CRLBuilder.build(
+            issuer: signer.cert, key: signer.key, entries: entries, number: number, thisUpdate: now,
+            nextUpdate: now.addingTimeInterval(max(interval, 60)), deltaBase: base.number)
+        try await PKIStore.save(CRLRecord(number: number, der: Data(der), thisUpdate: now.timeIntervalSince1970), storage, PKIStore.deltaCRL(issuer.id))
+        return der
+    }
+
+    /// After a revocation (lock held): the complete CRL at once, or with `auto_rebuild` only the delta CRL (the
+    /// complete one is rebuilt on schedule by ``periodic(storage:)``).
+    func crlsAfterRevocation(_ storage: any LogicalStorage, _ issuer: IssuerEntry) async throws {
+        let cfg = try await crlConfig(storage)
+        if cfg.autoRebuild {
+            if cfg.enableDelta { _ = try await rebuildDeltaCRL(storage, issuer) }
+        } else {
+            _ = try await rebuildCRL(storage, issuer)
+        }
+    }
+
+    /// Scheduled work: with `auto_rebuild`, each issuer's complete CRL is rebuilt within its grace period.
+    func periodic(storage: any LogicalStorage) async throws {
+        let cfg = try await crlConfig(storage)
+        guard cfg.autoRebuild else { return }
+        try await lock.withLock {
+            for id in try await issuerIDs(storage) {
+                guard let e = try await PKIStore.load(IssuerEntry.self, storage, PKIStore.issuer(id)), !e.keyID.isEmpty else { continue }
+                if let rec = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(id)), !(try await Self.crlDue(rec, cfg)) { continue }
+                _ = try await rebuildCRL(storage, e)
+            }
+        }
+    }
+
+    /// `crl`, `crl/pem`, `crl/delta(/pem)`, `issuer/:ref/crl(/pem|/der)`, `issuer/:ref/crl/delta(/pem|/der)`.
     func readCRL(_ r: PathRequest) async throws -> LogicalResponse? {
         let ref = r.pattern.hasPrefix("issuer/") ? try r.fields.string("issuer_ref") : "default"
         let issuer: IssuerEntry
@@ -224,7 +299,7 @@ extension PKIEngine {
             if r.pattern.hasPrefix("issuer/") { throw error }
             return nil
         }
-        let der = try await currentCRL(r.storage, issuer)
+        let der = r.pattern.contains("/delta") ? try await currentDeltaCRL(r.storage, issuer) : try await currentCRL(r.storage, issuer)
         if r.pattern.hasSuffix("/pem") {
             return Self.raw(PEMDocument(type: "X509 CRL", derBytes: der).pemString, contentType: "application/x-pem-file")
         }
@@ -232,6 +307,17 @@ extension PKIEngine {
             return LogicalResponse(data: ["crl": .string(PEMDocument(type: "X509 CRL", derBytes: der).pemString)])
         }
         return Self.rawBinary(der, contentType: "application/pkix-crl")
+    }
+
+    func rotateDeltaCRL(_ r: PathRequest) async throws -> LogicalResponse? {
+        guard try await crlConfig(r.storage).enableDelta else { return LogicalResponse(data: ["success": true], warnings: ["delta CRLs are not enabled"]) }
+        try await lock.withLock {
+            for id in try await issuerIDs(r.storage) {
+                guard let e = try await PKIStore.load(IssuerEntry.self, r.storage, PKIStore.issuer(id)), !e.keyID.isEmpty else { continue }
+                _ = try await rebuildDeltaCRL(r.storage, e)
+            }
+        }
+        return LogicalResponse(data: ["success": true])
     }
 
     func rotateCRL(_ r: PathRequest) async throws -> LogicalResponse? {

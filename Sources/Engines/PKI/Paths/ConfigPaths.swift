@@ -52,6 +52,9 @@ extension PKIEngine {
         if let v = try f.boolIfSet("enable_delta") { c.enableDelta = v }
         if let v = try duration("delta_rebuild_interval") { c.deltaRebuildInterval = v }
         if let v = try f.boolIfSet("allow_expired_cert_revocation") { c.allowExpiredCertRevocation = v }
+        if c.enableDelta, !c.autoRebuild {
+            throw LogicalError.invalidRequest("Delta CRLs cannot be enabled when auto rebuilding is disabled as the complete CRL is always regenerated!")
+        }
         try await PKIStore.save(c, r.storage, PKIStore.crlConfig)
         // The CRLs follow the new settings at once.
         try await lock.withLock {
@@ -217,7 +220,7 @@ extension PKIEngine {
                         else { continue }
                         let rec = CertRecord(certificate: e.certificate, issuerID: parent.id, revocationTime: e.revocationTime)
                         try await PKIStore.save(rec, r.storage, PKIStore.revoked(e.serial))
-                        if !parent.keyID.isEmpty { _ = try await rebuildCRL(r.storage, parent) }
+                        if !parent.keyID.isEmpty { try await crlsAfterRevocation(r.storage, parent) }
                     }
                 }
             }
