@@ -105,7 +105,7 @@ extension PKIEngine {
                 synopsis: "A key."),
             EnginePath("tidy", fields: tidyFields, operations: [.update: .init("Remove expired certificates.", method: PKIEngine.tidy)], synopsis: "Tidy the certificate store."),
             EnginePath("tidy-status", operations: [.read: .init("The last tidy.", method: PKIEngine.tidyStatus)], synopsis: "Status of the last tidy."),
-        ],
+        ] + acmePaths,
         secrets: [
             SecretType("pki", revoke: { e, r in try await e.revokeLeased(r) })
         ])

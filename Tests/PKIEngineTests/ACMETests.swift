@@ -1,0 +1,312 @@
+import CofferSDK
+import CofferTesting
+import Crypto
+import Foundation
+import SwiftASN1
+import Testing
+import X509
+import _CryptoExtras
+
+@testable import PKIEngine
+
+/// Serves whatever key authorization the test sets, and records the URLs fetched.
+final class FakeFetcher: HTTP01Fetcher, @unchecked Sendable {
+    let lock = NSLock()
+    var answers: [String: String] = [:]
+    var fetched: [String] = []
+    var failuresLeft = 0
+
+    func fetch(_ url: String) async throws -> [UInt8] {
+        try lock.withLock {
+            fetched.append(url)
+            if failuresLeft > 0 {
+                failuresLeft -= 1
+                throw HTTP01FetchError(description: "connection refused")
+            }
+            guard let token = url.split(separator: "/").last, let answer = answers[String(token)] else {
+                throw HTTP01FetchError(description: "the challenge URL answered 404")
+            }
+            return Array(answer.utf8)
+        }
+    }
+}
+
+/// A client of the engine's ACME server: an account key, JWS signing, and the raw responses decoded.
+struct ACMETestClient {
+    let storage = InMemoryPhysicalBackend()
+    let engine: PKIEngine
+    let fetcher = FakeFetcher()
+    let key = P256.Signing.PrivateKey()
+    var kid: String?
+    static let base = "https://coffer.test/v1/pki/"
+
+    init() {
+        var services = ACMEServices(fetcher: fetcher)
+        services.retryInterval = 0
+        engine = PKIEngine(mountPath: "pki/", acme: services)
+    }
+
+    struct Reply {
+        var status: Int
+        var body: String
+        var contentType: String
+        var headers: [String: JSONValue]
+        var json: [String: JSONValue] { (try? JSONValue.parse(body))?.objectValue ?? [:] }
+        var location: String? { headers["Location"]?.stringValue }
+        var nonce: String? { headers["Replay-Nonce"]?.stringValue }
+    }
+
+    @discardableResult
+    func send(_ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:]) async throws -> LogicalResponse? {
+        try await EngineDispatch.send(engine, LogicalRequest(operation: op, path: path, data: data, storage: storage, mountPoint: "pki/"))
+    }
+
+    func raw(_ op: CofferSDK.Operation, _ path: String, _ data: [String: JSONValue] = [:]) async throws -> Reply {
+        let d = try #require(try await send(op, path, data)?.data)
+        return Reply(
+            status: Int(try #require(d["http_status_code"]?.intValue)), body: d["http_raw_body"]?.stringValue ?? "",
+            contentType: d["http_content_type"]?.stringValue ?? "", headers: d["http_headers"]?.objectValue ?? [:])
+    }
+
+    func setUp() async throws {
+        try await send(.update, "root/generate/internal", ["common_name": "ACME Test Root", "ttl": "8760h", "key_type": "ec"])
+        try await send(.update, "config/cluster", ["path": "https://coffer.test/v1/pki"])
+        try await send(.update, "config/acme", ["enabled": true])
+    }
+
+    var jwk: JSONValue {
+        let x963 = Array(key.publicKey.x963Representation)
+        return ["kty": "EC", "crv": "P-256", "x": .string(Base64URL.encode(x963[1...32])), "y": .string(Base64URL.encode(x963[33...64]))]
+    }
+
+    var thumbprint: String { (try? ACMEPublicKey.thumbprint(jwk: jwk.objectValue ?? [:])) ?? "" }
+
+    func nonce() async throws -> String {
+        try #require(try await raw(.read, "acme/new-nonce").nonce)
+    }
+
+    /// A JWS body for `path`, signed by the account key (kid when set, else jwk).
+    func jws(_ path: String, _ payload: JSONValue?, nonce: String? = nil, url: String? = nil, signWith: P256.Signing.PrivateKey? = nil) async throws
+        -> [String: JSONValue]
+    {
+        var n = nonce ?? ""
+        if nonce == nil { n = try await self.nonce() }
+        var header: [String: JSONValue] = ["alg": "ES256", "nonce": .string(n), "url": .string(url ?? Self.base + path)]
+        if let kid { header["kid"] = .string(kid) } else { header["jwk"] = jwk }
+        let p = Base64URL.encode(JSONValue.object(header).serializedBytes())
+        let body = payload.map { Base64URL.encode($0.serializedBytes()) } ?? ""
+        let sig = try (signWith ?? key).signature(for: Array((p + "." + body).utf8))
+        return ["protected": .string(p), "payload": .string(body), "signature": .string(Base64URL.encode(sig.rawRepresentation))]
+    }
+
+    func post(_ path: String, _ payload: JSONValue?) async throws -> Reply {
+        try await raw(.update, path, try await jws(path, payload))
+    }
+
+    mutating func register() async throws {
+        let r = try await post("acme/new-account", ["termsOfServiceAgreed": true, "contact": ["mailto:t@example.com"]])
+        #expect(r.status == 201)
+        kid = try #require(r.location)
+    }
+}
+
+func relative(_ url: JSONValue?) -> String {
+    String((url?.stringValue ?? "").dropFirst(ACMETestClient.base.count))
+}
+
+@Suite struct ACMEJWSTests {
+    @Test func thumbprintMatchesRFC7638() throws {
+        let jwk: [String: JSONValue] = [
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB", "alg": "RS256", "kid": "2011-04-29",
+        ]
+        #expect(try ACMEPublicKey.thumbprint(jwk: jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
+        // The RFC's key is a valid 2048-bit RSA key.
+        _ = try ACMEPublicKey(jwk: jwk)
+    }
+
+    @Test func base64URLRoundTripsAndRefusesPadding() {
+        let bytes: [UInt8] = [0xFB, 0xFF, 0x00, 0x01]
+        #expect(Base64URL.encode(bytes) == "-_8AAQ")
+        #expect(Base64URL.decode("-_8AAQ") == bytes)
+        #expect(Base64URL.decode("-_8AAQ==") == nil)
+        #expect(Base64URL.decode("+/8AAQ") == nil)
+    }
+
+    @Test func goodSignatureCreatesAnAccount() async throws {
+        var c = ACMETestClient()
+        try await c.setUp()
+        try await c.register()
+        #expect(c.kid?.hasPrefix(ACMETestClient.base + "acme/account/") == true)
+        // The same key again: the existing account, 200.
+        c.kid = nil
+        let again = try await c.post("acme/new-account", ["termsOfServiceAgreed": true])
+        #expect(again.status == 200)
+    }
+
+    @Test func badSignatureIsRefused() async throws {
+        let c = ACMETestClient()
+        try await c.setUp()
+        let body = try await c.jws("acme/new-account", ["termsOfServiceAgreed": true], signWith: P256.Signing.PrivateKey())
+        let r = try await c.raw(.update, "acme/new-account", body)
+        #expect(r.status == 400)
+        #expect(r.contentType == "application/problem+json")
+        #expect(r.json["type"]?.stringValue == "urn:ietf:params:acme:error:malformed")
+        #expect(r.nonce != nil)
+    }
+
+    @Test func wrongURLIsRefused() async throws {
+        let c = ACMETestClient()
+        try await c.setUp()
+        let body = try await c.jws("acme/new-account", ["termsOfServiceAgreed": true], url: "https://elsewhere.test/v1/pki/acme/new-account")
+        let r = try await c.raw(.update, "acme/new-account", body)
+        #expect(r.status == 403)
+        #expect(r.json["type"]?.stringValue == "urn:ietf:params:acme:error:unauthorized")
+    }
+
+    @Test func reusedNonceIsRefused() async throws {
+        let c = ACMETestClient()
+        try await c.setUp()
+        let nonce = try await c.nonce()
+        let first = try await c.raw(.update, "acme/new-account", try await c.jws("acme/new-account", ["termsOfServiceAgreed": true], nonce: nonce))
+        #expect(first.status == 201)
+        let second = try await c.raw(.update, "acme/new-account", try await c.jws("acme/new-account", ["termsOfServiceAgreed": true], nonce: nonce))
+        #expect(second.status == 400)
+        #expect(second.json["type"]?.stringValue == "urn:ietf:params:acme:error:badNonce")
+        #expect(second.nonce != nil && second.nonce != nonce)
+    }
+
+    @Test func nonceStoreIsSingleUseAndExpires() {
+        let nonces = ACMENonces(lifetime: 10, capacity: 3)
+        let now = Date()
+        let a = nonces.issue(now: now)
+        #expect(nonces.consume(a, now: now))
+        #expect(!nonces.consume(a, now: now))
+        let b = nonces.issue(now: now)
+        #expect(!nonces.consume(b, now: now.addingTimeInterval(11)))
+        #expect(!nonces.consume("never-issued", now: now))
+    }
+
+    @Test func disabledACMEAnswersAProblem() async throws {
+        let c = ACMETestClient()
+        let r = try await c.raw(.read, "acme/directory")
+        #expect(r.status == 403)
+        #expect(r.json["detail"]?.stringValue == "ACME is disabled in configuration")
+    }
+}
+
+@Suite struct ACMEOrderTests {
+    /// A CSR for `names` with a new P-256 key, DER.
+    static func csr(_ names: [String], cn: String? = nil) throws -> [UInt8] {
+        let key = P256.Signing.PrivateKey()
+        let subject = try cn.map { name in try DistinguishedName { CommonName(name) } } ?? DistinguishedName()
+        let ext = try Certificate.Extensions { SubjectAlternativeNames(names.map { .dnsName($0) }) }
+        let attributes = CertificateSigningRequest.Attributes([try .init(ExtensionRequest(extensions: ext))])
+        let csr = try CertificateSigningRequest(
+            version: .v1, subject: subject, privateKey: Certificate.PrivateKey(key), attributes: attributes, signatureAlgorithm: .ecdsaWithSHA256)
+        var s = DER.Serializer()
+        try s.serialize(csr)
+        return s.serializedBytes
+    }
+
+    @Test func orderWalkIssuesACertificate() async throws {
+        var c = ACMETestClient()
+        try await c.setUp()
+        let dir = try await c.raw(.read, "acme/directory")
+        #expect(dir.json["newOrder"]?.stringValue == ACMETestClient.base + "acme/new-order")
+        try await c.register()
+
+        let order = try await c.post("acme/new-order", ["identifiers": [["type": "dns", "value": "www.example.test"]]])
+        #expect(order.status == 201)
+        #expect(order.json["status"]?.stringValue == "pending")
+        let orderPath = String(try #require(order.location).dropFirst(ACMETestClient.base.count))
+        let authPath = relative(order.json["authorizations"]?.arrayValue?.first)
+
+        let authz = try await c.post(authPath, nil)
+        #expect(authz.json["status"]?.stringValue == "pending")
+        let challenge = try #require(authz.json["challenges"]?.arrayValue?.first?.objectValue)
+        #expect(challenge["type"]?.stringValue == "http-01")
+        let token = try #require(challenge["token"]?.stringValue)
+
+        // Finalizing before the challenge is valid: orderNotReady.
+        let early = try await c.post(orderPath + "/finalize", ["csr": .string(Base64URL.encode(try Self.csr(["www.example.test"])))])
+        #expect(early.status == 403)
+        #expect(early.json["type"]?.stringValue == "urn:ietf:params:acme:error:orderNotReady")
+
+        // One failed fetch, then the right answer on the next poll.
+        c.fetcher.answers[token] = token + "." + c.thumbprint
+        c.fetcher.failuresLeft = 1
+        let started = try await c.post(relative(challenge["url"]), [:])
+        #expect(started.json["status"]?.stringValue == "processing")
+        #expect(started.headers["Link"]?.arrayValue?.contains(.string("<\(ACMETestClient.base)\(authPath)>;rel=\"up\"")) == true)
+        let polled = try await c.post(authPath, nil)
+        #expect(polled.json["status"]?.stringValue == "valid")
+        #expect(c.fetcher.fetched == Array(repeating: "http://www.example.test/.well-known/acme-challenge/\(token)", count: 2))
+
+        let ready = try await c.post(orderPath, nil)
+        #expect(ready.json["status"]?.stringValue == "ready")
+
+        // A CSR with another name is refused.
+        let wrong = try await c.post(orderPath + "/finalize", ["csr": .string(Base64URL.encode(try Self.csr(["www.example.test", "evil.test"])))])
+        #expect(wrong.json["type"]?.stringValue == "urn:ietf:params:acme:error:badCSR")
+
+        let done = try await c.post(orderPath + "/finalize", ["csr": .string(Base64URL.encode(try Self.csr(["www.example.test"], cn: "www.example.test")))])
+        #expect(done.status == 200)
+        #expect(done.json["status"]?.stringValue == "valid")
+        let certPath = relative(done.json["certificate"])
+        let cert = try await c.post(certPath, nil)
+        #expect(cert.contentType == "application/pem-certificate-chain")
+        let chain = try PEMDocument.parseMultiple(pemString: cert.body).map { try Certificate(derEncoded: $0.derBytes) }
+        #expect(chain.count == 2)
+        let sans = try #require(try chain[0].extensions.subjectAlternativeNames)
+        #expect(Array(sans) == [.dnsName("www.example.test")])
+        #expect(chain[0].issuer == chain[1].subject)
+
+        let orders = try await c.post("acme/orders", nil)
+        #expect(orders.json["orders"]?.arrayValue?.count == 1)
+
+        // Revocation by the account, then again: alreadyRevoked.
+        let der = try #require(try PEMDocument.parseMultiple(pemString: cert.body).first?.derBytes)
+        let revoked = try await c.post("acme/revoke-cert", ["certificate": .string(Base64URL.encode(der))])
+        #expect(revoked.status == 200)
+        let again = try await c.post("acme/revoke-cert", ["certificate": .string(Base64URL.encode(der))])
+        #expect(again.json["type"]?.stringValue == "urn:ietf:params:acme:error:alreadyRevoked")
+    }
+
+    @Test func roleDirectoryRefusesNamesTheRoleDoesNotAllow() async throws {
+        var c = ACMETestClient()
+        try await c.setUp()
+        try await c.send(.update, "roles/web", ["allowed_domains": "example.test", "allow_subdomains": true])
+        let path = "roles/web/acme/"
+        let r = try await c.raw(.update, path + "new-account", try await c.jws(path + "new-account", ["termsOfServiceAgreed": true]))
+        #expect(r.status == 201)
+        c.kid = r.location
+        let bad = try await c.raw(.update, path + "new-order", try await c.jws(path + "new-order", ["identifiers": [["type": "dns", "value": "www.other.test"]]]))
+        #expect(bad.json["type"]?.stringValue == "urn:ietf:params:acme:error:rejectedIdentifier")
+        let good = try await c.raw(.update, path + "new-order", try await c.jws(path + "new-order", ["identifiers": [["type": "dns", "value": "a.example.test"]]]))
+        #expect(good.status == 201)
+        // The account of one directory is unknown to another.
+        let other = try await c.post("acme/new-order", ["identifiers": [["type": "dns", "value": "a.example.test"]]])
+        #expect(other.json["type"]?.stringValue == "urn:ietf:params:acme:error:accountDoesNotExist")
+    }
+
+    @Test func challengeBecomesInvalidAfterTheLastAttempt() async throws {
+        var c = ACMETestClient()
+        try await c.setUp()
+        try await c.register()
+        let order = try await c.post("acme/new-order", ["identifiers": [["type": "dns", "value": "x.example.test"]]])
+        let authPath = relative(order.json["authorizations"]?.arrayValue?.first)
+        let authz = try await c.post(authPath, nil)
+        let challenge = try #require(authz.json["challenges"]?.arrayValue?.first?.objectValue)
+        c.fetcher.answers[try #require(challenge["token"]?.stringValue)] = "wrong"
+        _ = try await c.post(relative(challenge["url"]), [:])
+        var last = authz
+        for _ in 0..<5 { last = try await c.post(authPath, nil) }
+        #expect(last.json["status"]?.stringValue == "invalid")
+        let ch = try #require(last.json["challenges"]?.arrayValue?.first?.objectValue)
+        #expect(ch["error"]?["type"]?.stringValue == "urn:ietf:params:acme:error:incorrectResponse")
+        let o = try await c.post(String(try #require(order.location).dropFirst(ACMETestClient.base.count)), nil)
+        #expect(o.json["status"]?.stringValue == "invalid")
+    }
+}
