@@ -299,7 +299,7 @@ extension PKIEngine {
             guard csr.publicKey.isValidSignature(csr.signature, for: csr) else { throw ACMEProblem.badCSR("the CSR signature is invalid") }
             try Self.checkCSRNames(csr, order.identifiers)
             let pem = PEMDocument(type: "CERTIFICATE REQUEST", derBytes: der).pemString
-            let chain = try await acmeSign(r, dir, csrPEM: pem)
+            let chain = try await acmeSign(r, dir, csrPEM: pem, identifiers: order.identifiers, commonName: CertificateBuilder.commonName(csr.subject))
             order.status = "valid"
             order.certificateSerial = chain.serial
             order.certificateChain = chain.pem
@@ -330,8 +330,11 @@ extension PKIEngine {
     }
 
     /// Signs a CSR through the mount's own `sign/<role>` or `sign-verbatim` path, from the directory's issuer; returns
-    /// the serial and the PEM chain (leaf first).
-    func acmeSign(_ r: PathRequest, _ dir: ACMEDirectory, csrPEM: String) async throws -> (serial: String, pem: String) {
+    /// the serial and the PEM chain (leaf first). Under a role the names are passed explicitly (the CSR's common name,
+    /// else the first DNS identifier, as the common name), so that the role's `use_csr_*` settings do not drop them.
+    func acmeSign(
+        _ r: PathRequest, _ dir: ACMEDirectory, csrPEM: String, identifiers: [ACMEIdentifier], commonName: String
+    ) async throws -> (serial: String, pem: String) {
         let issuer: IssuerEntry
         do {
             issuer = try await resolveIssuer(r.storage, dir.issuerRef)
@@ -340,11 +343,18 @@ extension PKIEngine {
         }
         let caNotAfter = (try? PKIFormat.parseCertificate(issuer.certificate))?.notValidAfter ?? .distantFuture
         let remaining = Int64(max(60, caNotAfter.timeIntervalSince(acme.now()).rounded(.down)))
-        let ttl = min(dir.config.maxTTL, remaining)
+        var ttl = min(dir.config.maxTTL, remaining)
+        // A role's own TTL, when it sets one, within ACME's max_ttl.
+        if let role = dir.role, let roleTTL = try await loadRole(r.storage, role)?["ttl"]?.intValue, roleTTL > 0 { ttl = min(ttl, roleTTL) }
         var data: [String: JSONValue] = ["csr": .string(csrPEM), "ttl": .string("\(ttl)s")]
         let path: String
         if let role = dir.role {
             path = "issuer/\(issuer.id)/sign/\(role)"
+            let dns = identifiers.filter { $0.type == "dns" }.map(\.value)
+            let cn = commonName.isEmpty ? (dns.first ?? "") : commonName
+            data["common_name"] = .string(cn)
+            data["alt_names"] = .string(dns.joined(separator: ","))
+            data["ip_sans"] = .string(identifiers.filter { $0.type == "ip" }.map(\.value).joined(separator: ","))
         } else {
             path = "issuer/\(issuer.id)/sign-verbatim"
             data["key_usage"] = ["DigitalSignature", "KeyAgreement", "KeyEncipherment"]
