@@ -126,6 +126,32 @@ func relative(_ url: JSONValue?) -> String {
         _ = try ACMEPublicKey(jwk: jwk)
     }
 
+    @Test func rs256AndEdDSASignaturesVerify() throws {
+        let input = Array("header.payload".utf8)
+        let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let p = try rsa.publicKey.getKeyPrimitives()
+        let rsaKey = try ACMEPublicKey(jwk: ["kty": "RSA", "n": .string(Base64URL.encode(p.modulus)), "e": .string(Base64URL.encode(p.publicExponent))])
+        let rsaSig = Array(try rsa.signature(for: input, padding: .insecurePKCS1v1_5).rawRepresentation)
+        #expect(rsaKey.isValidSignature(rsaSig, for: input, alg: "RS256"))
+        #expect(!rsaKey.isValidSignature(rsaSig, for: Array("other".utf8), alg: "RS256"))
+        // A signature is checked only with the algorithm of its key.
+        #expect(!rsaKey.isValidSignature(rsaSig, for: input, alg: "ES256"))
+
+        let ed = Curve25519.Signing.PrivateKey()
+        let edKey = try ACMEPublicKey(jwk: ["kty": "OKP", "crv": "Ed25519", "x": .string(Base64URL.encode(ed.publicKey.rawRepresentation))])
+        let edSig = Array(try ed.signature(for: input))
+        #expect(edKey.isValidSignature(edSig, for: input, alg: "EdDSA"))
+        #expect(!edKey.isValidSignature(edSig, for: input, alg: "RS256"))
+
+        let p384 = P384.Signing.PrivateKey()
+        let x963 = Array(p384.publicKey.x963Representation)
+        let ecKey = try ACMEPublicKey(jwk: ["kty": "EC", "crv": "P-384", "x": .string(Base64URL.encode(x963[1...48])), "y": .string(Base64URL.encode(x963[49...96]))])
+        #expect(ecKey.isValidSignature(Array(try p384.signature(for: input).rawRepresentation), for: input, alg: "ES384"))
+        // A JWK with a private member, or a short RSA key, is refused.
+        #expect(throws: ACMEProblem.self) { try ACMEPublicKey(jwk: ["kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "AA"]) }
+        #expect(throws: ACMEProblem.self) { try ACMEPublicKey(jwk: ["kty": "RSA", "n": "AQAB", "e": "AQAB"]) }
+    }
+
     @Test func base64URLRoundTripsAndRefusesPadding() {
         let bytes: [UInt8] = [0xFB, 0xFF, 0x00, 0x01]
         #expect(Base64URL.encode(bytes) == "-_8AAQ")
