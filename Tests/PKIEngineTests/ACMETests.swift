@@ -31,6 +31,16 @@ final class FakeFetcher: HTTP01Fetcher, @unchecked Sendable {
     }
 }
 
+/// A clock the test moves.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = Date()
+    var now: Date {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
+}
+
 /// A client of the engine's ACME server: an account key, JWS signing, and the raw responses decoded.
 struct ACMETestClient {
     let storage = InMemoryPhysicalBackend()
@@ -40,8 +50,10 @@ struct ACMETestClient {
     var kid: String?
     static let base = "https://coffer.test/v1/pki/"
 
+    let clock = TestClock()
+
     init() {
-        var services = ACMEServices(fetcher: fetcher)
+        var services = ACMEServices(fetcher: fetcher, now: { [clock] in clock.now })
         services.retryInterval = 0
         engine = PKIEngine(mountPath: "pki/", acme: services)
     }
@@ -334,5 +346,48 @@ func relative(_ url: JSONValue?) -> String {
         #expect(ch["error"]?["type"]?.stringValue == "urn:ietf:params:acme:error:incorrectResponse")
         let o = try await c.post(String(try #require(order.location).dropFirst(ACMETestClient.base.count)), nil)
         #expect(o.json["status"]?.stringValue == "invalid")
+    }
+
+    @Test func keyChangeMovesTheAccountToTheNewKey() async throws {
+        var c = ACMETestClient()
+        try await c.setUp()
+        try await c.register()
+        let kid = try #require(c.kid)
+        let newKey = P256.Signing.PrivateKey()
+        let x963 = Array(newKey.publicKey.x963Representation)
+        let newJWK: JSONValue = ["kty": "EC", "crv": "P-256", "x": .string(Base64URL.encode(x963[1...32])), "y": .string(Base64URL.encode(x963[33...64]))]
+        let url = ACMETestClient.base + "acme/key-change"
+        let innerHeader = Base64URL.encode(JSONValue.object(["alg": "ES256", "jwk": newJWK, "url": .string(url)]).serializedBytes())
+        let innerPayload = Base64URL.encode(JSONValue.object(["account": .string(kid), "oldKey": c.jwk]).serializedBytes())
+        let innerSig = try newKey.signature(for: Array((innerHeader + "." + innerPayload).utf8))
+        let inner: JSONValue = [
+            "protected": .string(innerHeader), "payload": .string(innerPayload), "signature": .string(Base64URL.encode(innerSig.rawRepresentation)),
+        ]
+        let changed = try await c.post("acme/key-change", inner)
+        #expect(changed.status == 200)
+        // The old key no longer signs for the account; the new one does.
+        let old = try await c.post("acme/orders", nil)
+        #expect(old.json["type"]?.stringValue == "urn:ietf:params:acme:error:malformed")
+        let withNew = try await c.raw(.update, "acme/orders", try await c.jws("acme/orders", nil, signWith: newKey))
+        #expect(withNew.status == 200)
+    }
+
+    @Test func tidyRemovesExpiredOrdersAndIdleAccounts() async throws {
+        var c = ACMETestClient()
+        try await c.setUp()
+        try await c.register()
+        let order = try await c.post("acme/new-order", ["identifiers": [["type": "dns", "value": "t.example.test"]]])
+        #expect(order.status == 201)
+        try await c.send(.update, "tidy", ["tidy_acme": true])
+        #expect(try await c.storage.list(prefix: "acme/orders/").count == 1)
+        // 24 h for the order to expire, then the 30-day buffer.
+        c.clock.now = Date().addingTimeInterval(32 * 24 * 3600)
+        try await c.send(.update, "tidy", ["tidy_acme": true])
+        #expect(try await c.storage.list(prefix: "acme/orders/").isEmpty)
+        #expect(try await c.storage.list(prefix: "acme/authorizations/").isEmpty)
+        #expect(try await c.storage.list(prefix: "acme/accounts/").isEmpty)
+        let status = try #require(try await c.send(.read, "tidy-status")?.data)
+        #expect(status["acme_orders_deleted_count"]?.intValue == 1)
+        #expect(status["acme_account_deleted_count"]?.intValue == 1)
     }
 }

@@ -284,8 +284,8 @@ extension PKIEngine {
         try await acmeServe(r) { dir in
             let auth = try await acmeAuthenticate(r, dir, allowJWK: false)
             let account = try auth.requireAccount()
-            var order = try await refreshOrder(r, try await ownedOrder(r, account, try r.fields.string("order_id")))
-            guard order.status == "ready" else { throw ACMEProblem.orderNotReady("the order is \(order.status), not ready") }
+            let orderID = try r.fields.string("order_id")
+            _ = try await refreshOrder(r, try await ownedOrder(r, account, orderID))
             let payload = try auth.jws.payloadObject()
             guard let csrText = payload["csr"]?.stringValue, let der = Base64URL.decode(csrText) else {
                 throw ACMEProblem.malformed("finalize needs a base64url csr")
@@ -297,13 +297,20 @@ extension PKIEngine {
                 throw ACMEProblem.badCSR("the CSR could not be parsed")
             }
             guard csr.publicKey.isValidSignature(csr.signature, for: csr) else { throw ACMEProblem.badCSR("the CSR signature is invalid") }
-            try Self.checkCSRNames(csr, order.identifiers)
             let pem = PEMDocument(type: "CERTIFICATE REQUEST", derBytes: der).pemString
-            let chain = try await acmeSign(r, dir, csrPEM: pem, identifiers: order.identifiers, commonName: CertificateBuilder.commonName(csr.subject))
-            order.status = "valid"
-            order.certificateSerial = chain.serial
-            order.certificateChain = chain.pem
-            try await PKIStore.save(order, r.storage, ACMEStore.order(order.id))
+            // Under the lock and read again, so that two finalize requests cannot both issue.
+            let order = try await acme.validationLock.withLock {
+                var order = try await ownedOrder(r, account, orderID)
+                guard order.status == "ready" else { throw ACMEProblem.orderNotReady("the order is \(order.status), not ready") }
+                try Self.checkCSRNames(csr, order.identifiers)
+                let chain = try await acmeSign(
+                    r, dir, csrPEM: pem, identifiers: order.identifiers, commonName: CertificateBuilder.commonName(csr.subject))
+                order.status = "valid"
+                order.certificateSerial = chain.serial
+                order.certificateChain = chain.pem
+                try await PKIStore.save(order, r.storage, ACMEStore.order(order.id))
+                return order
+            }
             return .json(orderJSON(order, dir), location: dir.url("order/" + order.id))
         }
     }

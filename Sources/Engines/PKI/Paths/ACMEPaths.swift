@@ -246,6 +246,7 @@ extension PKIEngine {
                     guard existing.directory == dir.prefix else {
                         throw ACMEProblem.unauthorized("this key belongs to an account of another ACME directory")
                     }
+                    guard existing.status == "valid" else { throw ACMEProblem.unauthorized("the account is \(existing.status)") }
                     return .json(accountJSON(existing, dir), location: dir.url("account/" + id))
                 }
                 if payload["onlyReturnExisting"]?.boolValue == true { throw ACMEProblem.accountDoesNotExist("no account exists for this key") }
