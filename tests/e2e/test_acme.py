@@ -92,6 +92,9 @@ def test_certbot_through_a_role_directory_and_a_role_that_refuses_the_name(acme)
     assert rc == 0, out
     cert = tmp / "web" / "live" / "localhost" / "cert.pem"
     assert openssl("verify", "-CAfile", str(tmp / "root.pem"), str(cert))[0] == 0
+    # Server auth only (the role's client auth is dropped: allow_role_ext_key_usage is false), as OpenBao does.
+    eku = openssl("x509", "-in", str(cert), "-noout", "-ext", "extendedKeyUsage")[1]
+    assert "TLS Web Server Authentication" in eku and "Client" not in eku, eku
     # The role's TTL (2h) applies.
     assert openssl("x509", "-in", str(cert), "-noout", "-checkend", str(3 * 3600))[0] == 1
     assert openssl("x509", "-in", str(cert), "-noout", "-checkend", str(3600))[0] == 0
@@ -135,7 +138,7 @@ def test_wire_details(acme):
     # No Vault token is needed, and none helps once ACME is disabled.
     assert http(s.addr, "POST", "pki/config/acme", {"enabled": False}, token="root")[0] == 200
     st, headers, body = raw("GET", base + "directory")
-    assert st == 403 and json.loads(body)["detail"] == "ACME is disabled in configuration"
+    assert st == 404 and json.loads(body)["detail"] == "ACME feature is disabled"
 
     # config/acme needs sudo; an unknown default policy is refused.
     st, body = http(s.addr, "POST", "pki/config/acme", {"default_directory_policy": "nope"}, token="root")

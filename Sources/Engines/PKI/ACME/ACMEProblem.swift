@@ -18,7 +18,8 @@ struct ACMEProblem: Error, Sendable, Hashable, Codable {
     static func badNonce(_ d: String) -> Self { .init("badNonce", d) }
     static func badPublicKey(_ d: String) -> Self { .init("badPublicKey", d) }
     static func badSignatureAlgorithm(_ d: String) -> Self { .init("badSignatureAlgorithm", d) }
-    static func unauthorized(_ d: String) -> Self { .init("unauthorized", d, status: 403) }
+    /// 401, as OpenBao answers it.
+    static func unauthorized(_ d: String) -> Self { .init("unauthorized", d, status: 401) }
     static func accountDoesNotExist(_ d: String) -> Self { .init("accountDoesNotExist", d) }
     static func rejectedIdentifier(_ d: String) -> Self { .init("rejectedIdentifier", d) }
     static func unsupportedIdentifier(_ d: String) -> Self { .init("unsupportedIdentifier", d) }
@@ -27,6 +28,8 @@ struct ACMEProblem: Error, Sendable, Hashable, Codable {
     static func alreadyRevoked(_ d: String) -> Self { .init("alreadyRevoked", d) }
     static func badRevocationReason(_ d: String) -> Self { .init("badRevocationReason", d) }
     static func notFound(_ d: String) -> Self { .init("malformed", d, status: 404) }
+    /// ACME switched off in `config/acme`: OpenBao answers 404.
+    static func disabled() -> Self { .init("malformed", "ACME feature is disabled", status: 404) }
     static func serverInternal(_ d: String) -> Self { .init("serverInternal", d, status: 500) }
     static func connection(_ d: String) -> Self { .init("connection", d) }
     static func incorrectResponse(_ d: String) -> Self { .init("incorrectResponse", d) }

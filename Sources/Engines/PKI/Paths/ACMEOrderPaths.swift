@@ -370,7 +370,23 @@ extension PKIEngine {
         let request = LogicalRequest(operation: .update, path: path, data: data, storage: r.storage, mountPoint: r.logical.mountPoint)
         let response: LogicalResponse?
         do {
-            response = try await Self.router.handle(self, request)
+            if let name = dir.role {
+                // The role's rules, with OpenBao's ACME amendment: server auth only unless allow_role_ext_key_usage.
+                guard var role = try await loadRole(r.storage, name), let (_, preq) = Self.router.resolve(request) else {
+                    throw ACMEProblem.malformed("role does not exist")
+                }
+                if !dir.config.allowRoleExtKeyUsage {
+                    role["ext_key_usage"] = ["ServerAuth"]
+                    role["ext_key_usage_oids"] = []
+                    role["server_flag"] = true
+                    role["client_flag"] = false
+                    role["code_signing_flag"] = false
+                    role["email_protection_flag"] = false
+                }
+                response = try await signCSR(preq, role: role, csr: try Self.parseCSR(csrPEM))
+            } else {
+                response = try await Self.router.handle(self, request)
+            }
         } catch let e as LogicalError {
             throw ACMEProblem.badCSR(e.messages.joined(separator: "; "))
         }

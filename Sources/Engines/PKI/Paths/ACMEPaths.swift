@@ -86,7 +86,7 @@ extension PKIEngine {
     /// The directory of a request, with the mount's ACME policy applied.
     func acmeDirectory(_ r: PathRequest) async throws -> ACMEDirectory {
         let config = try await loadACMEConfig(r.storage)
-        guard config.enabled else { throw ACMEProblem.unauthorized("ACME is disabled in configuration") }
+        guard config.enabled else { throw ACMEProblem.disabled() }
         let cluster = try await loadClusterConfig(r.storage)
         guard !cluster.path.isEmpty else {
             throw ACMEProblem.serverInternal("ACME feature requires local cluster 'path' field configuration to be set")
@@ -103,23 +103,26 @@ extension PKIEngine {
             if !config.allowedIssuers.contains("*") {
                 let resolved = try? await resolveIssuer(r.storage, issuer)
                 guard config.allowedIssuers.contains(issuer) || (resolved.map { config.allowedIssuers.contains($0.id) || (!$0.name.isEmpty && config.allowedIssuers.contains($0.name)) } ?? false)
-                else { throw ACMEProblem.unauthorized("issuer \(issuer) is not allowed for ACME") }
+                else { throw ACMEProblem.serverInternal("specified issuer not allowed by ACME policy") }
             }
             dir.issuerRef = issuer
         }
         let role = try r.fields.string("role")
         if !role.isEmpty {
             guard config.allowedRoles.contains("*") || config.allowedRoles.contains(role) else {
-                throw ACMEProblem.unauthorized("role \(role) is not allowed for ACME")
+                throw ACMEProblem.serverInternal("specified role not allowed by ACME policy")
             }
             dir.role = role
         } else {
             let policy = config.defaultDirectoryPolicy
-            if policy == "forbid" { throw ACMEProblem.unauthorized("the default ACME directories are forbidden by policy") }
+            if policy == "forbid" { throw ACMEProblem.serverInternal("default directory not allowed by ACME policy") }
             if policy.hasPrefix("role:") { dir.role = String(policy.dropFirst(5)) }
         }
         if let name = dir.role {
-            guard let entry = try await loadRole(r.storage, name) else { throw ACMEProblem.unauthorized("role \(name) does not exist") }
+            guard let entry = try await loadRole(r.storage, name) else { throw ACMEProblem.malformed("role does not exist") }
+            if entry["no_store"]?.boolValue == true {
+                throw ACMEProblem.serverInternal("role can not be used as NoStore is set to true")
+            }
             if issuer.isEmpty, let ref = entry["issuer_ref"]?.stringValue, !ref.isEmpty { dir.issuerRef = ref }
         }
         return dir
