@@ -226,6 +226,29 @@ func relative(_ url: JSONValue?) -> String {
         #expect(!nonces.consume("never-issued", now: now))
     }
 
+    @Test func configIsValidatedAsOpenBaoDoes() async throws {
+        let c = ACMETestClient()
+        try await c.send(.update, "root/generate/internal", ["common_name": "r", "key_type": "ec"])
+        // Enabling needs config/cluster's path.
+        await #expect(throws: LogicalError.self) { try await c.send(.update, "config/acme", ["enabled": true]) }
+        try await c.send(.update, "config/cluster", ["path": "https://coffer.test/v1/pki"])
+        try await c.send(.update, "roles/web", ["allow_any_name": true])
+        try await c.send(.update, "roles/nostore", ["allow_any_name": true, "no_store": true])
+        // A default role must be allowed, exist and store its certificates.
+        await #expect(throws: LogicalError.self) {
+            try await c.send(.update, "config/acme", ["enabled": true, "allowed_roles": ["other"], "default_directory_policy": "role:web"])
+        }
+        await #expect(throws: LogicalError.self) { try await c.send(.update, "config/acme", ["default_directory_policy": "role:nostore"]) }
+        await #expect(throws: LogicalError.self) { try await c.send(.update, "config/acme", ["allowed_roles": []]) }
+        let ok = try #require(try await c.send(.update, "config/acme", ["enabled": true, "allowed_roles": ["web"], "default_directory_policy": "role:web"])?.data)
+        #expect(ok["default_directory_policy"]?.stringValue == "role:web")
+        // A role outside allowed_roles: OpenBao's serverInternal.
+        try await c.send(.update, "roles/other", ["allow_any_name": true])
+        let r = try await c.raw(.read, "roles/other/acme/directory")
+        #expect(r.status == 500)
+        #expect(r.json["detail"]?.stringValue == "specified role not allowed by ACME policy")
+    }
+
     @Test func disabledACMEAnswersAProblem() async throws {
         let c = ACMETestClient()
         let r = try await c.raw(.read, "acme/directory")

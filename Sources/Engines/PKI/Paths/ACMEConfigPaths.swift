@@ -33,40 +33,96 @@ extension PKIEngine {
     }
 
     func readACMEConfig(_ r: PathRequest) async throws -> LogicalResponse? {
-        LogicalResponse(data: Self.acmeConfigJSON(try await loadACMEConfig(r.storage)))
+        let c = try await loadACMEConfig(r.storage)
+        var warnings: [String] = []
+        if c.enabled, try await loadClusterConfig(r.storage).path.isEmpty { warnings.append(Self.clusterPathMissing) }
+        return LogicalResponse(data: Self.acmeConfigJSON(c), warnings: warnings)
     }
 
+    static let clusterPathMissing = "ACME feature requires local cluster 'path' field configuration to be set"
+
+    /// Writes `config/acme`, validated as OpenBao does (its errors are 500s, as OpenBao's plain errors are).
     func writeACMEConfig(_ r: PathRequest) async throws -> LogicalResponse? {
+        func fail(_ m: String) -> LogicalError { LogicalError.goError(.internal, m) }
         var c = try await loadACMEConfig(r.storage)
         let f = r.fields
         if let v = try f.boolIfSet("enabled") { c.enabled = v }
-        if let v = try f.stringsIfSet("allowed_issuers") { c.allowedIssuers = v }
-        if let v = try f.stringsIfSet("allowed_roles") { c.allowedRoles = v }
+        if let v = try f.stringsIfSet("allowed_roles") {
+            guard !v.isEmpty else {
+                throw fail("allowed_roles must take a non-zero length value; specify '*' as the value to allow anything or specify enabled=false to disable ACME entirely")
+            }
+            c.allowedRoles = v
+        }
         if let v = try f.boolIfSet("allow_role_ext_key_usage") { c.allowRoleExtKeyUsage = v }
-        if let v = try f.stringIfSet("default_directory_policy") { c.defaultDirectoryPolicy = v.isEmpty ? "sign-verbatim" : v }
+        if let v = try f.stringIfSet("default_directory_policy") { c.defaultDirectoryPolicy = v }
+        if let v = try f.stringsIfSet("allowed_issuers") {
+            guard !v.isEmpty else {
+                throw fail("allowed_issuers must take a non-zero length value; specify '*' as the value to allow anything or specify enabled=false to disable ACME entirely")
+            }
+            c.allowedIssuers = v
+        }
         if let v = try f.stringIfSet("dns_resolver") { c.dnsResolver = v }
-        if let v = try f.stringIfSet("eab_policy") { c.eabPolicy = v.isEmpty ? "not-required" : v }
+        if let v = try f.stringIfSet("eab_policy") {
+            guard ["not-required", "new-account-required", "always-required"].contains(v) else {
+                throw fail("invalid eab policy name provided, valid values are 'not-required', 'new-account-required', 'always-required'")
+            }
+            c.eabPolicy = v
+        }
         if let v = try f.durationIfSet("max_ttl") {
             guard v >= 0 else { throw LogicalError.invalidRequest("max_ttl must not be negative") }
             c.maxTTL = v == 0 ? ACMEConfig().maxTTL : v
         }
+        // The default directory's policy.
         let policy = c.defaultDirectoryPolicy
+        var defaultRole: String?
         if policy.hasPrefix("role:") {
             let name = String(policy.dropFirst(5))
-            guard try await loadRole(r.storage, name) != nil else {
-                throw LogicalError.invalidRequest("default directory policy role \(name) does not exist")
-            }
+            guard !name.isEmpty else { throw fail("invalid default_directory_policy: no role specified by policy \(policy)") }
+            try await validateACMERole(r.storage, name, context: "default directory policy role \(name) is not a valid ACME role")
+            defaultRole = name
         } else if policy != "sign-verbatim", policy != "forbid" {
-            throw LogicalError.invalidRequest("invalid default_directory_policy \(policy): use sign-verbatim, forbid or role:<name>")
+            throw fail("invalid default_directory_policy: string \(policy) not a valid Default Directory Policy")
         }
+        // Named roles and issuers must exist.
+        if c.allowedRoles != ["*"] {
+            for (i, name) in c.allowedRoles.enumerated() {
+                if name == "*" { throw fail("cannot use '*' as role name at index \(i)") }
+                try await validateACMERole(r.storage, name, context: "allowed_role \(name) is not a valid acme role")
+            }
+            if let defaultRole, !c.allowedRoles.contains(defaultRole) {
+                throw fail("default directory policy \(policy) was not specified in allowed_roles: [\(c.allowedRoles.joined(separator: " "))]")
+            }
+        }
+        if c.allowedIssuers != ["*"] {
+            for (i, name) in c.allowedIssuers.enumerated() {
+                if name == "*" { throw fail("cannot use '*' as issuer name at index \(i)") }
+                do {
+                    _ = try await resolveIssuer(r.storage, name)
+                } catch {
+                    throw fail("failed validating allowed_issuers: unable to fetch issuer: \(name)")
+                }
+            }
+        }
+        // Not implemented here (OpenBao has them): external account binding and DNS challenges.
         guard c.eabPolicy == "not-required" else {
             throw LogicalError.invalidRequest("eab_policy \(c.eabPolicy) is not supported: external account binding is not implemented")
         }
         if !c.dnsResolver.isEmpty {
             throw LogicalError.invalidRequest("dns_resolver is not supported: only http-01 challenges are offered")
         }
+        if c.enabled, try await loadClusterConfig(r.storage).path.isEmpty { throw fail(Self.clusterPathMissing) }
         try await PKIStore.save(c, r.storage, ACMEStore.config)
         return LogicalResponse(data: Self.acmeConfigJSON(c))
+    }
+
+    /// A role ACME may use: it exists and stores its certificates.
+    func validateACMERole(_ storage: any LogicalStorage, _ name: String, context: String) async throws {
+        guard let role = try await loadRole(storage, name) else {
+            throw LogicalError.goError(.internal, context + ": The request message was malformed: role does not exist")
+        }
+        if role["no_store"]?.boolValue == true {
+            throw LogicalError.goError(.internal, context + ": The server experienced an internal error: role can not be used as NoStore is set to true")
+        }
     }
 
     func readClusterConfig(_ r: PathRequest) async throws -> LogicalResponse? {
