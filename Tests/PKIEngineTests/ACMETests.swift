@@ -300,6 +300,7 @@ func relative(_ url: JSONValue?) -> String {
         c.fetcher.failuresLeft = 1
         let started = try await c.post(relative(challenge["url"]), [:])
         #expect(started.json["status"]?.stringValue == "processing")
+        #expect(started.headers["Retry-After"]?.stringValue == "0")
         #expect(started.headers["Link"]?.arrayValue?.contains(.string("<\(ACMETestClient.base)\(authPath)>;rel=\"up\"")) == true)
         let polled = try await c.post(authPath, nil)
         #expect(polled.json["status"]?.stringValue == "valid")

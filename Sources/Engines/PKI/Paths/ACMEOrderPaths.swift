@@ -194,7 +194,9 @@ extension PKIEngine {
             } else {
                 a = try await validatePending(r, a)
             }
-            return .json(authorizationJSON(a, dir))
+            var reply = ACMEReply.json(authorizationJSON(a, dir))
+            if a.status == "pending", a.challenges.contains(where: { $0.status == "processing" }) { reply.retryAfter = Int(acme.retryInterval.rounded(.up)) }
+            return reply
         }
     }
 
@@ -212,7 +214,9 @@ extension PKIEngine {
                 try await PKIStore.save(a, r.storage, ACMEStore.authorization(a.id))
             }
             a = try await validatePending(r, a)
-            return .json(challengeJSON(a.challenges[i], authID: a.id, dir), links: ["<\(dir.url("authorization/" + a.id))>;rel=\"up\""])
+            var reply = ACMEReply.json(challengeJSON(a.challenges[i], authID: a.id, dir), links: ["<\(dir.url("authorization/" + a.id))>;rel=\"up\""])
+            if a.challenges[i].status == "processing" { reply.retryAfter = Int(acme.retryInterval.rounded(.up)) }
+            return reply
         }
     }
 

@@ -137,6 +137,8 @@ extension PKIEngine {
         var contentType = "application/json"
         var location: String?
         var links: [String] = []
+        /// Seconds before the client should poll again (RFC 8555 §8.2), for objects still being validated.
+        var retryAfter: Int?
 
         static func json(_ value: JSONValue, status: Int = 200, location: String? = nil, links: [String] = []) -> ACMEReply {
             ACMEReply(status: status, body: value.serialized(), location: location, links: links)
@@ -150,6 +152,7 @@ extension PKIEngine {
         if let directory { links.insert(directory.indexLink, at: 0) }
         if !links.isEmpty { headers["Link"] = .array(links.map { .string($0) }) }
         if let l = reply.location { headers["Location"] = .string(l) }
+        if let s = reply.retryAfter { headers["Retry-After"] = .string(String(s)) }
         return LogicalResponse(data: [
             "http_status_code": .int(Int64(reply.status)), "http_content_type": .string(reply.contentType),
             "http_raw_body": .string(reply.body), "http_headers": .object(headers),
