@@ -99,6 +99,9 @@ let package = Package(
             dependencies: [
                 "CofferSDK", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                // ACME http-01 validation fetches the challenge URL.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Engines/PKI", swiftSettings: swiftSettings),
         .target(
@@ -270,6 +273,14 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KVEngineTests", dependencies: ["KVEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PKIEngineTests",
+            dependencies: [
+                "PKIEngine", "CofferSDK", "CofferTesting", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferHTTPTests",
             dependencies: [

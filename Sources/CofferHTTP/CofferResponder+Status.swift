@@ -39,7 +39,46 @@ extension CofferResponder {
         "application/json", "application/jwk-set+json", "application/jwt", "application/pkix-cert", "application/pkix-crl",
         "application/pem-file", "application/x-pem-file", "application/pem-certificate-chain", "application/ocsp-response",
         "application/octet-stream", "text/plain",
+        // ACME (RFC 8555): problem documents and JOSE bodies.
+        "application/problem+json", "application/jose+json",
     ]
+
+    /// Headers a raw response may set through `http_headers` (an object of name to a string or an array of
+    /// strings): the ones an ACME server needs (RFC 8555 §6.5, §7.1, §8.2). Any other name is ignored.
+    static let rawHeaderNames: [String: HTTPField.Name] = {
+        var out: [String: HTTPField.Name] = [:]
+        for n in ["Replay-Nonce", "Location", "Link", "Retry-After"] {
+            if let name = HTTPField.Name(n) { out[n.lowercased()] = name }
+        }
+        return out
+    }()
+
+    /// The longest value, and the most values per name, `http_headers` may set.
+    static let maxRawHeaderValueLength = 2048
+    static let maxRawHeaderValues = 4
+
+    /// The allowed headers of a raw response's `http_headers`: names outside ``rawHeaderNames`` are dropped, as are
+    /// values that are not printable ASCII (no CR or LF can split the response) or are too long. `Location` is dropped
+    /// on a 3xx status, so that user data served raw (a cubbyhole value read back) cannot turn into a redirect.
+    static func safeRawHeaders(_ value: JSONValue?, status: HTTPResponse.Status) -> [(HTTPField.Name, String)] {
+        guard let object = value?.objectValue else { return [] }
+        var out: [(HTTPField.Name, String)] = []
+        for (key, v) in object.sorted(by: { $0.key < $1.key }) {
+            guard let name = rawHeaderNames[key.lowercased()] else { continue }
+            if name == .location, (300...399).contains(status.code) { continue }
+            let values: [String]
+            switch v {
+            case .string(let s): values = [s]
+            case .array(let a): values = a.compactMap(\.stringValue)
+            default: values = []
+            }
+            for text in values.prefix(maxRawHeaderValues)
+            where !text.isEmpty && text.utf8.count <= maxRawHeaderValueLength && text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+                out.append((name, text))
+            }
+        }
+        return out
+    }
 
     /// The `Content-Type` to send for a raw response's declared one.
     static func safeRawContentType(_ declared: String?) -> String {
@@ -53,7 +92,7 @@ extension CofferResponder {
     }
 
     /// A response whose status, type and body come from engine data (`http_status_code`, `http_content_type`,
-    /// `http_raw_body`). The data may be a user's (a cubbyhole value read back, a wrapped response unwrapped), so
+    /// `http_raw_body`, and a few headers from `http_headers`, see ``safeRawHeaders(_:status:)``). The data may be a user's (a cubbyhole value read back, a wrapped response unwrapped), so
     /// the status is checked, the type is limited to ``rawContentTypes``, and the body can neither be sniffed into
     /// another type nor run scripts (`X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`).
     static func rawResponse(_ data: [String: JSONValue], statusCode: Int64) -> Response {
@@ -67,6 +106,7 @@ extension CofferResponder {
         headers[.contentType] = safeRawContentType(data["http_content_type"]?.stringValue)
         headers[.xContentTypeOptions] = "nosniff"
         headers[.contentSecurityPolicy] = "sandbox"
+        for (name, value) in safeRawHeaders(data["http_headers"], status: status) { headers.append(HTTPField(name: name, value: value)) }
         // A binary body (DER) comes base64 in `http_raw_body_base64`.
         if let b64 = data["http_raw_body_base64"]?.stringValue, let bytes = Data(base64Encoded: b64) {
             return response(status: status, headers: headers, body: ByteBuffer(bytes: bytes))

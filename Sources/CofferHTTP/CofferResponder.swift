@@ -223,6 +223,10 @@ public struct CofferResponder: HTTPResponder {
         case .post, .put:
             operation = .update
             data = try await body(&request)
+        case .head where Self.isACMENewNonce(path):
+            // RFC 8555 §7.2: a fresh nonce by HEAD. The only HEAD served under `/v1/` besides sys/health; the
+            // read's body is dropped below.
+            operation = .read
         case .patch:
             operation = .patch
             data = try await body(&request)
@@ -260,7 +264,16 @@ public struct CofferResponder: HTTPResponder {
             }
         }
         let resp = try await core.handle(coreRequest)
-        return envelope(resp, requestID: requestID)
+        let out = envelope(resp, requestID: requestID)
+        // HEAD new-nonce answers 200 where GET answers 204 (RFC 8555 §7.2), without a body.
+        if method == .head { return Response(status: out.status == .noContent ? .ok : out.status, headers: out.headers) }
+        return out
+    }
+
+    /// An ACME directory's `new-nonce` (`<mount>/acme/new-nonce`, `<mount>/roles/r/acme/new-nonce`…), the one engine
+    /// path answered for HEAD.
+    static func isACMENewNonce(_ path: String) -> Bool {
+        path.hasSuffix("/acme/new-nonce")
     }
 
     /// The operation of a request a standby may serve itself, by method alone (GET with `list=true` is a list).

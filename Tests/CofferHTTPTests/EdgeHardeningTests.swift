@@ -120,6 +120,55 @@ import Darwin
         }
     }
 
+    /// `http_headers` sets only Replay-Nonce, Location, Link and Retry-After, with printable values, and never a
+    /// redirect; HEAD is served for ACME's new-nonce only.
+    @Test func rawResponseHeadersAreAllowListed() async throws {
+        let (app, root) = try await Self.app()
+        try await app.test(.router) { client in
+            func put(_ path: String, _ body: String) async throws {
+                try await client.execute(uri: "/v1/\(path)", method: .post, headers: [Self.token: root], body: ByteBuffer(string: body)) { r in
+                    #expect(r.status.code == 204 || r.status.code == 200, "\(path)")
+                }
+            }
+            try await put(
+                "cubbyhole/h",
+                #"{"http_status_code":201,"http_raw_body":"{}","http_content_type":"application/problem+json","http_headers":{"location":"https://x.test/a","Replay-Nonce":"abc","Set-Cookie":"s=1","Link":["<https://x.test/d>;rel=\"index\"","bad\r\nX-Injected: 1"]}}"#)
+            try await client.execute(uri: "/v1/cubbyhole/h", method: .get, headers: [Self.token: root]) { r in
+                #expect(r.status.code == 201)
+                #expect(r.headers[.contentType] == "application/problem+json")
+                #expect(r.headers[.location] == "https://x.test/a")
+                #expect(r.headers[HTTPField.Name("Replay-Nonce")!] == "abc")
+                #expect(r.headers[HTTPField.Name("Set-Cookie")!] == nil)
+                #expect(r.headers[HTTPField.Name("X-Injected")!] == nil)
+                #expect(r.headers[values: HTTPField.Name("Link")!] == [#"<https://x.test/d>;rel="index""#])
+            }
+            // No redirect from user data.
+            try await put("cubbyhole/r", #"{"http_status_code":302,"http_raw_body":"","http_content_type":"text/plain","http_headers":{"Location":"https://evil.test/"}}"#)
+            try await client.execute(uri: "/v1/cubbyhole/r", method: .get, headers: [Self.token: root]) { r in
+                #expect(r.status.code == 302)
+                #expect(r.headers[.location] == nil)
+            }
+            // HEAD: refused elsewhere, a nonce (200, no body) on an ACME new-nonce.
+            try await client.execute(uri: "/v1/cubbyhole/h", method: .head, headers: [Self.token: root]) { r in
+                #expect(r.status.code == 405)
+            }
+            try await put("sys/mounts/pki", #"{"type":"pki"}"#)
+            try await put("pki/root/generate/internal", #"{"common_name":"r","key_type":"ec"}"#)
+            try await put("pki/config/cluster", #"{"path":"http://coffer.test/v1/pki"}"#)
+            try await put("pki/config/acme", #"{"enabled":true}"#)
+            try await client.execute(uri: "/v1/pki/acme/new-nonce", method: .head) { r in
+                #expect(r.status.code == 200)
+                #expect(r.body.readableBytes == 0)
+                #expect(r.headers[HTTPField.Name("Replay-Nonce")!]?.isEmpty == false)
+                #expect(r.headers[.cacheControl] == "no-store")
+            }
+            try await client.execute(uri: "/v1/pki/acme/new-nonce", method: .get) { r in
+                #expect(r.status.code == 204)
+                #expect(r.headers[values: HTTPField.Name("Link")!] == [#"<http://coffer.test/v1/pki/acme/directory>;rel="index""#])
+            }
+        }
+    }
+
     @Test func rawContentTypes() {
         #expect(CofferResponder.safeRawContentType("application/json") == "application/json")
         #expect(CofferResponder.safeRawContentType("text/plain; version=0.0.4") == "text/plain; version=0.0.4")

@@ -13,6 +13,8 @@ struct PKIEngine: FrameworkEngine {
     let mountPath: String
     /// Serialises changes to issuers, keys, the defaults and the CRLs of this mount.
     let lock = AsyncLock()
+    /// The ACME server's nonces, challenge fetcher and clock (see ``ACMEServices``).
+    var acme = ACMEServices()
 
     /// The system's default and maximum lease TTL (768h): a role without `ttl`/`max_ttl` uses them, as an untuned
     /// OpenBao mount does.

@@ -321,6 +321,10 @@ extension PKIEngine {
                 }
             }
         }
+        var acmeCounts = ACMETidyCounts()
+        if try f.bool("tidy_acme") {
+            acmeCounts = try await tidyACME(r.storage, buffer: TimeInterval(try f.int("acme_account_safety_buffer")))
+        }
         var status: [String: JSONValue] = [:]
         for field in Self.tidyFields { status[field.name] = try f.get(field.name) }
         status["revoked_safety_buffer"] = status["safety_buffer"]
@@ -334,10 +338,10 @@ extension PKIEngine {
         status["missing_issuer_cert_count"] = 0
         status["current_cert_store_count"] = .null
         status["current_revoked_cert_count"] = .null
-        status["acme_account_deleted_count"] = 0
+        status["acme_account_deleted_count"] = .int(Int64(acmeCounts.accountsDeleted))
         status["acme_account_revoked_count"] = 0
-        status["acme_orders_deleted_count"] = 0
-        status["total_acme_account_count"] = 0
+        status["acme_orders_deleted_count"] = .int(Int64(acmeCounts.ordersDeleted))
+        status["total_acme_account_count"] = .int(Int64(acmeCounts.accountsLeft))
         status["page_size"] = 1000
         try await r.storage.putJSON(PKIStore.tidyStatus, .object(status))
         return LogicalResponse(

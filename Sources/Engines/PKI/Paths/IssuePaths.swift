@@ -24,8 +24,12 @@ extension PKIEngine {
     }
 
     func sign(_ r: PathRequest) async throws -> LogicalResponse? {
-        let role = try await roleFor(r)
-        let csr = try Self.parseCSR(try r.fields.string("csr"))
+        try await signCSR(r, role: try await roleFor(r), csr: try Self.parseCSR(try r.fields.string("csr")))
+    }
+
+    /// Signs a parsed CSR under a role (the role's key type and size are checked): `sign/:role`, and ACME's finalize
+    /// with the role as ACME amends it.
+    func signCSR(_ r: PathRequest, role: [String: JSONValue], csr: CertificateSigningRequest) async throws -> LogicalResponse? {
         if let t = role["key_type"]?.stringValue, t != "any" {
             let (kind, bits) = PKIKey.describe(csr.publicKey)
             let want = try PKIKey.validate(type: t, bits: role["key_bits"]?.intValue ?? 0)

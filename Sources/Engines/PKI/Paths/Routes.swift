@@ -119,7 +119,7 @@ extension PKIEngine {
                 synopsis: "OCSP responder (RFC 6960), GET."),
             EnginePath("tidy", fields: tidyFields, operations: [.update: .init("Remove expired certificates.", method: PKIEngine.tidy)], synopsis: "Tidy the certificate store."),
             EnginePath("tidy-status", operations: [.read: .init("The last tidy.", method: PKIEngine.tidyStatus)], synopsis: "Status of the last tidy."),
-        ],
+        ] + acmePaths,
         secrets: [
             SecretType("pki", revoke: { e, r in try await e.revokeLeased(r) })
         ])
