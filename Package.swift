@@ -218,13 +218,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PKIEngineTests",
-            dependencies: [
-                "PKIEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log"),
-                .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
-            ],
-            swiftSettings: swiftSettings),
-        .testTarget(
             name: "TransitEngineTests",
             dependencies: ["TransitEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
@@ -276,9 +269,9 @@ let package = Package(
         .testTarget(
             name: "PKIEngineTests",
             dependencies: [
-                "PKIEngine", "CofferSDK", "CofferTesting", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
+                "PKIEngine", "CofferSDK", "CofferTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -115,7 +115,9 @@ extension PKIEngine {
             if !verbatim, !cn.isEmpty {
                 warnings.append("the common_name field was provided but the role is set with \"use_csr_common_name\" set to true")
             }
-            cn = CertificateBuilder.commonName(csr.subject)
+            // The CSR's common name wins; a CSR without one (an ACME client's) keeps the one given.
+            let fromCSR = CertificateBuilder.commonName(csr.subject)
+            if !fromCSR.isEmpty { cn = fromCSR }
         }
         if let csr, verbatim || role["use_csr_sans"]?.boolValue == true {
             for san in Self.csrSANs(csr) {
