@@ -185,6 +185,17 @@ public struct TokenParameters: Sendable, Equatable {
         auth.tokenType = type
     }
 
+    /// A renewal under the role's settings as they are now: the renewed auth takes their TTL, max TTL and period.
+    public func renewal(of auth: AuthInfo) -> LogicalResponse {
+        var current = AuthInfo()
+        apply(to: &current)
+        var renewed = auth
+        renewed.ttl = current.ttl
+        renewed.maxTTL = current.maxTTL
+        renewed.period = current.period
+        return LogicalResponse(auth: renewed)
+    }
+
     /// `parseutil.ParseAddrs`: each entry an address or a CIDR block; a block of one host is kept as the bare
     /// address, IPv6 printed in RFC 5952 form.
     public static func parseAddrs(_ items: [String]) throws -> [String] {

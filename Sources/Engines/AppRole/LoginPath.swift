@@ -96,17 +96,12 @@ extension AppRoleAuth {
 
     /// Renews a token from `login` with the role's current TTLs; the role must still exist.
     func renew(_ request: PathRequest) async throws -> LogicalResponse? {
-        guard var auth = request.logical.auth, let name = auth.internalData["role_name"], !name.isEmpty else {
+        guard let auth = request.logical.auth, let name = auth.internalData["role_name"], !name.isEmpty else {
             throw LogicalError.internalError("failed to fetch role_name during renewal")
         }
         guard let role = try await AppRoleStore(storage: request.storage).role(name) else {
             throw LogicalError.internalError("role \"\(name)\" does not exist during renewal")
         }
-        var current = AuthInfo()
-        role.token.apply(to: &current)
-        auth.ttl = current.ttl
-        auth.maxTTL = current.maxTTL
-        auth.period = current.period
-        return LogicalResponse(auth: auth)
+        return role.token.renewal(of: auth)
     }
 }

@@ -53,7 +53,7 @@ extension CertAuth {
     /// that still matches the role, with the login certificate's subject or authority key identifier. The role's
     /// current TTLs apply.
     func renew(_ request: PathRequest) async throws -> LogicalResponse? {
-        guard var auth = request.logical.auth else { throw LogicalError.invalidRequest("request auth was nil") }
+        guard let auth = request.logical.auth else { throw LogicalError.invalidRequest("request auth was nil") }
         let certName = auth.metadata["cert_name"] ?? ""
         guard let role = try await loadCert(request.storage, certName) else { return nil }
         guard Self.equivalentPolicies(role.token.policies, auth.policies) else { throw CertErrors.policiesChanged }
@@ -71,12 +71,7 @@ extension CertAuth {
                 throw CertErrors.identityChanged
             }
         }
-        var current = AuthInfo()
-        role.token.apply(to: &current)
-        auth.ttl = current.ttl
-        auth.maxTTL = current.maxTTL
-        auth.period = current.period
-        return LogicalResponse(auth: auth)
+        return role.token.renewal(of: auth)
     }
 
     /// Set equality of two policy lists, ignoring `default`, empty names and case.
