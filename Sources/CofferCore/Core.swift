@@ -47,6 +47,8 @@ public final class Core: Sendable {
     let haState = Mutex(HAState())
     /// A standby's read path (``handleOnStandby(_:)``).
     let standbyReads = StandbyReads()
+    /// The barrier's encryption count at the last ``checkKeyringRotation()``.
+    let keyringUsageSeen = Mutex<Int64>(0)
 
     /// Builds the identity store over its storage view; it gets a way to list auth mounts by accessor.
     public typealias IdentityFactory = @Sendable (

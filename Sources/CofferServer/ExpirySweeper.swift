@@ -35,6 +35,13 @@ struct ExpirySweeper: Service {
             if core.isActive, ticks % 30 == 0 {
                 await core.runPeriodicFunctions()
             }
+            if core.isActive, ticks % 10 == 0 {
+                do {
+                    try await core.checkKeyringRotation()
+                } catch {
+                    logger.warning("automatic barrier key rotation check failed", metadata: ["coffer.error": "\(error)"])
+                }
+            }
             // Hand memory freed after a burst back to the system: once no request began for a second after some
             // did, and every 30 seconds under steady load.
             let now = core.requestsBegun

@@ -64,6 +64,12 @@ enum SystemBackend {
         Field("expiration", .string, "Accepted for compatibility."),
     ]
 
+    static let keyringRotationFields: [Field] = [
+        Field("enabled", .bool, "Whether the barrier key rotates by itself."),
+        Field("max_operations", .int, "Encryptions under one key term before it rotates (1,000,000 to 3,865,470,566)."),
+        Field("interval", .durationSecond, "Age of a key term after which it rotates (at least 24h; 0: no limit)."),
+    ]
+
     static let leaseFields: [Field] = [
         Field("lease_id", .string, "The lease to act on."),
         Field("url_lease_id", .string, "The lease to act on, from the path."),
@@ -215,6 +221,22 @@ enum SystemBackend {
                     _ = try await c.core.rotateKey()
                     return CoreResponse()
                 }], sudo: true, synopsis: "Rotate the barrier encryption key."),
+            Path(
+                "rotate/keyring/config", fields: keyringRotationFields,
+                operations: [
+                    .read: sys("Read the automatic rotation settings.") { c, _ in try await c.core.readKeyringRotationConfig() },
+                    .update: sys("Change the automatic rotation settings.", noContent: true) { c, r in
+                        try await c.core.writeKeyringRotationConfig(r.fields)
+                    },
+                ], sudo: true, synopsis: "When the barrier key rotates by itself: after max_operations encryptions or interval."),
+            Path(
+                "rotate/config", fields: keyringRotationFields,
+                operations: [
+                    .read: sys("Read the automatic rotation settings.") { c, _ in try await c.core.readKeyringRotationConfig() },
+                    .update: sys("Change the automatic rotation settings.", noContent: true) { c, r in
+                        try await c.core.writeKeyringRotationConfig(r.fields)
+                    },
+                ], sudo: true, synopsis: "Alias of rotate/keyring/config."),
             Path(
                 "leases/lookup", fields: leaseFields,
                 operations: [.update: sys("Look up a lease.") { c, r in try await c.leases(r, "lookup") }],
