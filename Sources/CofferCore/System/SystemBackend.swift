@@ -70,6 +70,18 @@ enum SystemBackend {
         Field("interval", .durationSecond, "Age of a key term after which it rotates (at least 24h; 0: no limit)."),
     ]
 
+    /// `sys/rotate/keyring/config` and its older name.
+    static func keyringRotationPath(_ pattern: String, _ synopsis: String) -> Path {
+        Path(
+            pattern, fields: keyringRotationFields,
+            operations: [
+                .read: sys("Read the automatic rotation settings.") { c, _ in try await c.core.readKeyringRotationConfig() },
+                .update: sys("Change the automatic rotation settings.", noContent: true) { c, r in
+                    try await c.core.writeKeyringRotationConfig(r.fields)
+                },
+            ], sudo: true, synopsis: synopsis)
+    }
+
     static let leaseFields: [Field] = [
         Field("lease_id", .string, "The lease to act on."),
         Field("url_lease_id", .string, "The lease to act on, from the path."),
@@ -221,22 +233,8 @@ enum SystemBackend {
                     _ = try await c.core.rotateKey()
                     return CoreResponse()
                 }], sudo: true, synopsis: "Rotate the barrier encryption key."),
-            Path(
-                "rotate/keyring/config", fields: keyringRotationFields,
-                operations: [
-                    .read: sys("Read the automatic rotation settings.") { c, _ in try await c.core.readKeyringRotationConfig() },
-                    .update: sys("Change the automatic rotation settings.", noContent: true) { c, r in
-                        try await c.core.writeKeyringRotationConfig(r.fields)
-                    },
-                ], sudo: true, synopsis: "When the barrier key rotates by itself: after max_operations encryptions or interval."),
-            Path(
-                "rotate/config", fields: keyringRotationFields,
-                operations: [
-                    .read: sys("Read the automatic rotation settings.") { c, _ in try await c.core.readKeyringRotationConfig() },
-                    .update: sys("Change the automatic rotation settings.", noContent: true) { c, r in
-                        try await c.core.writeKeyringRotationConfig(r.fields)
-                    },
-                ], sudo: true, synopsis: "Alias of rotate/keyring/config."),
+            keyringRotationPath("rotate/keyring/config", "When the barrier key rotates by itself: after max_operations encryptions or interval."),
+            keyringRotationPath("rotate/config", "Alias of rotate/keyring/config."),
             Path(
                 "leases/lookup", fields: leaseFields,
                 operations: [.update: sys("Look up a lease.") { c, r in try await c.leases(r, "lookup") }],
