@@ -30,7 +30,7 @@ struct PKIKey: Sendable {
             return (.rsa, b)
         case "ec":
             let b = bits == 0 ? 256 : Int(bits)
-            guard [224, 256, 384, 521].contains(b), b != 224 else { throw LogicalError.invalidRequest("unsupported bit length for EC key: \(bits)") }
+            guard [256, 384, 521].contains(b) else { throw LogicalError.invalidRequest("unsupported bit length for EC key: \(bits)") }
             return (.ec, b)
         case "ed25519":
             return (.ed25519, 0)

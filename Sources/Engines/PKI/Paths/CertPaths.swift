@@ -183,7 +183,7 @@ extension PKIEngine {
     /// once inside `auto_rebuild_grace_period` of it.
     func currentCRL(_ storage: any LogicalStorage, _ issuer: IssuerEntry) async throws -> [UInt8] {
         if let rec = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(issuer.id)),
-            !(try await Self.crlDue(rec, try await crlConfig(storage)))
+            !Self.crlDue(rec, try await crlConfig(storage))
         {
             return Array(rec.der)
         }
@@ -202,7 +202,7 @@ extension PKIEngine {
     }
 
     /// Whether a complete CRL must be built again now.
-    static func crlDue(_ rec: CRLRecord, _ cfg: CRLConfig) async throws -> Bool {
+    static func crlDue(_ rec: CRLRecord, _ cfg: CRLConfig) -> Bool {
         let expiry = TimeInterval(parseDurationSeconds(cfg.expiry) ?? 259_200)
         let grace = cfg.autoRebuild ? TimeInterval(parseDurationSeconds(cfg.autoRebuildGracePeriod) ?? 43_200) : 60
         return Date().timeIntervalSince1970 >= rec.thisUpdate + expiry - min(grace, expiry / 2)
@@ -283,7 +283,7 @@ extension PKIEngine {
         try await lock.withLock {
             for id in try await issuerIDs(storage) {
                 guard let e = try await PKIStore.load(IssuerEntry.self, storage, PKIStore.issuer(id)), !e.keyID.isEmpty else { continue }
-                if let rec = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(id)), !(try await Self.crlDue(rec, cfg)) { continue }
+                if let rec = try await PKIStore.load(CRLRecord.self, storage, PKIStore.crl(id)), !Self.crlDue(rec, cfg) { continue }
                 _ = try await rebuildCRL(storage, e)
             }
         }

@@ -52,8 +52,8 @@ extension PKIEngine {
         let maxTTL = role["max_ttl"]?.intValue ?? 0
         if maxTTL > 0, ttl > maxTTL { throw LogicalError.invalidRequest("\"ttl\" value must be less than \"max_ttl\" value") }
         for u in role["key_usage"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
-            var ku = X509KeyUsageProbe()
-            try CertificateBuilder.applyKeyUsage(u, to: &ku.usage)
+            var usage = KeyUsage()
+            try CertificateBuilder.applyKeyUsage(u, to: &usage)
         }
         for u in role["ext_key_usage"]?.arrayValue?.compactMap(\.stringValue) ?? [] { _ = try CertificateBuilder.extKeyUsage(u) }
         for o in role["ext_key_usage_oids"]?.arrayValue?.compactMap(\.stringValue) ?? [] { _ = try CertificateBuilder.oid(o) }
@@ -80,9 +80,4 @@ extension PKIEngine {
         let (kind, b) = try PKIKey.validate(type: type, bits: bits)
         return (kind.rawValue, b)
     }
-}
-
-/// A key usage list checked for unknown names before a role is stored.
-struct X509KeyUsageProbe {
-    var usage = KeyUsage()
 }
